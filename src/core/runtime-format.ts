@@ -1,0 +1,84 @@
+/**
+ * The formats other programs read. runtime.yml is read by Joblet: its fields below keep their names
+ * and meaning; jrt only adds fields. manifest.json is read by `jrt runtime verify`.
+ * runtime.json is the same content as runtime.yml in JSON, written at install time so `jrt exec`
+ * never loads a YAML parser on its hot path.
+ */
+
+export interface RuntimeMount {
+  /** Relative to the runtime's directory; must stay inside it. */
+  source: string;
+  /** Absolute path inside the job. */
+  target: string;
+  readonly: boolean;
+  /** Mount only these entries of `source` (file names relative to it). */
+  selective?: string[];
+}
+
+export interface RuntimeRequirements {
+  architectures: string[];
+  min_memory?: string;
+  recommended_memory?: string;
+  gpu?: boolean;
+}
+
+export interface RuntimeYml {
+  name: string;
+  language: string;
+  version: string;
+  description: string;
+  mounts: RuntimeMount[];
+  /** `PATH_PREPEND` means "prepend to PATH". */
+  environment: Record<string, string>;
+  package_manager?: { type: string; cache_volume?: string };
+  requirements: RuntimeRequirements;
+  // Fields added by jrt (Joblet ignores them).
+  tags: string[];
+  aliases: string[];
+  /** File extension (".java") → argv prefix (["java"]). */
+  entrypoints: Record<string, string[]>;
+  build_info: {
+    jrt_version: string;
+    built_at: string;
+    base: string;
+    recipe_digest: string;
+    lock_digest: string;
+  };
+}
+
+export interface ManifestFile {
+  path: string;
+  /** "file" | "dir" | "symlink" */
+  type: 'file' | 'dir' | 'symlink';
+  /** Permission bits, e.g. 0o755 as a number. */
+  mode: number;
+  size: number;
+  /** sha256 hex of a file's bytes; absent for dirs and symlinks. */
+  sha256?: string;
+  /** Symlink target. */
+  target?: string;
+}
+
+export interface Manifest {
+  manifest_version: 1;
+  name: string;
+  version: string;
+  jrt_version: string;
+  recipe_digest: string;
+  lock_digest: string;
+  /** Total bytes of regular files. */
+  total_size: number;
+  /** Every entry of the runtime directory except manifest.json itself, sorted by path. */
+  files: ManifestFile[];
+}
+
+/** The directory name of the runtime tree inside a runtime directory and an artifact. */
+export const TREE_DIR = 'rootfs';
+export const RUNTIME_YML = 'runtime.yml';
+export const RUNTIME_JSON = 'runtime.json';
+export const MANIFEST_JSON = 'manifest.json';
+export const ARTIFACT_SUFFIX = '.jrt.tar.gz';
+
+export function artifactName(name: string, version: string): string {
+  return `${name}-${version}${ARTIFACT_SUFFIX}`;
+}
