@@ -1,0 +1,109 @@
+/**
+ * Base roots: one minimal Debian root per suite, made once with mmdebstrap and cached as a tarball
+ * (JRT_CACHE/bases/<suite>.tar). Each build unpacks it into its own throwaway directory.
+ */
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { failure } from '../core/errors.js';
+import { run } from '../core/proc.js';
+import { parseStanzas } from './debian.js';
+
+export interface BaseRoot {
+  suite: string;
+  tarball: string;
+}
+
+export function baseTarball(cacheDir: string, suite: string, mirror: string): string {
+  // The mirror is part of the name: a base made from another mirror may hold other versions.
+  const mirrorKey = mirror.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_');
+  return path.join(cacheDir, 'bases', `${suite}@${mirrorKey}.tar`);
+}
+
+export async function ensureBase(
+  cacheDir: string,
+  suite: string,
+  mirror: string,
+  opts: { offline?: boolean; onLine?: (line: string) => void } = {},
+): Promise<BaseRoot> {
+  const tarball = baseTarball(cacheDir, suite, mirror);
+  if (await exists(tarball)) return { suite, tarball };
+  if (opts.offline) {
+    throw failure('ERR_JRT_OFFLINE_MISSING', `--offline: no cached base root for ${suite} (${tarball})`, {
+      hint: 'run the build once with network to create it',
+    });
+  }
+  await mkdir(path.dirname(tarball), { recursive: true });
+  const tmp = `${tarball}.part-${process.pid}.tar`;
+  try {
+    await run(
+      'mmdebstrap',
+      ['--variant=minbase', '--mode=root', '--format=tar', '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', '--components=main', suite, tmp, mirror],
+      { onLine: opts.onLine },
+    );
+    const { rename } = await import('node:fs/promises');
+    await rename(tmp, tarball);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw failure('ERR_JRT_BASE_ROOT', `could not create the ${suite} base root with mmdebstrap from ${mirror}`, {
+      hint: 'is mmdebstrap installed (apt-get install mmdebstrap) and the mirror reachable? see the build log',
+      cause: e,
+    });
+  }
+  return { suite, tarball };
+}
+
+/** Unpack a base tarball into an empty directory (as root: owners, modes and devices kept). */
+export async function unpackBase(base: BaseRoot, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await run('tar', ['--extract', '--file', base.tarball, '--directory', dir, '--numeric-owner', '--preserve-permissions']);
+}
+
+/** Installed packages of a base root (name → version), read from the tarball's dpkg status. */
+export async function basePackages(base: BaseRoot): Promise<Map<string, string>> {
+  const r = await run('tar', ['--extract', '--to-stdout', '--file', base.tarball, './var/lib/dpkg/status']);
+  const status = parseStanzas(r.stdout).filter((s) => s.Status?.endsWith(' installed'));
+  return new Map(status.map((s) => [s.Package as string, s.Version as string]));
+}
+
+/**
+ * Throwaway build directories live under JRT_CACHE/tmp/build-<pid>-<n>. Directories of builds
+ * whose process is gone (crash, kill -9) are removed at the start of the next build.
+ */
+export async function removeStaleBuildDirs(cacheDir: string): Promise<string[]> {
+  const tmpDir = path.join(cacheDir, 'tmp');
+  const removed: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = await readdir(tmpDir);
+  } catch {
+    return removed;
+  }
+  for (const name of entries) {
+    const m = /^build-(\d+)-/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !isAlive(pid)) {
+      await rm(path.join(tmpDir, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

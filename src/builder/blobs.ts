@@ -1,0 +1,92 @@
+/**
+ * The content-addressed download cache: JRT_CACHE/blobs/sha256/<hex>. A blob is only ever written
+ * whole (downloaded next to it, verified, renamed), so whatever is there is trusted by its name.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { failure } from '../core/errors.js';
+import { downloadToFile } from '../core/http.js';
+
+export interface BlobStore {
+  dir: string;
+  pathOf(sha256: string): string;
+  has(sha256: string): Promise<boolean>;
+  /** Download `url` unless present; the bytes must hash to `sha256`. */
+  fetch(url: string, sha256: string, opts?: { integrity?: string; offline?: boolean }): Promise<string>;
+  /** Download `url` whose hash is not known yet (resolution); returns its hashes. */
+  fetchUnknown(url: string): Promise<{ sha256: string; sha512: string; size: number; file: string }>;
+  /** Copy a local file into the store; it must hash to `sha256`. */
+  addFile(file: string, sha256: string): Promise<string>;
+}
+
+export function createBlobStore(cacheDir: string, download = downloadToFile): BlobStore {
+  const dir = path.join(cacheDir, 'blobs', 'sha256');
+  const pathOf = (sha256: string) => path.join(dir, sha256);
+  const has = async (sha256: string) => {
+    try {
+      return (await stat(pathOf(sha256))).isFile();
+    } catch {
+      return false;
+    }
+  };
+  return {
+    dir,
+    pathOf,
+    has,
+    async fetch(url, sha256, opts = {}) {
+      if (await has(sha256)) return pathOf(sha256);
+      if (opts.offline) {
+        throw failure('ERR_JRT_OFFLINE_MISSING', `--offline: ${url} (sha256 ${sha256}) is not in the cache ${dir}`, {
+          hint: 'run the build once with network to fill the cache',
+        });
+      }
+      await mkdir(dir, { recursive: true });
+      const tmp = path.join(dir, `.incoming-${sha256}-${process.pid}`);
+      const got = await download(url, tmp);
+      if (got.sha256 !== sha256) {
+        await rm(tmp, { force: true });
+        throw failure('ERR_JRT_CHECKSUM_MISMATCH', `checksum mismatch for ${url}: expected sha256 ${sha256}, got ${got.sha256}`, {
+          hint: 'the download is corrupt or the source changed; if the change is intended, update the checksum in the recipe or run `jrt lock` again',
+        });
+      }
+      if (opts.integrity) {
+        const [algo, want] = opts.integrity.split('-', 2);
+        const have = algo === 'sha512' ? got.sha512 : undefined;
+        if (have !== undefined && have !== want) {
+          await rm(tmp, { force: true });
+          throw failure('ERR_JRT_INTEGRITY_MISMATCH', `integrity mismatch for ${url}: expected ${opts.integrity}, got sha512-${have}`);
+        }
+      }
+      await rename(tmp, pathOf(sha256));
+      return pathOf(sha256);
+    },
+    async fetchUnknown(url) {
+      await mkdir(dir, { recursive: true });
+      const tmp = path.join(dir, `.incoming-${process.pid}-${Date.now()}`);
+      const got = await download(url, tmp);
+      await rename(tmp, pathOf(got.sha256));
+      return { ...got, file: pathOf(got.sha256) };
+    },
+    async addFile(file, sha256) {
+      const actual = await sha256File(file);
+      if (actual !== sha256) {
+        throw failure('ERR_JRT_CHECKSUM_MISMATCH', `checksum mismatch for ${file}: expected sha256 ${sha256}, got ${actual}`);
+      }
+      if (!(await has(sha256))) {
+        await mkdir(dir, { recursive: true });
+        const tmp = path.join(dir, `.incoming-${sha256}-${process.pid}`);
+        await copyFile(file, tmp);
+        await rename(tmp, pathOf(sha256));
+      }
+      return pathOf(sha256);
+    },
+  };
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

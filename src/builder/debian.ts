@@ -1,0 +1,133 @@
+/**
+ * Debian inputs: resolved by apt inside a throwaway copy of the base root (so apt verifies the
+ * archive's signed indexes with the suite's own keyring, and the host's apt state is never touched),
+ * then downloaded by jrt into the blob cache, each .deb checked against the sha256 of the signed index.
+ */
+import { failure, usageError } from '../core/errors.js';
+import { run } from '../core/proc.js';
+import type { BlobStore } from './blobs.js';
+import { chrootArgv } from './chroot.js';
+import type { DebianInput } from './lock.js';
+
+export interface Stanza {
+  [field: string]: string;
+}
+
+/** Parse deb822 text (Packages indexes, apt-cache show, dpkg status) into stanzas. Pure. */
+export function parseStanzas(text: string): Stanza[] {
+  const out: Stanza[] = [];
+  let current: Stanza = {};
+  let last: string | undefined;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') {
+      if (Object.keys(current).length > 0) out.push(current);
+      current = {};
+      last = undefined;
+    } else if (/^\s/.test(line) && last) {
+      current[last] += `\n${line.trim()}`;
+    } else {
+      const i = line.indexOf(':');
+      if (i > 0) {
+        last = line.slice(0, i);
+        current[last] = line.slice(i + 1).trim();
+      }
+    }
+  }
+  if (Object.keys(current).length > 0) out.push(current);
+  return out;
+}
+
+/** `apt-get install -s` output → the packages apt would install, with exact versions. Pure. */
+export function parseSimulation(text: string): { package: string; version: string; architecture: string }[] {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const m = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) .*\[(\S+)\]\)/.exec(line);
+    if (m) out.push({ package: (m[1] as string).replace(/:\S+$/, ''), version: m[2] as string, architecture: m[3] as string });
+  }
+  return out;
+}
+
+/** The names apt could not find, from its error output. Pure. */
+export function missingPackages(stderr: string): string[] {
+  const out = new Set<string>();
+  for (const m of stderr.matchAll(/E: (?:Unable to locate package|Package '?)(\S+?)'? (?:has no installation candidate)?$/gm)) out.add(m[1] as string);
+  for (const m of stderr.matchAll(/E: Unable to locate package (\S+)/g)) out.add(m[1] as string);
+  return [...out];
+}
+
+export function toDebianInputs(stanzas: Stanza[]): DebianInput[] {
+  return stanzas.map((s) => {
+    if (!s.Package || !s.Version || !s.Filename || !s.SHA256 || !s.Size) {
+      throw failure('ERR_JRT_DEBIAN_INDEX', `the archive index entry for ${s.Package ?? '?'} lacks Filename, Size or SHA256`);
+    }
+    return {
+      package: s.Package,
+      version: s.Version,
+      architecture: s.Architecture ?? 'all',
+      filename: s.Filename,
+      size: Number(s.Size),
+      sha256: s.SHA256,
+    };
+  });
+}
+
+export interface ResolvedDebian {
+  base: DebianInput[];
+  packages: DebianInput[];
+}
+
+/**
+ * Resolve `wanted` (build + runtime packages) inside `root`, an unpacked base root that will be
+ * thrown away. Needs the network (apt-get update).
+ */
+export async function resolveDebian(root: string, wanted: string[], onLine?: (l: string) => void): Promise<ResolvedDebian> {
+  const inRoot = (script: string, reject = true) =>
+    run('bwrap', chrootArgv(root, ['/bin/sh', '-ec', script], { network: true }), { reject, onLine });
+  await inRoot('apt-get update -qq');
+  const names = wanted.map(shellQuote).join(' ');
+  const sim = await inRoot(`apt-get install -s -y --no-install-recommends ${names}`, false);
+  if (sim.exitCode !== 0) {
+    const missing = missingPackages(sim.stderr);
+    if (missing.length > 0) {
+      throw usageError('ERR_JRT_DEBIAN_PACKAGE_NOT_FOUND', `Debian package${missing.length > 1 ? 's' : ''} not found in the suite: ${missing.join(', ')}`, 'check the name with `apt-cache search` on a machine of that suite');
+    }
+    throw failure('ERR_JRT_DEBIAN_RESOLVE', `apt could not resolve ${wanted.join(' ')}:\n${sim.stderr.trim().split('\n').slice(-10).join('\n')}`);
+  }
+  const toInstall = parseSimulation(sim.stdout);
+  const installed = (await inRoot("dpkg-query -W -f '${Package}\\t${Version}\\t${Architecture}\\n'")).stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'))
+    .map(([p, v, a]) => ({ package: p as string, version: v as string, architecture: a as string }));
+  const show = async (list: { package: string; version: string }[]) => {
+    if (list.length === 0) return [];
+    const r = await inRoot(`apt-cache show --no-all-versions ${list.map((p) => shellQuote(`${p.package}=${p.version}`)).join(' ')}`, false);
+    if (r.exitCode !== 0) {
+      throw failure('ERR_JRT_BASE_STALE', `the cached base root holds versions the mirror no longer has: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+    }
+    return toDebianInputs(parseStanzas(r.stdout));
+  };
+  return { base: await show(installed), packages: await show(toInstall) };
+}
+
+/** Make sure every .deb is in the blob cache, verified against its locked sha256. */
+export async function fetchDebian(blobs: BlobStore, mirror: string, inputs: DebianInput[], opts: { offline?: boolean; onFetched?: (p: DebianInput) => void } = {}): Promise<void> {
+  // Two at a time: the mirror is fast and the machine has two cores.
+  const queue = [...inputs];
+  const worker = async () => {
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      await blobs.fetch(`${mirror}/${p.filename}`, p.sha256, { offline: opts.offline });
+      opts.onFetched?.(p);
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+}
+
+/** The .deb file name apt expects for an input. */
+export function debFileName(p: DebianInput): string {
+  return `${p.package}_${p.version.replace(/^\d+:/, '')}_${p.architecture}.deb`;
+}
+
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_.+:=@%/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,143 @@
+/**
+ * The lock: every input of a recipe, resolved to exact versions and pinned by sha256, so a build is
+ * repeatable offline and a second build is byte-identical. It lives next to the recipe
+ * (recipes/NAME.lock.json) and is committed.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { failure, usageError } from '../core/errors.js';
+
+export interface DebianInput {
+  package: string;
+  version: string;
+  architecture: string;
+  /** Path below the mirror root (pool/main/...). The mirror itself comes from the host. */
+  filename: string;
+  size: number;
+  sha256: string;
+}
+
+export interface NpmInput {
+  kind: 'npm';
+  package: string;
+  version: string;
+  /** The tarball path below the registry root. */
+  tarball: string;
+  integrity: string;
+  size: number;
+  sha256: string;
+}
+
+export interface UrlInput {
+  kind: 'url' | 'file';
+  /** The URL, or for a file source the path relative to the recipe. */
+  location: string;
+  size: number;
+  sha256: string;
+}
+
+export type SourceInput = NpmInput | UrlInput;
+
+export interface Lock {
+  lock_version: 1;
+  recipe: string;
+  /** The digest of the recipe this lock was resolved for. */
+  recipe_digest: string;
+  suite: string;
+  architecture: string;
+  /** When the inputs were resolved. Also the build's SOURCE_DATE_EPOCH, so rebuilds are identical. */
+  resolved_at: string;
+  /**
+   * Debian's mirror drops superseded versions; every input of this lock can still be found in the
+   * snapshot archive at this address (filename appended).
+   */
+  snapshot: string;
+  /** Packages of the base root (mmdebstrap minbase). */
+  base: DebianInput[];
+  /** Packages installed into the build root on top of the base (build and runtime closures). */
+  packages: DebianInput[];
+  /** npm, url and file sources in recipe order. */
+  sources: SourceInput[];
+}
+
+export function lockPathFor(recipeFile: string): string {
+  return recipeFile.replace(/\.ya?ml$/, '') + '.lock.json';
+}
+
+/** Canonical text: stable key order as written, sorted package lists, trailing newline. */
+export function serializeLock(lock: Lock): string {
+  const byName = (a: DebianInput, b: DebianInput) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0);
+  return `${JSON.stringify({ ...lock, base: [...lock.base].sort(byName), packages: [...lock.packages].sort(byName) }, null, 2)}\n`;
+}
+
+export function lockDigest(lock: Lock): string {
+  return `sha256:${createHash('sha256').update(serializeLock(lock)).digest('hex')}`;
+}
+
+export function sourceDateEpoch(lock: Lock): number {
+  return Math.floor(Date.parse(lock.resolved_at) / 1000);
+}
+
+export async function readLock(file: string): Promise<Lock | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw usageError('ERR_JRT_LOCK_INVALID', `${file}: not valid JSON (${(e as Error).message})`, 'delete it and run `jrt lock` again');
+  }
+  const problem = checkLockShape(value);
+  if (problem) throw usageError('ERR_JRT_LOCK_INVALID', `${file}: ${problem}`, 'delete it and run `jrt lock` again');
+  return value as Lock;
+}
+
+export async function writeLock(file: string, lock: Lock): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, serializeLock(lock));
+  await rename(tmp, file);
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** A light structural check: a lock is written by jrt, but it is committed and may be edited by hand. */
+export function checkLockShape(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return 'must be an object';
+  const l = v as Record<string, unknown>;
+  if (l.lock_version !== 1) return `lock_version: must be 1`;
+  for (const k of ['recipe', 'recipe_digest', 'suite', 'architecture', 'resolved_at', 'snapshot'] as const) {
+    if (typeof l[k] !== 'string') return `${k}: must be a string`;
+  }
+  if (Number.isNaN(Date.parse(l.resolved_at as string))) return 'resolved_at: must be a date';
+  for (const k of ['base', 'packages', 'sources'] as const) {
+    if (!Array.isArray(l[k])) return `${k}: must be an array`;
+  }
+  for (const k of ['base', 'packages'] as const) {
+    for (const [i, p] of (l[k] as Record<string, unknown>[]).entries()) {
+      if (typeof p?.package !== 'string' || typeof p.version !== 'string' || typeof p.filename !== 'string')
+        return `${k}[${i}]: needs package, version and filename`;
+      if (typeof p.sha256 !== 'string' || !HEX64.test(p.sha256)) return `${k}[${i}].sha256: must be 64 hex digits`;
+    }
+  }
+  for (const [i, s] of (l.sources as Record<string, unknown>[]).entries()) {
+    if (typeof s?.sha256 !== 'string' || !HEX64.test(s.sha256)) return `sources[${i}].sha256: must be 64 hex digits`;
+  }
+  return undefined;
+}
+
+/** Under --locked the lock must exist and belong to this exact recipe. */
+export function assertLockMatches(lock: Lock | undefined, recipeName: string, recipeDigest: string, lockFile: string): asserts lock is Lock {
+  if (!lock) {
+    throw usageError('ERR_JRT_LOCK_MISSING', `--locked: ${lockFile} does not exist`, `run 'jrt lock' for ${recipeName} and commit the lock`);
+  }
+  if (lock.recipe_digest !== recipeDigest) {
+    throw failure('ERR_JRT_LOCK_DRIFT', `--locked: ${lockFile} was resolved for another version of the recipe (lock ${lock.recipe_digest.slice(0, 19)}…, recipe ${recipeDigest.slice(0, 19)}…)`, {
+      hint: `run 'jrt lock' for ${recipeName} to resolve the changed recipe, review the diff and commit it`,
+    });
+  }
+}
