@@ -27,7 +27,7 @@ import { normalizeJavaKeystores } from './normalize.js';
 import { assertLockMatches, type Lock, lockDigest, lockPathFor, readLock, sourceDateEpoch, writeLock } from './lock.js';
 import { makeRuntimeYml, renderRuntimeJson, renderRuntimeYml } from './runtime-yml.js';
 import { runSmokeTests } from './smoke.js';
-import { fetchSource, resolveSource, sourceMatchesInput, unpackScript } from './sources.js';
+import { fetchSource, resolveSource, type SourceContext, sourceMatchesInput, unpackScript } from './sources.js';
 
 export interface BuildOptions {
   recipeFile: string;
@@ -100,13 +100,13 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
       }
       const resolved = await step('resolve', async () => {
         try {
-          return await resolveLock(recipe, recipeDigest, base, { buildDir, blobs, registry, recipeDir, log });
+          return await resolveLock(recipe, recipeDigest, base, { buildDir, blobs, registry, mirror, recipeDir, log });
         } catch (e) {
           if (!(isJrtError(e) && e.code === 'ERR_JRT_BASE_STALE')) throw e;
           // The mirror moved on since the base was cached: make a fresh base and resolve again.
           await rm(base.tarball, { force: true });
           base = await ensureBase(cache, recipe.base, mirror, { onLine: log });
-          return resolveLock(recipe, recipeDigest, base, { buildDir, blobs, registry, recipeDir, log });
+          return resolveLock(recipe, recipeDigest, base, { buildDir, blobs, registry, mirror, recipeDir, log });
         }
       });
       lock = resolved;
@@ -120,7 +120,7 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
     const sourceFiles = await step('fetch', async () => {
       await fetchDebian(blobs, mirror, theLock.packages, { offline: opts.offline });
       const files: string[] = [];
-      for (const input of theLock.sources) files.push(await fetchSource(input, { blobs, registry, recipeDir, offline: opts.offline }));
+      for (const input of theLock.sources) files.push(await fetchSource(input, { blobs, registry, mirror, recipeDir, offline: opts.offline }));
       return files;
     });
 
@@ -228,7 +228,7 @@ async function resolveLock(
   recipe: Recipe,
   recipeDigest: string,
   base: BaseRoot,
-  ctx: { buildDir: string; blobs: ReturnType<typeof createBlobStore>; registry: string; recipeDir: string; log: (l: string) => void },
+  ctx: SourceContext & { buildDir: string; log: (l: string) => void },
 ): Promise<Lock> {
   const root = path.join(ctx.buildDir, 'resolve-root');
   await unpackBase(base, root);

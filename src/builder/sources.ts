@@ -13,7 +13,23 @@ interface NpmVersionDoc {
   dist?: { tarball?: string; integrity?: string };
 }
 
-export async function resolveSource(source: Source, ctx: { blobs: BlobStore; registry: string; recipeDir: string }): Promise<SourceInput> {
+export interface SourceContext {
+  blobs: BlobStore;
+  registry: string;
+  mirror: string;
+  recipeDir: string;
+  offline?: boolean;
+}
+
+/**
+ * URLs may name the host's Debian mirror or npm registry as $DEBIAN_MIRROR / $NPM_REGISTRY, so a
+ * recipe that fetches from them follows the host's configuration like every other input. Pure.
+ */
+export function expandSourceUrl(url: string, ctx: { mirror: string; registry: string }): string {
+  return url.replace(/^\$DEBIAN_MIRROR(?=\/)/, ctx.mirror).replace(/^\$NPM_REGISTRY(?=\/)/, ctx.registry);
+}
+
+export async function resolveSource(source: Source, ctx: SourceContext): Promise<SourceInput> {
   switch (source.kind) {
     case 'npm': {
       const url = `${ctx.registry}/${source.package.replace('/', '%2f')}/${source.version}`;
@@ -47,7 +63,7 @@ export async function resolveSource(source: Source, ctx: { blobs: BlobStore; reg
       };
     }
     case 'url': {
-      const file = await ctx.blobs.fetch(source.url, source.sha256);
+      const file = await ctx.blobs.fetch(expandSourceUrl(source.url, ctx), source.sha256);
       return { kind: 'url', location: source.url, sha256: source.sha256, size: await sizeOf(file) };
     }
     case 'file': {
@@ -58,7 +74,7 @@ export async function resolveSource(source: Source, ctx: { blobs: BlobStore; reg
 }
 
 /** Ensure the locked input is in the blob cache; returns its path there. */
-export async function fetchSource(input: SourceInput, ctx: { blobs: BlobStore; registry: string; recipeDir: string; offline?: boolean }): Promise<string> {
+export async function fetchSource(input: SourceInput, ctx: SourceContext): Promise<string> {
   if (input.kind === 'npm') {
     const url = /^[a-z]+:\/\//.test(input.tarball) ? input.tarball : `${ctx.registry}/${input.tarball}`;
     return ctx.blobs.fetch(url, input.sha256, { integrity: input.integrity, offline: ctx.offline });
@@ -67,7 +83,7 @@ export async function fetchSource(input: SourceInput, ctx: { blobs: BlobStore; r
     if (await ctx.blobs.has(input.sha256)) return ctx.blobs.pathOf(input.sha256);
     return ctx.blobs.addFile(path.resolve(ctx.recipeDir, input.location), input.sha256);
   }
-  return ctx.blobs.fetch((input as UrlInput).location, input.sha256, { offline: ctx.offline });
+  return ctx.blobs.fetch(expandSourceUrl((input as UrlInput).location, ctx), input.sha256, { offline: ctx.offline });
 }
 
 /** The lock entry must still say what the recipe says (a hand-edited recipe invalidates it). */

@@ -1,10 +1,59 @@
-import { failure } from '../core/errors.js';
+import { buildRuntime } from '../builder/build.js';
+import { emit } from '../core/context.js';
+import { usageError } from '../core/errors.js';
+import { formatMs } from '../core/progress.js';
+import { parseFlags } from './args.js';
+import { progressFor } from './progress-view.js';
+import { recipeFileFor } from './recipe-arg.js';
 import type { Command } from './types.js';
 
 export const buildCommand: Command = {
-  summary: 'build',
-  help: 'Usage: jrt build (being built; see README)',
-  async run() {
-    throw failure('ERR_JRT_UNAVAILABLE', "'jrt build' is not available in this version yet");
+  summary: 'build runtimes into deterministic artifacts',
+  help: `Usage: jrt build RECIPE... [--out DIR] [--locked] [--offline]
+
+Fetch every input of the recipe (pinned by its lock, recipes/NAME.lock.json, which is written when
+missing or out of date), build the runtime in a throwaway root without network, keep only what it
+needs, check that every ELF dependency resolves inside it, run its smoke tests and pack
+NAME-VERSION.jrt.tar.gz. Nothing is installed and nothing on the host changes.
+
+RECIPE is a recipe file or a recipe name/alias from the recipes directory.
+
+Flags:
+  --out DIR     where the artifact goes (default: the current directory)
+  --locked      require an up-to-date lock; never resolve again (for CI and releases)
+  --offline     use only the cache (JRT_CACHE); fail if anything is missing
+  --json        print {artifacts:[{name, artifact, sha256, size, ms, lock}]} on stdout
+
+Examples:
+  jrt build recipes/java-21.yml
+  jrt build python-3.11-ml --out /tmp/artifacts
+  jrt build node-18 --locked --offline
+
+Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe or flags.`,
+  async run(argv, ctx) {
+    const { values, positionals } = parseFlags('build', argv, {
+      out: { type: 'string' },
+      locked: { type: 'boolean' },
+      offline: { type: 'boolean' },
+    });
+    if (positionals.length === 0) throw usageError('ERR_JRT_BAD_FLAG', 'build: name at least one recipe', "see 'jrt build --help'");
+    const onProgress = progressFor(ctx);
+    const results = [];
+    for (const arg of positionals) {
+      const started = performance.now();
+      const r = await buildRuntime({
+        recipeFile: await recipeFileFor(arg, ctx.paths),
+        paths: ctx.paths,
+        outDir: values.out,
+        locked: values.locked,
+        offline: values.offline,
+        onProgress,
+      });
+      results.push({ name: r.name, artifact: r.artifact, sha256: r.sha256, size: r.size, ms: Math.round(performance.now() - started), lock: r.lockFile, lock_changed: r.lockChanged, log: r.logFile });
+    }
+    emit(ctx, { artifacts: results }, () =>
+      results.map((r) => `${r.name}: ${r.artifact}\n  sha256 ${r.sha256}, ${(r.size / 1e6).toFixed(1)} MB, ${formatMs(r.ms)}${r.lock_changed ? `, lock written: ${r.lock}` : ''}`).join('\n'),
+    );
+    return 0;
   },
 };
