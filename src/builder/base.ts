@@ -37,17 +37,30 @@ export async function ensureBase(
   try {
     await run(
       'mmdebstrap',
-      ['--variant=minbase', '--mode=root', '--format=tar', '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', '--components=main', suite, tmp, mirror],
+      [
+        '--variant=minbase',
+        '--mode=root',
+        '--format=tar',
+        '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+        '--components=main',
+        suite,
+        tmp,
+        mirror,
+      ],
       { onLine: opts.onLine },
     );
     const { rename } = await import('node:fs/promises');
     await rename(tmp, tarball);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw failure('ERR_JRT_BASE_ROOT', `could not create the ${suite} base root with mmdebstrap from ${mirror}`, {
-      hint: 'is mmdebstrap installed (apt-get install mmdebstrap) and the mirror reachable? see the build log',
-      cause: e,
-    });
+    throw failure(
+      'ERR_JRT_BASE_ROOT',
+      `could not create the ${suite} base root with mmdebstrap from ${mirror}`,
+      {
+        hint: 'is mmdebstrap installed (apt-get install mmdebstrap) and the mirror reachable? see the build log',
+        cause: e,
+      },
+    );
   }
   return { suite, tarball };
 }
@@ -55,7 +68,15 @@ export async function ensureBase(
 /** Unpack a base tarball into an empty directory (as root: owners, modes and devices kept). */
 export async function unpackBase(base: BaseRoot, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await run('tar', ['--extract', '--file', base.tarball, '--directory', dir, '--numeric-owner', '--preserve-permissions']);
+  await run('tar', [
+    '--extract',
+    '--file',
+    base.tarball,
+    '--directory',
+    dir,
+    '--numeric-owner',
+    '--preserve-permissions',
+  ]);
 }
 
 /** Installed packages of a base root (name → version), read from the tarball's dpkg status. */

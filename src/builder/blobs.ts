@@ -38,25 +38,36 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
     async fetch(url, sha256, opts = {}) {
       if (await has(sha256)) return pathOf(sha256);
       if (opts.offline) {
-        throw failure('ERR_JRT_OFFLINE_MISSING', `--offline: ${url} (sha256 ${sha256}) is not in the cache ${dir}`, {
-          hint: 'run the build once with network to fill the cache',
-        });
+        throw failure(
+          'ERR_JRT_OFFLINE_MISSING',
+          `--offline: ${url} (sha256 ${sha256}) is not in the cache ${dir}`,
+          {
+            hint: 'run the build once with network to fill the cache',
+          },
+        );
       }
       await mkdir(dir, { recursive: true });
       const tmp = path.join(dir, `.incoming-${sha256}-${process.pid}`);
       const got = await download(url, tmp);
       if (got.sha256 !== sha256) {
         await rm(tmp, { force: true });
-        throw failure('ERR_JRT_CHECKSUM_MISMATCH', `checksum mismatch for ${url}: expected sha256 ${sha256}, got ${got.sha256}`, {
-          hint: 'the download is corrupt or the source changed; if the change is intended, update the checksum in the recipe or run `jrt lock` again',
-        });
+        throw failure(
+          'ERR_JRT_CHECKSUM_MISMATCH',
+          `checksum mismatch for ${url}: expected sha256 ${sha256}, got ${got.sha256}`,
+          {
+            hint: 'the download is corrupt or the source changed; if the change is intended, update the checksum in the recipe or run `jrt lock` again',
+          },
+        );
       }
       if (opts.integrity) {
         const [algo, want] = opts.integrity.split('-', 2);
         const have = algo === 'sha512' ? got.sha512 : undefined;
         if (have !== undefined && have !== want) {
           await rm(tmp, { force: true });
-          throw failure('ERR_JRT_INTEGRITY_MISMATCH', `integrity mismatch for ${url}: expected ${opts.integrity}, got sha512-${have}`);
+          throw failure(
+            'ERR_JRT_INTEGRITY_MISMATCH',
+            `integrity mismatch for ${url}: expected ${opts.integrity}, got sha512-${have}`,
+          );
         }
       }
       await rename(tmp, pathOf(sha256));
@@ -72,7 +83,10 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
     async addFile(file, sha256) {
       const actual = await sha256File(file);
       if (actual !== sha256) {
-        throw failure('ERR_JRT_CHECKSUM_MISMATCH', `checksum mismatch for ${file}: expected sha256 ${sha256}, got ${actual}`);
+        throw failure(
+          'ERR_JRT_CHECKSUM_MISMATCH',
+          `checksum mismatch for ${file}: expected sha256 ${sha256}, got ${actual}`,
+        );
       }
       if (!(await has(sha256))) {
         await mkdir(dir, { recursive: true });

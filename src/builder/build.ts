@@ -1,33 +1,37 @@
 /**
  * `jrt build`: recipe → lock → fetched inputs → throwaway root → runtime tree → checked,
- * described, packed and smoke-tested artifact. Only the resolve and fetch phases use the network.
+ * described, smoke-tested and packed artifact. Only resolving and fetching use the network.
  */
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { failure, isJrtError } from '../core/errors.js';
-import { hostDebianMirror, hostNpmRegistry } from '../core/host-sources.js';
-import type { JrtPaths } from '../core/paths.js';
-import { run } from '../core/proc.js';
-import { type OnProgress, phase, silentProgress } from '../core/progress.js';
-import { artifactName, type Manifest, MANIFEST_JSON, RUNTIME_JSON, RUNTIME_YML, TREE_DIR } from '../core/runtime-format.js';
-import { JRT_VERSION } from '../core/version.js';
 import { computeManifest } from '../artifact/manifest.js';
 import { packArtifact } from '../artifact/pack.js';
-import { loadRecipe } from '../recipe/load.js';
-import type { Recipe } from '../recipe/types.js';
-import { type BaseRoot, basePackages, ensureBase, removeStaleBuildDirs, unpackBase } from './base.js';
-import { createBlobStore } from './blobs.js';
+import { failure, isJrtError } from '../core/errors.js';
+import type { JrtPaths } from '../core/paths.js';
+import { run } from '../core/proc.js';
+import type { OnProgress } from '../core/progress.js';
+import {
+  artifactName,
+  MANIFEST_JSON,
+  type Manifest,
+  RUNTIME_JSON,
+  RUNTIME_YML,
+  type RuntimeYml,
+  TREE_DIR,
+} from '../core/runtime-format.js';
+import { JRT_VERSION } from '../core/version.js';
+import { unpackBase } from './base.js';
 import { checkRuntime } from './check.js';
 import { chrootArgv } from './chroot.js';
 import { collectRuntime } from './collect.js';
-import { debFileName, fetchDebian, resolveDebian, shellQuote } from './debian.js';
+import { debFileName, fetchDebian, shellQuote } from './debian.js';
+import { type Lock, lockDigest, sourceDateEpoch } from './lock.js';
+import { ensureLock, type LockOutcome } from './lock-phase.js';
 import { normalizeJavaKeystores } from './normalize.js';
-import { assertLockMatches, type Lock, lockDigest, lockPathFor, readLock, sourceDateEpoch, writeLock } from './lock.js';
 import { makeRuntimeYml, renderRuntimeJson, renderRuntimeYml } from './runtime-yml.js';
+import { type Session, withSession } from './session.js';
 import { runSmokeTests } from './smoke.js';
-import { fetchSource, resolveSource, type SourceContext, sourceMatchesInput, unpackScript } from './sources.js';
+import { fetchSource, unpackScript } from './sources.js';
 
 export interface BuildOptions {
   recipeFile: string;
@@ -36,12 +40,8 @@ export interface BuildOptions {
   outDir?: string;
   /** Use only the cache; fail on anything missing. */
   offline?: boolean;
-  /** Require an up-to-date lock; never re-resolve. */
+  /** Require an up-to-date lock; never resolve again. */
   locked?: boolean;
-  /** Write a fresh lock even when one matches (jrt lock --update). */
-  relock?: boolean;
-  /** Resolve and write the lock, then stop (jrt lock). */
-  lockOnly?: boolean;
   onProgress?: OnProgress;
 }
 
@@ -57,108 +57,56 @@ export interface BuildResult {
   logFile: string;
 }
 
+/** `jrt lock`: resolve (or confirm) the recipe's lock and stop. */
+export async function lockRecipe(opts: {
+  recipeFile: string;
+  paths: JrtPaths;
+  update?: boolean;
+  onProgress?: OnProgress;
+}): Promise<LockOutcome & { name: string }> {
+  return withSession(opts, async (s) => ({
+    ...(await ensureLock(s, { relock: opts.update })),
+    name: s.recipe.name,
+  }));
+}
+
 export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
-  const onProgress = opts.onProgress ?? silentProgress;
-  const { recipe, digest: recipeDigest } = await loadRecipe(opts.recipeFile);
-  const task = recipe.name;
-  const cache = opts.paths.cache;
-  const logFile = path.join(opts.paths.log, `build-${recipe.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-  mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = (line: string) => appendFileSync(logFile, `${line}\n`);
-  log(`jrt ${JRT_VERSION} build ${opts.recipeFile} (${recipeDigest})`);
-  const step = <T>(name: string, fn: () => Promise<T>) => phase(onProgress, task, name, fn);
+  return withSession(opts, async (s) => {
+    const { lock, lockFile, changed, base } = await ensureLock(s, { locked: opts.locked });
+    const sourceFiles = await s.step('fetch', () => fetchInputs(s, lock));
+    const root = path.join(s.buildDir, 'root');
+    const inRoot = sandboxRunner(s, root, sourceDateEpoch(lock));
 
-  const [mirror, registry] = await Promise.all([hostDebianMirror(), hostNpmRegistry()]);
-  const blobs = createBlobStore(cache);
-  const recipeDir = path.dirname(path.resolve(opts.recipeFile));
-  const lockFile = lockPathFor(opts.recipeFile);
-  let lock = await readLock(lockFile);
-  if (opts.locked) assertLockMatches(lock, recipe.name, recipeDigest, lockFile);
-
-  await removeStaleBuildDirs(cache);
-  const buildDir = path.join(cache, 'tmp', `build-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await mkdir(buildDir, { recursive: true });
-  const onSignal = (signal: NodeJS.Signals) => {
-    // Mounts live in the sandbox's namespace; only the directory needs removing.
-    void rm(buildDir, { recursive: true, force: true }).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    let base = await step('root', () => ensureBase(cache, recipe.base, mirror, { offline: opts.offline, onLine: log }));
-    let lockChanged = false;
-    const drift = lock ? await baseDrift(base, lock) : [];
-    if (drift.length > 0 && (opts.locked || opts.offline)) {
-      throw failure('ERR_JRT_LOCK_DRIFT', `the cached ${recipe.base} base root differs from ${lockFile}: ${drift.slice(0, 5).join(', ')}${drift.length > 5 ? ` and ${drift.length - 5} more` : ''}`, {
-        hint: `run 'jrt lock --update' to resolve against today's mirror (the locked inputs remain at ${lock?.snapshot})`,
-      });
-    }
-    if (drift.length > 0) onProgress({ type: 'warn', task, message: `the base root moved on since the lock was made (${drift.length} packages); resolving again` });
-    if (!lock || opts.relock || drift.length > 0 || lock.recipe_digest !== recipeDigest || !sourcesStillMatch(recipe, lock)) {
-      if (opts.offline) {
-        throw failure('ERR_JRT_OFFLINE_MISSING', `--offline: ${lockFile} is missing or does not match the recipe, and resolving needs the network`);
-      }
-      const resolved = await step('resolve', async () => {
-        try {
-          return await resolveLock(recipe, recipeDigest, base, { buildDir, blobs, registry, mirror, recipeDir, log });
-        } catch (e) {
-          if (!(isJrtError(e) && e.code === 'ERR_JRT_BASE_STALE')) throw e;
-          // The mirror moved on since the base was cached: make a fresh base and resolve again.
-          await rm(base.tarball, { force: true });
-          base = await ensureBase(cache, recipe.base, mirror, { onLine: log });
-          return resolveLock(recipe, recipeDigest, base, { buildDir, blobs, registry, mirror, recipeDir, log });
-        }
-      });
-      lock = resolved;
-      await writeLock(lockFile, lock);
-      lockChanged = true;
-    }
-    const theLock = lock;
-    if (opts.lockOnly) {
-      return { name: recipe.name, artifact: '', sha256: '', size: 0, manifest: undefined as unknown as Manifest, lock: theLock, lockFile, lockChanged, logFile };
-    }
-    const sourceFiles = await step('fetch', async () => {
-      await fetchDebian(blobs, mirror, theLock.packages, { offline: opts.offline });
-      const files: string[] = [];
-      for (const input of theLock.sources) files.push(await fetchSource(input, { blobs, registry, mirror, recipeDir, offline: opts.offline }));
-      return files;
-    });
-
-    const epoch = sourceDateEpoch(theLock);
-    const root = path.join(buildDir, 'root');
-    const blobBind = { source: blobs.dir, dest: '/var/cache/jrt-blobs', readonly: true };
-    const buildEnv = { SOURCE_DATE_EPOCH: String(epoch), ...recipe.build.environment };
-    const inRoot = (name: string, script: string, cwd?: string) =>
-      run('bwrap', chrootArgv(root, ['/bin/sh', '-ec', script], { network: false, binds: [blobBind], env: buildEnv, cwd }), {
-        onLine: log,
-      }).catch((e) => {
-        throw failure('ERR_JRT_BUILD_STEP', `step '${name}' failed: ${isJrtError(e) ? e.message : String(e)}`, {
-          hint: `full log: ${logFile}`,
-        });
-      });
-
-    await step('install', async () => {
+    await s.step('install', async () => {
       await unpackBase(base, root);
-      if (theLock.packages.length === 0) return;
+      if (lock.packages.length === 0) return;
+      // The .debs are symlinks into the read-only blob cache: nothing is copied.
       const debDir = path.join(root, 'var/cache/jrt-debs');
       await mkdir(debDir, { recursive: true });
-      for (const p of theLock.packages) await symlink(`/var/cache/jrt-blobs/${p.sha256}`, path.join(debDir, debFileName(p)));
-      const debs = theLock.packages.map((p) => shellQuote(`/var/cache/jrt-debs/${debFileName(p)}`)).join(' ');
-      await inRoot('install packages', `apt-get install -y -q --no-install-recommends --no-download -o Dpkg::Use-Pty=0 ${debs}\nrm -rf /var/cache/jrt-debs`);
+      for (const p of lock.packages)
+        await symlink(`/var/cache/jrt-blobs/${p.sha256}`, path.join(debDir, debFileName(p)));
+      const debs = lock.packages.map((p) => shellQuote(`/var/cache/jrt-debs/${debFileName(p)}`)).join(' ');
+      await inRoot(
+        'install packages',
+        `apt-get install -y -q --no-install-recommends --no-download -o Dpkg::Use-Pty=0 ${debs}\nrm -rf /var/cache/jrt-debs`,
+      );
     });
 
-    await step('build', async () => {
-      for (const [i, source] of recipe.sources.entries()) {
-        const blob = sourceFiles[i] as string;
-        await inRoot(`unpack source ${i + 1}`, unpackScript(source, `/var/cache/jrt-blobs/${path.basename(blob)}`));
+    await s.step('build', async () => {
+      for (const [i, source] of s.recipe.sources.entries()) {
+        await inRoot(
+          `unpack source ${i + 1}`,
+          unpackScript(source, `/var/cache/jrt-blobs/${path.basename(sourceFiles[i] as string)}`),
+        );
       }
-      for (const s of recipe.build.steps) await inRoot(s.name, s.run, s.cwd);
+      for (const step of s.recipe.build.steps) await inRoot(step.name, step.run, step.cwd);
     });
 
-    const out = path.join(buildDir, 'out');
+    const out = path.join(s.buildDir, 'out');
     const tree = path.join(out, TREE_DIR);
-    await mkdir(tree, { recursive: true });
-    await step('collect', async () => {
+    await s.step('collect', async () => {
+      await mkdir(tree, { recursive: true });
+      const { recipe } = s;
       const r = await collectRuntime({
         buildRoot: root,
         outTree: tree,
@@ -167,98 +115,83 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
         buildOnly: recipe.build.packages,
         paths: recipe.runtime.paths,
         strip: recipe.runtime.strip,
-        onProgress,
+        onProgress: s.onProgress,
       });
-      for (const w of r.warnings) onProgress({ type: 'warn', task, message: w });
-      await normalizeJavaKeystores(tree, epoch * 1000);
+      for (const w of r.warnings) s.onProgress({ type: 'warn', task: recipe.name, message: w });
+      await normalizeJavaKeystores(tree, sourceDateEpoch(lock) * 1000);
       await rm(root, { recursive: true, force: true });
     });
 
-    const yml = makeRuntimeYml(recipe, { jrtVersion: JRT_VERSION, builtAt: new Date(epoch * 1000), recipeDigest, lockDigest: lockDigest(theLock) });
-    await step('check', async () => {
+    const yml = makeRuntimeYml(s.recipe, {
+      jrtVersion: JRT_VERSION,
+      builtAt: new Date(sourceDateEpoch(lock) * 1000),
+      recipeDigest: s.recipeDigest,
+      lockDigest: lockDigest(lock),
+    });
+    await s.step('check', async () => {
       await checkRuntime(tree);
-      for (const m of yml.mounts) {
-        try {
-          await stat(path.join(out, m.source));
-        } catch {
-          throw failure('ERR_JRT_MOUNT_SOURCE_MISSING', `mounts: source ${m.source} (for ${m.target}) does not exist in the built runtime`, {
-            hint: 'add the package that provides it to runtime.packages, or fix the mount',
-          });
-        }
-      }
+      await checkMountSources(out, yml);
     });
     await writeFile(path.join(out, RUNTIME_YML), renderRuntimeYml(yml));
     await writeFile(path.join(out, RUNTIME_JSON), renderRuntimeJson(yml));
+    await s.step('test', () => runSmokeTests(out, yml, s.recipe.test, s.log));
 
-    await step('test', () => runSmokeTests(out, yml, recipe.test, log));
+    const packed = await s.step('pack', () => pack(s, out, lock, opts.outDir));
+    s.log(`artifact ${packed.artifact} sha256 ${packed.sha256} size ${packed.size}`);
+    return { name: s.recipe.name, ...packed, lock, lockFile, lockChanged: changed, logFile: s.logFile };
+  });
+}
 
-    const outDir = path.resolve(opts.outDir ?? process.cwd());
-    const artifact = path.join(outDir, artifactName(recipe.name, recipe.version));
-    const packed = await step('pack', async () => {
-      const manifest = await computeManifest(out, {
-        name: recipe.name,
-        version: recipe.version,
-        jrt_version: JRT_VERSION,
-        recipe_digest: recipeDigest,
-        lock_digest: lockDigest(theLock),
+/** Every .deb and source of the lock in the blob cache, verified. Returns the sources' blob paths. */
+async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
+  await fetchDebian(s.blobs, s.mirror, lock.packages, { offline: s.offline });
+  const files: string[] = [];
+  for (const input of lock.sources) files.push(await fetchSource(input, s));
+  return files;
+}
+
+/** Runs a named shell script inside the build root: no network, inputs read-only, a fixed clock. */
+function sandboxRunner(s: Session, root: string, epoch: number) {
+  const binds = [{ source: s.blobs.dir, dest: '/var/cache/jrt-blobs', readonly: true }];
+  const env = { SOURCE_DATE_EPOCH: String(epoch), ...s.recipe.build.environment };
+  return (name: string, script: string, cwd?: string) =>
+    run('bwrap', chrootArgv(root, ['/bin/sh', '-ec', script], { network: false, binds, env, cwd }), {
+      onLine: s.log,
+    }).catch((e) => {
+      throw failure('ERR_JRT_BUILD_STEP', `step '${name}' failed: ${isJrtError(e) ? e.message : String(e)}`, {
+        hint: `full log: ${s.logFile}`,
       });
-      await writeFile(path.join(out, MANIFEST_JSON), `${JSON.stringify(manifest, null, 2)}\n`);
-      await mkdir(outDir, { recursive: true });
-      const r = await packArtifact(out, artifact, { sourceDateEpoch: epoch });
-      return { ...r, manifest };
     });
-    log(`artifact ${artifact} sha256 ${packed.sha256} size ${packed.size}`);
-    return { name: recipe.name, artifact, sha256: packed.sha256, size: packed.size, manifest: packed.manifest, lock: theLock, lockFile, lockChanged, logFile };
-  } catch (e) {
-    log(`FAILED: ${e instanceof Error ? e.message : String(e)}`);
-    if (isJrtError(e) && !e.hint) throw failure(e.code, e.message, { hint: `full log: ${logFile}`, cause: e });
-    throw e;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await rm(buildDir, { recursive: true, force: true });
+}
+
+async function checkMountSources(runtimeDir: string, yml: RuntimeYml): Promise<void> {
+  for (const m of yml.mounts) {
+    try {
+      await stat(path.join(runtimeDir, m.source));
+    } catch {
+      throw failure(
+        'ERR_JRT_MOUNT_SOURCE_MISSING',
+        `mounts: source ${m.source} (for ${m.target}) does not exist in the built runtime`,
+        {
+          hint: 'add the package that provides it to runtime.packages, or fix the mount',
+        },
+      );
+    }
   }
 }
 
-function sourcesStillMatch(recipe: Recipe, lock: Lock): boolean {
-  return recipe.sources.length === lock.sources.length && recipe.sources.every((s, i) => sourceMatchesInput(s, lock.sources[i]));
-}
-
-async function resolveLock(
-  recipe: Recipe,
-  recipeDigest: string,
-  base: BaseRoot,
-  ctx: SourceContext & { buildDir: string; log: (l: string) => void },
-): Promise<Lock> {
-  const root = path.join(ctx.buildDir, 'resolve-root');
-  await unpackBase(base, root);
-  try {
-    const wanted = [...new Set([...recipe.build.packages, ...recipe.runtime.packages])];
-    const debian = await resolveDebian(root, wanted, ctx.log);
-    const sources = [];
-    for (const s of recipe.sources) sources.push(await resolveSource(s, ctx));
-    const resolvedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const stamp = resolvedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const arch = debian.base.find((p) => p.package === 'libc6')?.architecture ?? 'amd64';
-    return {
-      lock_version: 1,
-      recipe: recipe.name,
-      recipe_digest: recipeDigest,
-      suite: recipe.base,
-      architecture: arch,
-      resolved_at: resolvedAt.toISOString(),
-      snapshot: `https://snapshot.debian.org/archive/debian/${stamp}/`,
-      base: debian.base,
-      packages: debian.packages,
-      sources,
-    };
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
-}
-
-/** Packages of the locked base that the cached base root does not hold at the same version. */
-async function baseDrift(base: BaseRoot, lock: Lock): Promise<string[]> {
-  const have = await basePackages(base);
-  return lock.base.filter((p) => have.get(p.package) !== p.version).map((p) => `${p.package} ${p.version} (base has ${have.get(p.package) ?? 'none'})`);
+async function pack(s: Session, out: string, lock: Lock, outDir?: string) {
+  const manifest = await computeManifest(out, {
+    name: s.recipe.name,
+    version: s.recipe.version,
+    jrt_version: JRT_VERSION,
+    recipe_digest: s.recipeDigest,
+    lock_digest: lockDigest(lock),
+  });
+  await writeFile(path.join(out, MANIFEST_JSON), `${JSON.stringify(manifest, null, 2)}\n`);
+  const dir = path.resolve(outDir ?? process.cwd());
+  await mkdir(dir, { recursive: true });
+  const artifact = path.join(dir, artifactName(s.recipe.name, s.recipe.version));
+  const r = await packArtifact(out, artifact, { sourceDateEpoch: sourceDateEpoch(lock) });
+  return { artifact, sha256: r.sha256, size: r.size, manifest };
 }

@@ -42,7 +42,12 @@ export function parseSimulation(text: string): { package: string; version: strin
   const out = [];
   for (const line of text.split('\n')) {
     const m = /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) .*\[(\S+)\]\)/.exec(line);
-    if (m) out.push({ package: (m[1] as string).replace(/:\S+$/, ''), version: m[2] as string, architecture: m[3] as string });
+    if (m)
+      out.push({
+        package: (m[1] as string).replace(/:\S+$/, ''),
+        version: m[2] as string,
+        architecture: m[3] as string,
+      });
   }
   return out;
 }
@@ -50,7 +55,10 @@ export function parseSimulation(text: string): { package: string; version: strin
 /** The names apt could not find, from its error output. Pure. */
 export function missingPackages(stderr: string): string[] {
   const out = new Set<string>();
-  for (const m of stderr.matchAll(/E: (?:Unable to locate package|Package '?)(\S+?)'? (?:has no installation candidate)?$/gm)) out.add(m[1] as string);
+  for (const m of stderr.matchAll(
+    /E: (?:Unable to locate package|Package '?)(\S+?)'? (?:has no installation candidate)?$/gm,
+  ))
+    out.add(m[1] as string);
   for (const m of stderr.matchAll(/E: Unable to locate package (\S+)/g)) out.add(m[1] as string);
   return [...out];
 }
@@ -58,7 +66,10 @@ export function missingPackages(stderr: string): string[] {
 export function toDebianInputs(stanzas: Stanza[]): DebianInput[] {
   return stanzas.map((s) => {
     if (!s.Package || !s.Version || !s.Filename || !s.SHA256 || !s.Size) {
-      throw failure('ERR_JRT_DEBIAN_INDEX', `the archive index entry for ${s.Package ?? '?'} lacks Filename, Size or SHA256`);
+      throw failure(
+        'ERR_JRT_DEBIAN_INDEX',
+        `the archive index entry for ${s.Package ?? '?'} lacks Filename, Size or SHA256`,
+      );
     }
     return {
       package: s.Package,
@@ -80,7 +91,11 @@ export interface ResolvedDebian {
  * Resolve `wanted` (build + runtime packages) inside `root`, an unpacked base root that will be
  * thrown away. Needs the network (apt-get update).
  */
-export async function resolveDebian(root: string, wanted: string[], onLine?: (l: string) => void): Promise<ResolvedDebian> {
+export async function resolveDebian(
+  root: string,
+  wanted: string[],
+  onLine?: (l: string) => void,
+): Promise<ResolvedDebian> {
   const inRoot = (script: string, reject = true) =>
     run('bwrap', chrootArgv(root, ['/bin/sh', '-ec', script], { network: true }), { reject, onLine });
   await inRoot('apt-get update -qq');
@@ -89,9 +104,16 @@ export async function resolveDebian(root: string, wanted: string[], onLine?: (l:
   if (sim.exitCode !== 0) {
     const missing = missingPackages(sim.stderr);
     if (missing.length > 0) {
-      throw usageError('ERR_JRT_DEBIAN_PACKAGE_NOT_FOUND', `Debian package${missing.length > 1 ? 's' : ''} not found in the suite: ${missing.join(', ')}`, 'check the name with `apt-cache search` on a machine of that suite');
+      throw usageError(
+        'ERR_JRT_DEBIAN_PACKAGE_NOT_FOUND',
+        `Debian package${missing.length > 1 ? 's' : ''} not found in the suite: ${missing.join(', ')}`,
+        'check the name with `apt-cache search` on a machine of that suite',
+      );
     }
-    throw failure('ERR_JRT_DEBIAN_RESOLVE', `apt could not resolve ${wanted.join(' ')}:\n${sim.stderr.trim().split('\n').slice(-10).join('\n')}`);
+    throw failure(
+      'ERR_JRT_DEBIAN_RESOLVE',
+      `apt could not resolve ${wanted.join(' ')}:\n${sim.stderr.trim().split('\n').slice(-10).join('\n')}`,
+    );
   }
   const toInstall = parseSimulation(sim.stdout);
   const installed = (await inRoot("dpkg-query -W -f '${Package}\\t${Version}\\t${Architecture}\\n'")).stdout
@@ -101,9 +123,15 @@ export async function resolveDebian(root: string, wanted: string[], onLine?: (l:
     .map(([p, v, a]) => ({ package: p as string, version: v as string, architecture: a as string }));
   const show = async (list: { package: string; version: string }[]) => {
     if (list.length === 0) return [];
-    const r = await inRoot(`apt-cache show --no-all-versions ${list.map((p) => shellQuote(`${p.package}=${p.version}`)).join(' ')}`, false);
+    const r = await inRoot(
+      `apt-cache show --no-all-versions ${list.map((p) => shellQuote(`${p.package}=${p.version}`)).join(' ')}`,
+      false,
+    );
     if (r.exitCode !== 0) {
-      throw failure('ERR_JRT_BASE_STALE', `the cached base root holds versions the mirror no longer has: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+      throw failure(
+        'ERR_JRT_BASE_STALE',
+        `the cached base root holds versions the mirror no longer has: ${r.stderr.trim().split('\n')[0] ?? ''}`,
+      );
     }
     return toDebianInputs(parseStanzas(r.stdout));
   };
@@ -111,7 +139,12 @@ export async function resolveDebian(root: string, wanted: string[], onLine?: (l:
 }
 
 /** Make sure every .deb is in the blob cache, verified against its locked sha256. */
-export async function fetchDebian(blobs: BlobStore, mirror: string, inputs: DebianInput[], opts: { offline?: boolean; onFetched?: (p: DebianInput) => void } = {}): Promise<void> {
+export async function fetchDebian(
+  blobs: BlobStore,
+  mirror: string,
+  inputs: DebianInput[],
+  opts: { offline?: boolean; onFetched?: (p: DebianInput) => void } = {},
+): Promise<void> {
   // Two at a time: the mirror is fast and the machine has two cores.
   const queue = [...inputs];
   const worker = async () => {

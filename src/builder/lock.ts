@@ -66,7 +66,8 @@ export function lockPathFor(recipeFile: string): string {
 
 /** Canonical text: stable key order as written, sorted package lists, trailing newline. */
 export function serializeLock(lock: Lock): string {
-  const byName = (a: DebianInput, b: DebianInput) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0);
+  const byName = (a: DebianInput, b: DebianInput) =>
+    a.package < b.package ? -1 : a.package > b.package ? 1 : 0;
   return `${JSON.stringify({ ...lock, base: [...lock.base].sort(byName), packages: [...lock.packages].sort(byName) }, null, 2)}\n`;
 }
 
@@ -90,10 +91,15 @@ export async function readLock(file: string): Promise<Lock | undefined> {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw usageError('ERR_JRT_LOCK_INVALID', `${file}: not valid JSON (${(e as Error).message})`, 'delete it and run `jrt lock` again');
+    throw usageError(
+      'ERR_JRT_LOCK_INVALID',
+      `${file}: not valid JSON (${(e as Error).message})`,
+      'delete it and run `jrt lock` again',
+    );
   }
   const problem = checkLockShape(value);
-  if (problem) throw usageError('ERR_JRT_LOCK_INVALID', `${file}: ${problem}`, 'delete it and run `jrt lock` again');
+  if (problem)
+    throw usageError('ERR_JRT_LOCK_INVALID', `${file}: ${problem}`, 'delete it and run `jrt lock` again');
   return value as Lock;
 }
 
@@ -121,23 +127,38 @@ export function checkLockShape(v: unknown): string | undefined {
     for (const [i, p] of (l[k] as Record<string, unknown>[]).entries()) {
       if (typeof p?.package !== 'string' || typeof p.version !== 'string' || typeof p.filename !== 'string')
         return `${k}[${i}]: needs package, version and filename`;
-      if (typeof p.sha256 !== 'string' || !HEX64.test(p.sha256)) return `${k}[${i}].sha256: must be 64 hex digits`;
+      if (typeof p.sha256 !== 'string' || !HEX64.test(p.sha256))
+        return `${k}[${i}].sha256: must be 64 hex digits`;
     }
   }
   for (const [i, s] of (l.sources as Record<string, unknown>[]).entries()) {
-    if (typeof s?.sha256 !== 'string' || !HEX64.test(s.sha256)) return `sources[${i}].sha256: must be 64 hex digits`;
+    if (typeof s?.sha256 !== 'string' || !HEX64.test(s.sha256))
+      return `sources[${i}].sha256: must be 64 hex digits`;
   }
   return undefined;
 }
 
 /** Under --locked the lock must exist and belong to this exact recipe. */
-export function assertLockMatches(lock: Lock | undefined, recipeName: string, recipeDigest: string, lockFile: string): asserts lock is Lock {
+export function assertLockMatches(
+  lock: Lock | undefined,
+  recipeName: string,
+  recipeDigest: string,
+  lockFile: string,
+): asserts lock is Lock {
   if (!lock) {
-    throw usageError('ERR_JRT_LOCK_MISSING', `--locked: ${lockFile} does not exist`, `run 'jrt lock' for ${recipeName} and commit the lock`);
+    throw usageError(
+      'ERR_JRT_LOCK_MISSING',
+      `--locked: ${lockFile} does not exist`,
+      `run 'jrt lock' for ${recipeName} and commit the lock`,
+    );
   }
   if (lock.recipe_digest !== recipeDigest) {
-    throw failure('ERR_JRT_LOCK_DRIFT', `--locked: ${lockFile} was resolved for another version of the recipe (lock ${lock.recipe_digest.slice(0, 19)}…, recipe ${recipeDigest.slice(0, 19)}…)`, {
-      hint: `run 'jrt lock' for ${recipeName} to resolve the changed recipe, review the diff and commit it`,
-    });
+    throw failure(
+      'ERR_JRT_LOCK_DRIFT',
+      `--locked: ${lockFile} was resolved for another version of the recipe (lock ${lock.recipe_digest.slice(0, 19)}…, recipe ${recipeDigest.slice(0, 19)}…)`,
+      {
+        hint: `run 'jrt lock' for ${recipeName} to resolve the changed recipe, review the diff and commit it`,
+      },
+    );
   }
 }

@@ -6,7 +6,10 @@ import { stringify } from 'yaml';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import type { Recipe } from '../recipe/types.js';
 
-export function makeRuntimeYml(recipe: Recipe, info: { jrtVersion: string; builtAt: Date; recipeDigest: string; lockDigest: string }): RuntimeYml {
+export function makeRuntimeYml(
+  recipe: Recipe,
+  info: { jrtVersion: string; builtAt: Date; recipeDigest: string; lockDigest: string },
+): RuntimeYml {
   const yml: RuntimeYml = {
     name: recipe.name,
     language: recipe.language,

@@ -17,15 +17,50 @@ export function runtimeEnvironment(yml: RuntimeYml): Record<string, string> {
   return env;
 }
 
-export function runtimeSandboxArgv(runtimeDir: string, yml: RuntimeYml, workDir: string, command: string[]): string[] {
-  const argv = ['--unshare-all', '--die-with-parent', '--new-session', '--uid', '65534', '--gid', '65534', '--cap-drop', 'ALL', '--clearenv'];
+export function runtimeSandboxArgv(
+  runtimeDir: string,
+  yml: RuntimeYml,
+  workDir: string,
+  command: string[],
+): string[] {
+  const argv = [
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--uid',
+    '65534',
+    '--gid',
+    '65534',
+    '--cap-drop',
+    'ALL',
+    '--clearenv',
+  ];
   for (const m of yml.mounts) {
     const src = path.join(runtimeDir, m.source);
     if (m.selective && m.selective.length > 0) {
-      for (const entry of m.selective) argv.push(m.readonly ? '--ro-bind' : '--bind', path.join(src, entry), path.posix.join(m.target, entry));
+      for (const entry of m.selective)
+        argv.push(
+          m.readonly ? '--ro-bind' : '--bind',
+          path.join(src, entry),
+          path.posix.join(m.target, entry),
+        );
     } else argv.push(m.readonly ? '--ro-bind' : '--bind', src, m.target);
   }
-  argv.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--bind', workDir, '/work', '--chdir', '/work');
+  argv.push(
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--perms',
+    '1777',
+    '--tmpfs',
+    '/tmp',
+    '--bind',
+    workDir,
+    '/work',
+    '--chdir',
+    '/work',
+  );
   for (const [k, v] of Object.entries(runtimeEnvironment(yml))) argv.push('--setenv', k, v);
   argv.push('--', ...command);
   return argv;

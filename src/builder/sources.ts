@@ -38,19 +38,29 @@ export async function resolveSource(source: Source, ctx: SourceContext): Promise
         doc = await fetchJson<NpmVersionDoc>(url);
       } catch (e) {
         if ((e as { code?: string }).code === 'ERR_JRT_NOT_FOUND') {
-          throw usageError('ERR_JRT_NPM_NOT_FOUND', `npm package ${source.package}@${source.version} does not exist in ${ctx.registry}`);
+          throw usageError(
+            'ERR_JRT_NPM_NOT_FOUND',
+            `npm package ${source.package}@${source.version} does not exist in ${ctx.registry}`,
+          );
         }
         throw e;
       }
       const tarball = doc.dist?.tarball;
       const integrity = source.integrity ?? doc.dist?.integrity;
-      if (!tarball || !integrity) throw failure('ERR_JRT_NPM_METADATA', `${url}: no dist.tarball or dist.integrity`);
+      if (!tarball || !integrity)
+        throw failure('ERR_JRT_NPM_METADATA', `${url}: no dist.tarball or dist.integrity`);
       if (source.integrity && doc.dist?.integrity && source.integrity !== doc.dist.integrity) {
-        throw failure('ERR_JRT_INTEGRITY_MISMATCH', `npm ${source.package}@${source.version}: the recipe pins ${source.integrity} but the registry says ${doc.dist.integrity}`);
+        throw failure(
+          'ERR_JRT_INTEGRITY_MISMATCH',
+          `npm ${source.package}@${source.version}: the recipe pins ${source.integrity} but the registry says ${doc.dist.integrity}`,
+        );
       }
       const got = await ctx.blobs.fetchUnknown(tarball);
       if (integrity.startsWith('sha512-') && `sha512-${got.sha512}` !== integrity) {
-        throw failure('ERR_JRT_INTEGRITY_MISMATCH', `integrity mismatch for ${tarball}: expected ${integrity}, got sha512-${got.sha512}`);
+        throw failure(
+          'ERR_JRT_INTEGRITY_MISMATCH',
+          `integrity mismatch for ${tarball}: expected ${integrity}, got sha512-${got.sha512}`,
+        );
       }
       return {
         kind: 'npm',
@@ -83,13 +93,20 @@ export async function fetchSource(input: SourceInput, ctx: SourceContext): Promi
     if (await ctx.blobs.has(input.sha256)) return ctx.blobs.pathOf(input.sha256);
     return ctx.blobs.addFile(path.resolve(ctx.recipeDir, input.location), input.sha256);
   }
-  return ctx.blobs.fetch(expandSourceUrl((input as UrlInput).location, ctx), input.sha256, { offline: ctx.offline });
+  return ctx.blobs.fetch(expandSourceUrl((input as UrlInput).location, ctx), input.sha256, {
+    offline: ctx.offline,
+  });
 }
 
 /** The lock entry must still say what the recipe says (a hand-edited recipe invalidates it). */
 export function sourceMatchesInput(source: Source, input: SourceInput | undefined): boolean {
   if (!input) return false;
-  if (source.kind === 'npm') return input.kind === 'npm' && (input as NpmInput).package === source.package && (input as NpmInput).version === source.version;
+  if (source.kind === 'npm')
+    return (
+      input.kind === 'npm' &&
+      (input as NpmInput).package === source.package &&
+      (input as NpmInput).version === source.version
+    );
   return input.kind === source.kind && input.sha256 === source.sha256;
 }
 
@@ -98,8 +115,10 @@ export function unpackScript(source: Source, blobPathInRoot: string): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const dest = source.dest;
   const strip = source.kind === 'npm' ? 1 : (source.strip_components ?? 0);
-  const name = source.kind === 'url' ? new URL(source.url).pathname : source.kind === 'file' ? source.path : 'x.tgz';
-  const archive = source.kind === 'npm' || /\.(tar|tgz|tar\.gz|tar\.xz|txz|tar\.bz2|tbz2|tar\.zst)$/.test(name);
+  const name =
+    source.kind === 'url' ? new URL(source.url).pathname : source.kind === 'file' ? source.path : 'x.tgz';
+  const archive =
+    source.kind === 'npm' || /\.(tar|tgz|tar\.gz|tar\.xz|txz|tar\.bz2|tbz2|tar\.zst)$/.test(name);
   if (!archive) return `mkdir -p ${q(path.posix.dirname(dest))} && cp ${q(blobPathInRoot)} ${q(dest)}`;
   return `mkdir -p ${q(dest)} && tar --extract --file ${q(blobPathInRoot)} --directory ${q(dest)} --strip-components=${strip} --no-same-owner`;
 }

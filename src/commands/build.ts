@@ -36,7 +36,8 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
       locked: { type: 'boolean' },
       offline: { type: 'boolean' },
     });
-    if (positionals.length === 0) throw usageError('ERR_JRT_BAD_FLAG', 'build: name at least one recipe', "see 'jrt build --help'");
+    if (positionals.length === 0)
+      throw usageError('ERR_JRT_BAD_FLAG', 'build: name at least one recipe', "see 'jrt build --help'");
     const onProgress = progressFor(ctx);
     const results = [];
     for (const arg of positionals) {
@@ -49,10 +50,24 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
         offline: values.offline,
         onProgress,
       });
-      results.push({ name: r.name, artifact: r.artifact, sha256: r.sha256, size: r.size, ms: Math.round(performance.now() - started), lock: r.lockFile, lock_changed: r.lockChanged, log: r.logFile });
+      results.push({
+        name: r.name,
+        artifact: r.artifact,
+        sha256: r.sha256,
+        size: r.size,
+        ms: Math.round(performance.now() - started),
+        lock: r.lockFile,
+        lock_changed: r.lockChanged,
+        log: r.logFile,
+      });
     }
     emit(ctx, { artifacts: results }, () =>
-      results.map((r) => `${r.name}: ${r.artifact}\n  sha256 ${r.sha256}, ${(r.size / 1e6).toFixed(1)} MB, ${formatMs(r.ms)}${r.lock_changed ? `, lock written: ${r.lock}` : ''}`).join('\n'),
+      results
+        .map(
+          (r) =>
+            `${r.name}: ${r.artifact}\n  sha256 ${r.sha256}, ${(r.size / 1e6).toFixed(1)} MB, ${formatMs(r.ms)}${r.lock_changed ? `, lock written: ${r.lock}` : ''}`,
+        )
+        .join('\n'),
     );
     return 0;
   },

@@ -1,4 +1,4 @@
-import { buildRuntime } from '../builder/build.js';
+import { lockRecipe } from '../builder/build.js';
 import { emit } from '../core/context.js';
 import { usageError } from '../core/errors.js';
 import { parseFlags } from './args.js';
@@ -23,13 +23,32 @@ Examples:
   jrt lock --update python-3.11-ml`,
   async run(argv, ctx) {
     const { values, positionals } = parseFlags('lock', argv, { update: { type: 'boolean' } });
-    if (positionals.length === 0) throw usageError('ERR_JRT_BAD_FLAG', 'lock: name at least one recipe', "see 'jrt lock --help'");
+    if (positionals.length === 0)
+      throw usageError('ERR_JRT_BAD_FLAG', 'lock: name at least one recipe', "see 'jrt lock --help'");
     const results = [];
     for (const arg of positionals) {
-      const r = await buildRuntime({ recipeFile: await recipeFileFor(arg, ctx.paths), paths: ctx.paths, lockOnly: true, relock: values.update, onProgress: progressFor(ctx) });
-      results.push({ name: r.name, lock: r.lockFile, changed: r.lockChanged, packages: r.lock.packages.length, sources: r.lock.sources.length });
+      const r = await lockRecipe({
+        recipeFile: await recipeFileFor(arg, ctx.paths),
+        paths: ctx.paths,
+        update: values.update,
+        onProgress: progressFor(ctx),
+      });
+      results.push({
+        name: r.name,
+        lock: r.lockFile,
+        changed: r.changed,
+        packages: r.lock.packages.length,
+        sources: r.lock.sources.length,
+      });
     }
-    emit(ctx, { locks: results }, () => results.map((r) => `${r.name}: ${r.lock} ${r.changed ? 'written' : 'up to date'} (${r.packages} packages, ${r.sources} sources)`).join('\n'));
+    emit(ctx, { locks: results }, () =>
+      results
+        .map(
+          (r) =>
+            `${r.name}: ${r.lock} ${r.changed ? 'written' : 'up to date'} (${r.packages} packages, ${r.sources} sources)`,
+        )
+        .join('\n'),
+    );
     return 0;
   },
 };

@@ -1,0 +1,122 @@
+/**
+ * Getting a lock that fits the recipe and the cached base root: reuse the committed one when it
+ * still fits, resolve a new one otherwise (never under --locked or --offline).
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { failure, isJrtError } from '../core/errors.js';
+import type { Recipe } from '../recipe/types.js';
+import { type BaseRoot, basePackages, ensureBase, unpackBase } from './base.js';
+import { resolveDebian } from './debian.js';
+import { assertLockMatches, type Lock, lockPathFor, readLock, writeLock } from './lock.js';
+import type { Session } from './session.js';
+import { resolveSource, sourceMatchesInput } from './sources.js';
+
+export interface LockOutcome {
+  lock: Lock;
+  lockFile: string;
+  changed: boolean;
+  base: BaseRoot;
+}
+
+export async function ensureLock(
+  s: Session,
+  opts: { locked?: boolean; relock?: boolean },
+): Promise<LockOutcome> {
+  const { recipe } = s;
+  const lockFile = lockPathFor(s.recipeFile);
+  const existing = await readLock(lockFile);
+  if (opts.locked) assertLockMatches(existing, recipe.name, s.recipeDigest, lockFile);
+  let base = await s.step('root', () =>
+    ensureBase(s.paths.cache, recipe.base, s.mirror, { offline: s.offline, onLine: s.log }),
+  );
+
+  const drift = existing ? await baseDrift(base, existing) : [];
+  if (existing && drift.length > 0 && (opts.locked || s.offline)) {
+    throw failure(
+      'ERR_JRT_LOCK_DRIFT',
+      `the cached ${recipe.base} base root differs from ${lockFile}: ${drift.slice(0, 5).join(', ')}${drift.length > 5 ? ` and ${drift.length - 5} more` : ''}`,
+      {
+        hint: `run 'jrt lock --update' to resolve against today's mirror (the locked inputs remain at ${existing.snapshot})`,
+      },
+    );
+  }
+  const fits =
+    existing &&
+    !opts.relock &&
+    drift.length === 0 &&
+    existing.recipe_digest === s.recipeDigest &&
+    sourcesStillMatch(recipe, existing);
+  if (fits) return { lock: existing, lockFile, changed: false, base };
+  if (s.offline)
+    throw failure(
+      'ERR_JRT_OFFLINE_MISSING',
+      `--offline: ${lockFile} is missing or does not match the recipe, and resolving needs the network`,
+    );
+  if (drift.length > 0)
+    s.onProgress({
+      type: 'warn',
+      task: recipe.name,
+      message: `the base root moved on since the lock was made (${drift.length} packages); resolving again`,
+    });
+
+  const lock = await s.step('resolve', async () => {
+    try {
+      return await resolveLock(s, base);
+    } catch (e) {
+      if (!(isJrtError(e) && e.code === 'ERR_JRT_BASE_STALE')) throw e;
+      // The mirror moved on since the base was cached: make a fresh base and resolve again.
+      await rm(base.tarball, { force: true });
+      base = await ensureBase(s.paths.cache, recipe.base, s.mirror, { onLine: s.log });
+      return resolveLock(s, base);
+    }
+  });
+  await writeLock(lockFile, lock);
+  return { lock, lockFile, changed: true, base };
+}
+
+function sourcesStillMatch(recipe: Recipe, lock: Lock): boolean {
+  return (
+    recipe.sources.length === lock.sources.length &&
+    recipe.sources.every((src, i) => sourceMatchesInput(src, lock.sources[i]))
+  );
+}
+
+/** Packages of the locked base that the cached base root does not hold at the same version. */
+async function baseDrift(base: BaseRoot, lock: Lock): Promise<string[]> {
+  const have = await basePackages(base);
+  return lock.base
+    .filter((p) => have.get(p.package) !== p.version)
+    .map((p) => `${p.package} ${p.version} (base has ${have.get(p.package) ?? 'none'})`);
+}
+
+async function resolveLock(s: Session, base: BaseRoot): Promise<Lock> {
+  const { recipe } = s;
+  const root = path.join(s.buildDir, 'resolve-root');
+  await unpackBase(base, root);
+  try {
+    const wanted = [...new Set([...recipe.build.packages, ...recipe.runtime.packages])];
+    const debian = await resolveDebian(root, wanted, s.log);
+    const sources = [];
+    for (const src of recipe.sources) sources.push(await resolveSource(src, s));
+    const resolvedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const stamp = resolvedAt
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    return {
+      lock_version: 1,
+      recipe: recipe.name,
+      recipe_digest: s.recipeDigest,
+      suite: recipe.base,
+      architecture: debian.base.find((p) => p.package === 'libc6')?.architecture ?? 'amd64',
+      resolved_at: resolvedAt.toISOString(),
+      snapshot: `https://snapshot.debian.org/archive/debian/${stamp}/`,
+      base: debian.base,
+      packages: debian.packages,
+      sources,
+    };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
