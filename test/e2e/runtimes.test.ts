@@ -1,0 +1,153 @@
+/**
+ * End to end, from the real Debian mirror and npm registry: install every runtime this machine can
+ * build, then run a real program in each through `jrt exec`, verify, remove one, and check the
+ * host is unchanged. Slow (a cold run builds everything); JRT_E2E_CACHE keeps downloads.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JrtEnv, jrt, makeJrtEnv, REPO, requireRoot } from '../helpers/jrt.js';
+
+const PROGRAMS = path.join(REPO, 'test/fixtures/programs');
+const BUILDABLE = ['java-17', 'java-21', 'node-18', 'python-3.11', 'python-3.11-ml', 'python-3.13'];
+
+let t: JrtEnv;
+let hostBefore: HostSnapshot;
+
+interface HostSnapshot {
+  packages: string;
+  usr: string;
+  mounts: string[];
+}
+
+function snapshotHost(): HostSnapshot {
+  return {
+    packages: execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version} ${Status}\n'], { encoding: 'utf8' }),
+    // Names, sizes and mtimes of everything in /usr: any install or upgrade changes it.
+    usr: execFileSync('sh', ['-c', "find /usr -xdev -printf '%p %s %T@\\n' | sort | sha256sum"], { encoding: 'utf8' }),
+    mounts: readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((m) => m !== '')
+      .sort(),
+  };
+}
+
+function workDir(...files: string[]): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'jrt-e2e-job-'));
+  for (const f of files) copyFileSync(path.join(PROGRAMS, f), path.join(dir, f));
+  execFileSync('chmod', ['-R', 'a+rwX', dir]);
+  return dir;
+}
+
+function exec(spec: string, args: string[], cwd: string) {
+  return jrt(['exec', `--runtime=${spec}`, '--memory', '2g', '--timeout', '300s', ...args], { env: t.env, cwd, timeoutMs: 320_000 });
+}
+
+beforeAll(() => {
+  requireRoot();
+  hostBefore = snapshotHost();
+  t = makeJrtEnv({ cache: process.env.JRT_E2E_CACHE });
+  const r = jrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 50 * 60_000 });
+  expect(r.exitCode, `jrt install --all failed:\n${r.stderr.slice(-4000)}`).toBe(0);
+  const report = JSON.parse(r.stdout) as { runtimes: { name: string; result: string }[] };
+  expect(report.runtimes.map((x) => x.name).sort()).toEqual(BUILDABLE);
+  expect(report.runtimes.every((x) => x.result === 'installed')).toBe(true);
+}, 55 * 60_000);
+
+afterAll(() => {
+  if (t) execFileSync('rm', ['-rf', t.home]);
+});
+
+describe('jrt install --all', () => {
+  it('lists every runtime', () => {
+    const r = jrt(['runtime', 'list', '--json'], { env: t.env });
+    expect(r.exitCode).toBe(0);
+    const names = (JSON.parse(r.stdout) as { name: string }[]).map((x) => x.name).sort();
+    expect(names).toEqual(BUILDABLE);
+  });
+
+  it('changes nothing when run again', () => {
+    const r = jrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 20 * 60_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { runtimes: { name: string; result: string }[] };
+    expect(report.runtimes.every((x) => x.result === 'unchanged'), r.stdout).toBe(true);
+  }, 20 * 60_000);
+});
+
+describe('real programs in real runtimes', () => {
+  it('java:17 compiles and runs a class with a record', () => {
+    const r = exec('java:17', ['Main.java'], workDir('Main.java'));
+    expect(r.stderr).not.toMatch(/jrt:/);
+    expect(r.stdout).toContain('Hello from Java 17 in a jrt runtime: 2 jobs, 3 cpus');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('java:17 has Maven', () => {
+    const r = exec('java:17', ['--', 'mvn', '-v'], workDir());
+    expect(r.stdout).toMatch(/Apache Maven 3/);
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('java:21 runs record patterns, sealed types and virtual threads', () => {
+    const r = exec('java:21', ['Modern.java'], workDir('Modern.java'));
+    expect(r.stdout).toContain('big circle, square 3, virtual threads: 1000, java 21');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('python:3.11+ml fits and scores a scikit-learn model on pandas data', () => {
+    const r = exec('python:3.11+ml', ['train.py'], workDir('train.py'));
+    expect(r.stdout).toMatch(/rows=600 accuracy=0\.[89]\d\d/);
+    expect(r.stdout).toContain('model-ok');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('python:3.13 and python:3.11 (built from source) run the standard library', () => {
+    for (const [spec, version] of [
+      ['python:3.13', '3.13'],
+      ['python-3.11', '3.11.2'],
+    ] as const) {
+      const r = exec(spec, ['stdlib.py'], workDir('stdlib.py'));
+      expect(r.exitCode, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { python: string; digest: string; tls: boolean };
+      expect(out.python.startsWith(version)).toBe(true);
+      expect(out.digest).toBe('4343f4d3eba6');
+      expect(out.tls).toBe(true);
+    }
+  });
+
+  it('node:18 runs a program, its test runner and npm', () => {
+    const dir = workDir('hello.js', 'math.test.js');
+    const hello = exec('node:18', ['hello.js'], dir);
+    expect(hello.stdout).toContain('node v18.20.8 on linux: ');
+    expect(hello.exitCode).toBe(0);
+    const tests = exec('node:18', ['--', 'node', '--test', 'math.test.js'], dir);
+    expect(tests.stdout).toMatch(/# pass 2/);
+    expect(tests.exitCode).toBe(0);
+    const npm = exec('node:18', ['--', 'npm', '-v'], dir);
+    expect(npm.stdout.trim()).toMatch(/^10\.\d+\.\d+$/);
+  });
+});
+
+describe('management and cleanliness', () => {
+  it('verifies every installed runtime', () => {
+    const r = jrt(['runtime', 'verify', '--json'], { env: t.env, timeoutMs: 600_000 });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  }, 600_000);
+
+  it('removes a runtime', () => {
+    const r = jrt(['runtime', 'remove', 'python-3.13'], { env: t.env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const list = JSON.parse(jrt(['runtime', 'list', '--json'], { env: t.env }).stdout) as { name: string }[];
+    expect(list.map((x) => x.name)).not.toContain('python-3.13');
+  });
+
+  it('left the host unchanged: packages, /usr and mounts', () => {
+    const after = snapshotHost();
+    expect(after.packages).toBe(hostBefore.packages);
+    expect(after.usr).toBe(hostBefore.usr);
+    expect(after.mounts).toEqual(hostBefore.mounts);
+  });
+});
