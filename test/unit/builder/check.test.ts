@@ -157,6 +157,7 @@ describe('checkRuntime', () => {
 
 describe('search path pieces', () => {
   it('expandOrigin handles both spellings', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the loader's own ${ORIGIN} syntax
     expect(expandOrigin('$ORIGIN/../lib:${ORIGIN}', '/a/b')).toBe('/a/b/../lib:/a/b');
   });
   it('RUNPATH replaces RPATH; conf dirs come before the defaults', () => {
