@@ -83,7 +83,9 @@ export function planStrip(
       protect.add(a);
       if (byPath.get(a)?.type === 'symlink') queue.push(a);
     }
-    if (byPath.get(p)?.type === 'dir') {
+    // A linked directory that a rule removes as a whole is kept whole; a linked directory that
+    // merely contains removable entries (`lib -> usr/lib`) keeps only itself.
+    if (byPath.get(p)?.type === 'dir' && marked.has(p)) {
       for (const e of entries) {
         if (e.path.startsWith(`${p}/`) && !protect.has(e.path)) {
           protect.add(e.path);

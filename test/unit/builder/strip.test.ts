@@ -145,6 +145,16 @@ describe('planStrip', () => {
     expect(plan.remove[0]?.path).toBe('/usr/share/doc/other/g');
   });
 
+  it('a link to a directory that is only partly stripped (lib -> usr/lib) does not keep its contents', () => {
+    const spec = {
+      '/lib': 'usr/lib',
+      '/usr/lib': 'dir',
+      '/usr/lib/libx.a': 'file',
+      '/usr/lib/libx.so': 'file',
+    };
+    expect(removed(spec, RULES, new Map([['/lib', ['/usr/lib']]]))).toEqual(['/usr/lib/libx.a']);
+  });
+
   it('a removed symlink protects nothing', () => {
     const spec = { '/usr/share/doc/a': '../b', '/usr/share/doc/b': 'file', '/usr/share/doc': 'dir' };
     expect(removed(spec, RULES, new Map([['/usr/share/doc/a', ['/usr/share/doc/b']]]))).toEqual([
