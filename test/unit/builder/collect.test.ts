@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -240,6 +240,7 @@ describe('collectRuntime on a fake build root', () => {
 
   it('refuses an output tree that is not empty', async () => {
     const { outTree, opts } = await setup();
+    await mkdir(outTree);
     await writeFile(path.join(outTree, 'stale'), 'x');
     const err = await collectRuntime(opts).catch((e: unknown) => e);
     expect((err as JrtError).code).toBe('ERR_JRT_CLOSURE_OUT_NOT_EMPTY');
