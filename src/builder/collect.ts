@@ -10,7 +10,14 @@ import { failure } from '../core/errors.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
 import type { StripRules } from '../recipe/types.js';
 import { type ClosureResult, resolveClosure } from './closure.js';
-import { readAlternatives, readDpkgDb, readPackageFiles } from './dpkg.js';
+import {
+  type Diversion,
+  divertedPath,
+  readAlternatives,
+  readDiversions,
+  readDpkgDb,
+  readPackageFiles,
+} from './dpkg.js';
 import { canonicalInRoot, resolveInRoot } from './root-path.js';
 import { stripTree } from './strip.js';
 import { TreeCopier } from './tree-copy.js';
@@ -55,6 +62,7 @@ export async function collectRuntime(opts: CollectOptions): Promise<CollectResul
   await assertEmptyDir(opts.outTree);
 
   const db = await readDpkgDb(opts.buildRoot);
+  const diversions = await readDiversions(opts.buildRoot);
   const closure = await phase(onProgress, TASK, 'resolve the package closure', async () =>
     resolveClosure(db, { roots: opts.packages, exclude: opts.exclude, buildOnly: opts.buildOnly }),
   );
@@ -71,7 +79,7 @@ export async function collectRuntime(opts: CollectOptions): Promise<CollectResul
     await mirrorMergedUsr(opts.buildRoot, opts.outTree);
     for (const pkg of closure.packages) {
       for (const listed of await readPackageFiles(opts.buildRoot, pkg)) {
-        const p = await canonicalInRoot(opts.buildRoot, listed);
+        const p = await canonicalInRoot(opts.buildRoot, divertedPath(listed, pkg.name, diversions));
         owned.add(p);
         if (await isTopLevelLink(opts.outTree, p)) continue;
         await copier.copy(p);
@@ -109,7 +117,7 @@ export async function collectRuntime(opts: CollectOptions): Promise<CollectResul
     task: TASK,
     message: `stripped ${stripped.removed} entries, ${stripped.bytes} bytes`,
   });
-  await assertNoBuildOnlyFiles(opts.buildRoot, opts.outTree, db, closure, opts.buildOnly, owned);
+  await assertNoBuildOnlyFiles(opts.buildRoot, opts.outTree, db, diversions, closure, opts.buildOnly, owned);
 
   const entries = await walkTree(opts.outTree);
   const files = entries.filter((e) => e.type === 'file');
@@ -192,6 +200,7 @@ async function assertNoBuildOnlyFiles(
   buildRoot: string,
   outTree: string,
   db: Awaited<ReturnType<typeof readDpkgDb>>,
+  diversions: Map<string, Diversion>,
   closure: ClosureResult,
   buildOnly: string[],
   owned: Set<string>,
@@ -202,7 +211,7 @@ async function assertNoBuildOnlyFiles(
     const pkg = db.packages.get(name);
     if (!pkg || inClosure.has(name)) continue;
     for (const listed of await readPackageFiles(buildRoot, pkg)) {
-      const p = await canonicalInRoot(buildRoot, listed);
+      const p = await canonicalInRoot(buildRoot, divertedPath(listed, name, diversions));
       if (owned.has(p)) continue;
       const st = await lstat(path.join(outTree, p)).catch(() => undefined);
       if (st && !st.isDirectory()) leaks.push(`${p} (${name})`);

@@ -200,3 +200,35 @@ export async function readAlternatives(root: string): Promise<Map<string, string
   }
   return all;
 }
+
+export interface Diversion {
+  /** Where the diverted package's file really is. */
+  to: string;
+  /** The package that diverted it (`:` for a local diversion). */
+  by: string;
+}
+
+/** Parse `var/lib/dpkg/diversions`: groups of three lines (path, diverted-to path, diverting package). */
+export function parseDiversions(text: string): Map<string, Diversion> {
+  const lines = text.split('\n');
+  const out = new Map<string, Diversion>();
+  for (let i = 0; i + 2 < lines.length; i += 3) {
+    const [from, to, by] = [lines[i]!.trim(), lines[i + 1]!.trim(), lines[i + 2]!.trim()];
+    if (from.startsWith('/') && to.startsWith('/')) out.set(from, { to, by });
+  }
+  return out;
+}
+
+export async function readDiversions(root: string): Promise<Map<string, Diversion>> {
+  try {
+    return parseDiversions(await readFile(path.join(root, 'var/lib/dpkg/diversions'), 'utf8'));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Where a path a package lists really is: diverted away unless the package is the one diverting it. */
+export function divertedPath(listed: string, pkg: string, diversions: Map<string, Diversion>): string {
+  const d = diversions.get(listed);
+  return d && d.by !== pkg ? d.to : listed;
+}

@@ -51,6 +51,10 @@ async function fakeBuildRoot(): Promise<string> {
     [`${JRE}/docs`]: { link: '../../../share/doc/jre' },
     '/usr/share/doc/jre/README': 'jre docs',
     '/usr/bin/su': { content: 'setuid', mode: 0o4755 },
+    // jre's /usr/bin/jtool is diverted by a wrapper package that is not in the closure.
+    '/usr/bin/jtool': 'wrapper',
+    '/usr/bin/jtool.real': 'real jtool',
+    '/var/lib/dpkg/diversions': '/usr/bin/jtool\n/usr/bin/jtool.real\nwrapper\n',
     // Made by maintainer scripts: owned by no package.
     '/etc/jre/net.properties': 'net',
     '/etc/ssl/certs/java/cacerts': 'jks',
@@ -100,11 +104,13 @@ async function fakeBuildRoot(): Promise<string> {
         `${JRE}/docs`,
         '/usr/share/doc/jre/README',
         '/usr/bin/su',
+        '/usr/bin/jtool',
       ],
     },
     'ca-certificates': { owns: ['/usr/share/ca-certificates/mozilla/X.crt'] },
     gcc: { depends: 'libc6', owns: ['/usr/bin/gcc-12', '/usr/lib/gcc/x86_64-linux-gnu/12/cc1'] },
     unrelated: { owns: ['/usr/bin/unrelated'] },
+    wrapper: { owns: ['/usr/bin/jtool'] },
   });
   return root;
 }
@@ -169,6 +175,9 @@ describe('collectRuntime on a fake build root', () => {
     const [a, b] = [await stat(t(`${JRE}/lib/a.txt`)), await stat(t(`${JRE}/lib/b.txt`))];
     expect(a.ino).not.toBe(b.ino);
     expect(await readFile(t(`${JRE}/lib/b.txt`), 'utf8')).toBe('same bytes');
+    // a diverted file is taken from where dpkg diverted it; the diverting package's file stays out
+    expect(await readFile(t('/usr/bin/jtool.real'), 'utf8')).toBe('real jtool');
+    expect(await exists(t('/usr/bin/jtool'))).toBe(false);
     // generated identity files
     expect(await readFile(t('/etc/passwd'), 'utf8')).toContain('nobody:x:65534:65534:');
     expect(await readFile(t('/etc/group'), 'utf8')).toContain('nogroup:x:65534:');

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  divertedPath,
   isInstalledStatus,
   parseAlternative,
   parseDeb822,
   parseDepends,
+  parseDiversions,
   parseFileList,
   parseStatus,
 } from '../../../src/builder/dpkg.js';
@@ -104,5 +106,19 @@ describe('file lists and alternatives', () => {
       ['java', '/usr/bin/java'],
       ['java.1.gz', '/usr/share/man/man1/java.1.gz'],
     ]);
+  });
+});
+
+describe('diversions', () => {
+  const d = parseDiversions(
+    '/bin/sh\n/bin/sh.distrib\ndash\n/usr/bin/pg_config\n/usr/bin/pg_config.libpq-dev\npostgresql-common\n',
+  );
+  it.each([
+    ['/usr/bin/pg_config', 'libpq-dev', '/usr/bin/pg_config.libpq-dev'],
+    ['/usr/bin/pg_config', 'postgresql-common', '/usr/bin/pg_config'],
+    ['/bin/sh', 'bash', '/bin/sh.distrib'],
+    ['/usr/bin/other', 'x', '/usr/bin/other'],
+  ])('%s listed by %s is at %s', (listed, pkg, real) => {
+    expect(divertedPath(listed, pkg, d)).toBe(real);
   });
 });
