@@ -190,7 +190,9 @@ export async function checkTree(tree: string, opts: CheckOptions = {}): Promise<
     const dirs = searchPath(elf, origin, confDirs, machine);
     for (const name of elf.needed) {
       let ok = false;
-      if (name.includes('/')) ok = (await resolveInRoot(tree, path.posix.resolve(origin, name))).exists;
+      // A NEEDED with a slash is opened as a path (a relative one against the job's working
+      // directory, which the runtime cannot promise): only an absolute one inside the tree counts.
+      if (name.includes('/')) ok = name.startsWith('/') && (await resolveInRoot(tree, name)).exists;
       else {
         for (const d of dirs) {
           ok = await resolveLib(d, name, elf.class);
