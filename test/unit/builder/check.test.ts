@@ -115,6 +115,19 @@ describe('checkRuntime', () => {
     expect(msg).not.toContain('libjava.so: needs');
   });
 
+  it('a NEEDED with a slash is a path: absolute ones must be in the tree, relative ones cannot be promised', async () => {
+    const t = await tree({
+      '/usr/bin/abs': exe(['/usr/lib/private/libp.so', '/usr/lib/private/libgone.so']),
+      '/usr/lib/private/libp.so': lib('libp.so'),
+      '/usr/bin/rel': exe(['lib/librel.so']),
+      '/usr/bin/lib/librel.so': lib('librel.so'),
+    });
+    const msg = (await failureOf(checkRuntime(t))).message;
+    expect(msg).toContain('rootfs/usr/bin/abs: needs /usr/lib/private/libgone.so');
+    expect(msg).not.toContain('needs /usr/lib/private/libp.so');
+    expect(msg).toContain('rootfs/usr/bin/rel: needs lib/librel.so');
+  });
+
   it('fails when the interpreter is missing', async () => {
     const t = await tree({ '/usr/bin/app': exe(['libc.so.6'], { interp: '/lib/ld-musl-x86_64.so.1' }) });
     expect((await failureOf(checkRuntime(t))).message).toContain(
