@@ -4,7 +4,7 @@
  * generated certificate store, the recipe's extra paths and a minimal /etc — then strip it and prove
  * that no build-only file got in. The build root is only read.
  */
-import { lstat, mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
@@ -143,9 +143,12 @@ async function mirrorMergedUsr(buildRoot: string, outTree: string): Promise<void
     const st = await lstat(path.join(buildRoot, name));
     if (!st.isSymbolicLink()) continue;
     const target = await readlink(path.join(buildRoot, name));
-    if (target.replace(/^\//, '').startsWith('usr/')) {
-      await symlink(target.replace(/^\//, ''), path.join(outTree, name));
-    }
+    const rel = target.replace(/^\//, '');
+    if (!rel.startsWith('usr/')) continue;
+    await symlink(rel, path.join(outTree, name));
+    // The target directory exists even if empty, so following links never copies all of it.
+    const mode = (await stat(path.join(buildRoot, rel)).catch(() => undefined))?.mode ?? 0o755;
+    await mkdir(path.join(outTree, rel), { recursive: true, mode: mode & 0o1777 });
   }
 }
 

@@ -71,6 +71,7 @@ async function fakeBuildRoot(): Promise<string> {
     '/usr/bin/gcc-12': 'compiler',
     '/usr/lib/gcc/x86_64-linux-gnu/12/cc1': 'cc1',
     '/usr/bin/unrelated': 'nope',
+    '/usr/sbin/unowned-tool': 'not in any listed package',
     '/opt/app/tool': { content: 'built by a step', mode: 0o750 },
     '/var/log/dpkg.log': 'log',
     '/etc/ld.so.cache': 'cache',
@@ -190,7 +191,9 @@ describe('collectRuntime on a fake build root', () => {
     expect(await exists(t('/usr/share/locale/fr'))).toBe(false);
     expect(await exists(t(`${JRE}/lib/libstatic.a`))).toBe(false);
     // nothing that is not in the closure, nothing of the install leftovers
+    expect(await readlink(t('sbin'))).toBe('usr/sbin');
     for (const p of [
+      '/usr/sbin/unowned-tool',
       '/usr/bin/unrelated',
       '/usr/bin/gcc',
       '/usr/bin/gcc-12',
