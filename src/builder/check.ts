@@ -6,6 +6,7 @@
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
+import type { OnProgress } from '../core/progress.js';
 import { type ElfInfo, EM, ET, isElf, parseElf } from './elf.js';
 import { relativeLinkEscapes, resolveInRoot } from './root-path.js';
 import { walkTree } from './tree-walk.js';
@@ -34,6 +35,8 @@ export function defaultLibDirs(machine: number): string[] {
 export interface CheckOptions {
   /** e_machine the runtime is for (default: this host's). Other machines' ELF files are skipped with a warning. */
   machine?: number;
+  /** Receives the report's warnings as `warn` events (task `check`). */
+  onProgress?: OnProgress;
 }
 
 export interface CheckReport {
@@ -219,6 +222,7 @@ export async function checkTree(tree: string, opts: CheckOptions = {}): Promise<
 /** Throw a failure naming every missing library and escaping link at once; return the report otherwise. */
 export async function checkRuntime(tree: string, opts: CheckOptions = {}): Promise<CheckReport> {
   const report = await checkTree(tree, opts);
+  for (const message of report.warnings) opts.onProgress?.({ type: 'warn', task: 'check', message });
   const problems = [...report.missing, ...report.escaping];
   if (problems.length > 0) {
     throw failure(
