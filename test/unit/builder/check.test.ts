@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkRuntime, checkTree, expandOrigin, searchPath } from '../../../src/builder/check.js';
 import { EM, ET } from '../../../src/builder/elf.js';
 import { JrtError } from '../../../src/core/errors.js';
+import type { ProgressEvent } from '../../../src/core/progress.js';
 import { type FakeEntry, writeTree } from '../../fixtures/closure/fake-root.js';
 import { makeElf } from '../../fixtures/closure/make-elf.js';
 
@@ -165,6 +166,9 @@ describe('checkRuntime', () => {
     const r = await checkTree(t);
     expect(r.missing).toEqual([]);
     expect(r.warnings).toEqual(['rootfs/usr/lib/arm/libarm.so: ELF for machine 183, not 62; not checked']);
+    const events: ProgressEvent[] = [];
+    await checkRuntime(t, { onProgress: (e) => events.push(e) });
+    expect(events).toEqual([{ type: 'warn', task: 'check', message: r.warnings[0] }]);
   });
 });
 
