@@ -4,7 +4,7 @@
  * generated certificate store, the recipe's extra paths and a minimal /etc — then strip it and prove
  * that no build-only file got in. The build root is only read.
  */
-import { lstat, mkdir, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
@@ -102,7 +102,9 @@ export async function collectRuntime(opts: CollectOptions): Promise<CollectResul
     await followLinks(copier, warn);
     for (const [p, content] of Object.entries(GENERATED_ETC)) {
       await copier.ensureParents(p);
-      await writeFile(path.join(opts.outTree, p), content, { mode: 0o644 });
+      // Replace whatever a package put there; never write through a symlink.
+      await rm(path.join(opts.outTree, p), { force: true });
+      await writeFile(path.join(opts.outTree, p), content, { mode: 0o644, flag: 'wx' });
     }
   });
   if (copier.setIdDropped.length > 0) {

@@ -28,13 +28,19 @@ export class TreeCopier {
     }
   }
 
-  /** Create the ancestors of `p` in the tree, each with its build-root mode. `p` must be canonical. */
+  /**
+   * Create the ancestors of `p` in the tree, each with its build-root mode. `p` must be canonical:
+   * an ancestor that is a symlink in the tree would make the kernel write through it — possibly
+   * onto the host — so it is refused.
+   */
   async ensureParents(p: string): Promise<void> {
     const parts = p.split('/').filter((c) => c !== '');
     let cur = '';
     for (const part of parts.slice(0, -1)) {
       cur = `${cur}/${part}`;
-      if (await this.has(cur)) continue;
+      const st = await lstat(path.join(this.outTree, cur)).catch(() => undefined);
+      if (st?.isDirectory()) continue;
+      if (st) throw new Error(`bug: ${p} is not canonical in the tree: ${cur} is not a directory`);
       let mode = 0o755;
       try {
         mode = (await lstat(path.join(this.buildRoot, cur))).mode & 0o1777;

@@ -74,6 +74,8 @@ async function fakeBuildRoot(): Promise<string> {
     '/usr/sbin/unowned-tool': 'not in any listed package',
     '/opt/app/tool': { content: 'built by a step', mode: 0o750 },
     '/var/log/dpkg.log': 'log',
+    // A package's absolute link that, followed by the kernel from outside a chroot, lands on a host path.
+    '/etc/hosts': { link: path.join(root, 'host-sentinel') },
     '/etc/ld.so.cache': 'cache',
   });
   await writeDpkgDb(root, {
@@ -88,6 +90,7 @@ async function fakeBuildRoot(): Promise<string> {
         '/usr/share/doc/libc6/copyright',
         '/usr/share/locale/de/LC_MESSAGES/libc.mo',
         '/usr/share/locale/fr/LC_MESSAGES/libc.mo',
+        '/etc/hosts',
       ],
     },
     jre: {
@@ -184,6 +187,8 @@ describe('collectRuntime on a fake build root', () => {
     expect(await readFile(t('/etc/group'), 'utf8')).toContain('nogroup:x:65534:');
     expect(await readFile(t('/etc/nsswitch.conf'), 'utf8')).toContain('passwd: files');
     expect(await readFile(t('/etc/hosts'), 'utf8')).toContain('localhost');
+    expect((await lstat(t('/etc/hosts'))).isFile()).toBe(true);
+    expect(await exists(path.join(buildRoot, 'host-sentinel'))).toBe(false);
     // stripped: libc docs and fr locale and the static lib; the linked JRE docs stay
     expect(await exists(t('/usr/share/doc/libc6'))).toBe(false);
     expect(await readFile(t('/usr/share/doc/jre/README'), 'utf8')).toBe('jre docs');
