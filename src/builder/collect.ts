@@ -1,0 +1,234 @@
+/**
+ * Collect the runtime tree from a finished build root: the files of the closure's packages, what
+ * their symlinks point at (transitively), the alternatives links whose choice is in the tree, the
+ * generated certificate store, the recipe's extra paths and a minimal /etc — then strip it and prove
+ * that no build-only file got in. The build root is only read.
+ */
+import { lstat, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { failure } from '../core/errors.js';
+import { type OnProgress, phase, silentProgress } from '../core/progress.js';
+import type { StripRules } from '../recipe/types.js';
+import { type ClosureResult, resolveClosure } from './closure.js';
+import {
+  type Diversion,
+  divertedPath,
+  readAlternatives,
+  readDiversions,
+  readDpkgDb,
+  readPackageFiles,
+} from './dpkg.js';
+import { canonicalInRoot, resolveInRoot } from './root-path.js';
+import { stripTree } from './strip.js';
+import { TreeCopier } from './tree-copy.js';
+import { walkTree } from './tree-walk.js';
+
+export interface CollectOptions {
+  buildRoot: string;
+  outTree: string;
+  packages: string[];
+  exclude: string[];
+  buildOnly: string[];
+  paths: string[];
+  strip: StripRules;
+  onProgress?: OnProgress;
+}
+
+export interface CollectResult {
+  packages: { name: string; version: string }[];
+  files: number;
+  bytes: number;
+  warnings: string[];
+}
+
+const TASK = 'closure';
+
+/** The minimal identity and name-service files a job needs (no package owns them; scripts make them). */
+export const GENERATED_ETC: Record<string, string> = {
+  '/etc/passwd':
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+  '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+  '/etc/nsswitch.conf': 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n',
+  '/etc/hosts': '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n',
+};
+
+export async function collectRuntime(opts: CollectOptions): Promise<CollectResult> {
+  const onProgress = opts.onProgress ?? silentProgress;
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    onProgress({ type: 'warn', task: TASK, message });
+  };
+  await assertEmptyDir(opts.outTree);
+
+  const db = await readDpkgDb(opts.buildRoot);
+  const diversions = await readDiversions(opts.buildRoot);
+  const closure = await phase(onProgress, TASK, 'resolve the package closure', async () =>
+    resolveClosure(db, { roots: opts.packages, exclude: opts.exclude, buildOnly: opts.buildOnly }),
+  );
+  for (const b of closure.buildOnlyInClosure) {
+    warn(
+      `${b.name} is a build package but the runtime needs it (via ${b.via}): it is kept as a runtime package`,
+    );
+  }
+  for (const r of closure.excludedRoots) warn(`${r} is both a runtime package and excluded: excluded`);
+
+  const copier = new TreeCopier(opts.buildRoot, opts.outTree);
+  const owned = new Set<string>();
+  await phase(onProgress, TASK, `copy ${closure.packages.length} packages`, async () => {
+    await mirrorMergedUsr(opts.buildRoot, opts.outTree);
+    for (const pkg of closure.packages) {
+      for (const listed of await readPackageFiles(opts.buildRoot, pkg)) {
+        const p = await canonicalInRoot(opts.buildRoot, divertedPath(listed, pkg.name, diversions));
+        owned.add(p);
+        if (await isTopLevelLink(opts.outTree, p)) continue;
+        await copier.copy(p);
+      }
+    }
+    await copyAlternatives(opts.buildRoot, copier);
+    if (closure.packages.some((p) => p.name === 'ca-certificates')) await copier.copy('/etc/ssl/certs', true);
+    for (const extra of opts.paths) {
+      const p = await canonicalInRoot(opts.buildRoot, extra);
+      if (!(await copier.copy(p, true))) {
+        throw failure(
+          'ERR_JRT_CLOSURE_PATH_MISSING',
+          `runtime path ${extra} does not exist in the build root`,
+          {
+            hint: 'runtime.paths lists files the build steps create; check the step that should make it',
+          },
+        );
+      }
+    }
+    await followLinks(copier, warn);
+    for (const [p, content] of Object.entries(GENERATED_ETC)) {
+      await copier.ensureParents(p);
+      // Replace whatever a package put there; never write through a symlink.
+      await rm(path.join(opts.outTree, p), { force: true });
+      await writeFile(path.join(opts.outTree, p), content, { mode: 0o644, flag: 'wx' });
+    }
+  });
+  if (copier.setIdDropped.length > 0) {
+    warn(
+      `set-uid/set-gid bits dropped from ${copier.setIdDropped.length} files: ${copier.setIdDropped.join(', ')}`,
+    );
+  }
+
+  const stripped = await phase(onProgress, TASK, 'strip', () => stripTree(opts.outTree, opts.strip));
+  onProgress({
+    type: 'info',
+    task: TASK,
+    message: `stripped ${stripped.removed} entries, ${stripped.bytes} bytes`,
+  });
+  await assertNoBuildOnlyFiles(opts.buildRoot, opts.outTree, db, diversions, closure, opts.buildOnly, owned);
+
+  const entries = await walkTree(opts.outTree);
+  const files = entries.filter((e) => e.type === 'file');
+  return {
+    packages: closure.packages.map((p) => ({ name: p.name, version: p.version })),
+    files: files.length,
+    bytes: files.reduce((n, e) => n + e.size, 0),
+    warnings,
+  };
+}
+
+async function assertEmptyDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if ((await readdir(dir)).length > 0) {
+    throw failure('ERR_JRT_CLOSURE_OUT_NOT_EMPTY', `the output tree ${dir} is not empty`);
+  }
+}
+
+/** Keep the merged-usr layout: the build root's top-level `bin -> usr/bin` style links. */
+async function mirrorMergedUsr(buildRoot: string, outTree: string): Promise<void> {
+  await mkdir(path.join(outTree, 'usr'), { recursive: true });
+  for (const name of (await readdir(buildRoot)).sort()) {
+    const st = await lstat(path.join(buildRoot, name));
+    if (!st.isSymbolicLink()) continue;
+    const target = await readlink(path.join(buildRoot, name));
+    const rel = target.replace(/^\//, '');
+    if (!rel.startsWith('usr/')) continue;
+    await symlink(rel, path.join(outTree, name));
+    // The target directory exists even if empty, so following links never copies all of it.
+    const mode = (await stat(path.join(buildRoot, rel)).catch(() => undefined))?.mode ?? 0o755;
+    await mkdir(path.join(outTree, rel), { recursive: true, mode: mode & 0o1777 });
+  }
+}
+
+async function isTopLevelLink(outTree: string, p: string): Promise<boolean> {
+  if (path.posix.dirname(p) !== '/') return false;
+  try {
+    return (await lstat(path.join(outTree, p))).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Bring `/usr/bin/java -> /etc/alternatives/java` style links whose chosen target is in the tree. */
+async function copyAlternatives(buildRoot: string, copier: TreeCopier): Promise<void> {
+  for (const [name, link] of await readAlternatives(buildRoot)) {
+    const chosen = await resolveInRoot(buildRoot, `/etc/alternatives/${name}`);
+    if (!chosen.exists || !(await copier.has(chosen.path))) continue;
+    const p = await canonicalInRoot(buildRoot, link);
+    const st = await lstat(path.join(buildRoot, p)).catch(() => undefined);
+    if (st?.isSymbolicLink()) await copier.copy(p);
+  }
+}
+
+/**
+ * Every symlink in the tree whose target is missing but exists in the build root brings that target
+ * (a directory with its contents), and the links passed on the way, until nothing new comes in.
+ */
+async function followLinks(copier: TreeCopier, warn: (m: string) => void): Promise<void> {
+  const queue = (await walkTree(copier.outTree)).filter((e) => e.type === 'symlink').map((e) => e.path);
+  copier.newLinks.length = 0;
+  const seen = new Set<string>();
+  while (queue.length > 0) {
+    const link = queue.shift()!;
+    if (seen.has(link)) continue;
+    seen.add(link);
+    const r = await resolveInRoot(copier.buildRoot, link);
+    for (const l of r.links) await copier.copy(l);
+    if (!r.exists) {
+      if (!(await resolveInRoot(copier.outTree, link)).exists) {
+        warn(
+          `dangling symlink ${link} -> ${await readlink(path.join(copier.outTree, link))} (also in the build root)`,
+        );
+      }
+    } else if (!(await copier.has(r.path))) {
+      await copier.copy(r.path, true);
+    }
+    queue.push(...copier.newLinks.splice(0));
+  }
+}
+
+async function assertNoBuildOnlyFiles(
+  buildRoot: string,
+  outTree: string,
+  db: Awaited<ReturnType<typeof readDpkgDb>>,
+  diversions: Map<string, Diversion>,
+  closure: ClosureResult,
+  buildOnly: string[],
+  owned: Set<string>,
+): Promise<void> {
+  const inClosure = new Set(closure.packages.map((p) => p.name));
+  const leaks: string[] = [];
+  for (const name of buildOnly) {
+    const pkg = db.packages.get(name);
+    if (!pkg || inClosure.has(name)) continue;
+    for (const listed of await readPackageFiles(buildRoot, pkg)) {
+      const p = await canonicalInRoot(buildRoot, divertedPath(listed, name, diversions));
+      if (owned.has(p)) continue;
+      const st = await lstat(path.join(outTree, p)).catch(() => undefined);
+      if (st && !st.isDirectory()) leaks.push(`${p} (${name})`);
+    }
+  }
+  if (leaks.length > 0) {
+    throw failure(
+      'ERR_JRT_CLOSURE_BUILD_ONLY',
+      `files of build-only packages reached the runtime:\n  ${leaks.join('\n  ')}`,
+      {
+        hint: 'a runtime symlink or runtime.paths entry points into a build package; exclude it or list the package as a runtime package',
+      },
+    );
+  }
+}
