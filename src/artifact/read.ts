@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { failure, isJrtError } from '../core/errors.js';
-import { MANIFEST_JSON, type Manifest, type ManifestFile } from '../core/runtime-format.js';
+import { MANIFEST_JSON, type Manifest, type ManifestFile, RUNTIME_YML } from '../core/runtime-format.js';
 import { sha256Bytes } from './manifest.js';
 import { entryPathProblem, mismatch, modeProblem, unsafe, validateManifest } from './safety.js';
 import { type EntrySink, parseTar, type RawEntry, TarFormatError } from './tar-read.js';
@@ -64,24 +64,43 @@ function manifestSink(e: RawEntry, done: (c: ArtifactContents) => Promise<void>)
   };
 }
 
-/** Read and validate only the manifest (the first entry) of an artifact. */
-export async function readArtifactManifest(file: string): Promise<ArtifactContents> {
+export interface ArtifactHead extends ArtifactContents {
+  /** runtime.yml's bytes when it is the second entry (as packArtifact writes it). */
+  runtimeYml: Buffer | undefined;
+}
+
+/** Read and validate only the head of an artifact: the manifest and, if it follows, runtime.yml. */
+export async function readArtifactHead(file: string): Promise<ArtifactHead> {
   let found: ArtifactContents | undefined;
+  let runtimeYml: Buffer | undefined;
   const stop = new Error('stop');
   try {
     await pipeline(createReadStream(file), createGunzip(), async (source: AsyncIterable<Buffer>) => {
       await parseTar(source, async (e) => {
-        if (found) throw stop;
-        return manifestSink(e, async (c) => {
-          found = c;
-        });
+        if (!found)
+          return manifestSink(e, async (c) => {
+            found = c;
+          });
+        const want = found.manifest.files.find((f) => f.path === RUNTIME_YML);
+        if (e.path !== RUNTIME_YML || e.typeflag !== '0' || !want || e.size !== want.size) throw stop;
+        const parts: Buffer[] = [];
+        return {
+          write: async (c) => void parts.push(Buffer.from(c)),
+          async end() {
+            const bytes = Buffer.concat(parts);
+            if (sha256Bytes(bytes) !== want.sha256)
+              throw mismatch(RUNTIME_YML, 'sha256 differs from the manifest');
+            runtimeYml = bytes;
+            throw stop;
+          },
+        };
       });
     });
   } catch (e) {
     if (e !== stop) throw asArtifactError(file, e);
   }
   if (!found) throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file} holds no manifest`);
-  return found;
+  return { ...found, runtimeYml };
 }
 
 /** Extract `file` into `stagingDir` (created here; must not exist yet) and return its manifest. */

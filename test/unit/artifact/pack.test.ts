@@ -4,7 +4,7 @@ import { list } from 'tar';
 import { describe, expect, it } from 'vitest';
 import { computeManifest, scanTree } from '../../../src/artifact/manifest.js';
 import { packArtifact } from '../../../src/artifact/pack.js';
-import { readArtifact, readArtifactManifest } from '../../../src/artifact/read.js';
+import { readArtifact, readArtifactHead } from '../../../src/artifact/read.js';
 import { EPOCH, makeRuntimeTree, tempDir } from './fixture.js';
 
 describe('computeManifest', () => {
@@ -116,7 +116,8 @@ describe('readArtifact round trip', () => {
     expect(await readFile(path.join(staged, 'manifest.json'))).toEqual(
       await readFile(path.join(dir, 'manifest.json')),
     );
-    const onlyManifest = await readArtifactManifest(out);
+    const onlyManifest = await readArtifactHead(out);
     expect(onlyManifest.digest).toBe(c.digest);
+    expect(onlyManifest.runtimeYml?.toString()).toBe(await readFile(path.join(dir, 'runtime.yml'), 'utf8'));
   });
 });
