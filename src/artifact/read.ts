@@ -7,7 +7,17 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, lutimes, mkdir, open, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  type FileHandle,
+  lutimes,
+  mkdir,
+  open,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -111,6 +121,8 @@ export async function readArtifact(file: string, stagingDir: string): Promise<Ar
   const dirs: { abs: string; mode: number; mtime: number }[] = [];
   const madeDirs = new Set<string>(['']);
   let created = false;
+  // Files being written, so an error mid-body does not leak their descriptors.
+  const open_ = new Set<FileHandle>();
 
   const onEntry = async (e: RawEntry): Promise<EntrySink | undefined> => {
     if (!contents) {
@@ -155,7 +167,7 @@ export async function readArtifact(file: string, stagingDir: string): Promise<Ar
       return undefined;
     }
     if (e.size !== want.size) throw mismatch(p, `size ${e.size}, manifest says ${want.size}`);
-    return fileSink(abs, want, e.mtime);
+    return fileSink(abs, want, e.mtime, open_);
   };
 
   try {
@@ -172,16 +184,25 @@ export async function readArtifact(file: string, stagingDir: string): Promise<Ar
       await chmod(d.abs, d.mode);
       await utimes(d.abs, d.mtime, d.mtime);
     }
+    // The runtime directory itself: readable like /opt/joblet/runtimes/<language>/.
+    await chmod(stagingDir, 0o755);
     return c;
   } catch (e) {
+    for (const fh of open_) await fh.close().catch(() => {});
     if (created) await rm(stagingDir, { recursive: true, force: true });
     throw asArtifactError(file, e);
   }
 }
 
 /** A sink that writes a new file (O_EXCL: never through a symlink) and checks size and hash at the end. */
-async function fileSink(abs: string, want: ManifestFile, mtime: number): Promise<EntrySink> {
+async function fileSink(
+  abs: string,
+  want: ManifestFile,
+  mtime: number,
+  registry: Set<FileHandle>,
+): Promise<EntrySink> {
   const fh = await open(abs, 'wx', 0o600);
+  registry.add(fh);
   const hash = createHash('sha256');
   let written = 0;
   return {
@@ -197,6 +218,7 @@ async function fileSink(abs: string, want: ManifestFile, mtime: number): Promise
           throw mismatch(want.path, 'sha256 differs from the manifest (tampered or damaged)');
         await fh.chmod(want.mode);
       } finally {
+        registry.delete(fh);
         await fh.close();
       }
       await utimes(abs, mtime, mtime);

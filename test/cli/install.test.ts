@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -26,6 +26,7 @@ describe('jrt install ./X.jrt.tar.gz', () => {
       runtime: { enabled: true, base_path: sb.root },
     });
     expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
+    expect((await stat(link)).mode & 0o7777).toBe(0o755);
 
     const again = await jrt(sb, ['install', file, '--json']);
     expect(again.code).toBe(0);
@@ -141,5 +142,23 @@ describe('jrt install ./X.jrt.tar.gz', () => {
       result: 'failed',
       code: 'ERR_JRT_BUILDER_UNAVAILABLE',
     });
+  });
+});
+
+describe('migration from deploy_runtimes.sh', () => {
+  it('replaces a plain runtime directory with the managed symlink layout', async () => {
+    const sb = await sandbox();
+    const { mkdir } = await import('node:fs/promises');
+    const legacy = path.join(sb.root, 'demo', 'demo-1');
+    await mkdir(path.join(legacy, 'isolated'), { recursive: true });
+    await writeFile(path.join(legacy, 'runtime.yml'), 'name: demo-1\nlanguage: demo\nversion: "0.9"\n');
+    const before = JSON.parse((await jrt(sb, ['list', '--json'])).stdout);
+    expect(before).toEqual([expect.objectContaining({ name: 'demo-1', version: '0.9', size: null })]);
+    const { file } = await makeArtifact(sb.dir);
+    const r = await jrt(sb, ['install', file]);
+    expect(r.code).toBe(0);
+    expect((await lstat(legacy)).isSymbolicLink()).toBe(true);
+    expect((await jrt(sb, ['verify'])).code).toBe(0);
+    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 });
