@@ -1,10 +1,216 @@
-import { failure } from '../core/errors.js';
+import { type CommandContext, emit } from '../core/context.js';
+import { EXIT, failure, usageError } from '../core/errors.js';
+import type { InstalledRuntime } from '../installer/installed.js';
+import type { VerifyReport } from '../installer/verify.js';
+import { parseFlags, wantsHelp } from './args.js';
 import type { Command } from './types.js';
 
+const HELP = `Usage: jrt runtime <list|info|verify|remove> [flags]   (shortcuts: jrt list, info, verify, remove)
+
+  list                     installed runtimes: NAME LANGUAGE VERSION TAGS SIZE DESCRIPTION
+  info NAME                runtime.yml, manifest summary and build_info of one runtime
+  verify [NAME...]         re-hash every file against manifest.json; report modified, missing
+                           and extra files (exit 1 if any); all runtimes when no NAME is given
+  remove NAME [--force]    remove a runtime; refused while a running job uses it unless --force
+
+NAME is a runtime name or one of its aliases. Every subcommand takes --json.
+
+Examples:
+  jrt runtime list
+  jrt info java-17
+  jrt verify --json
+  jrt runtime remove node-18`;
+
+function table(rows: string[][]): string {
+  const w = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(w[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+async function list(ctx: CommandContext): Promise<number> {
+  const { listInstalled } = await import('../installer/installed.js');
+  const { formatBytes } = await import('../installer/precheck.js');
+  const all = await listInstalled(ctx.paths.root);
+  const rows = all.map((r) => ({
+    name: r.name,
+    language: r.language,
+    version: String(r.runtime.version ?? ''),
+    tags: r.runtime.tags ?? [],
+    size: r.manifest?.total_size ?? null,
+    description: r.runtime.description ?? '',
+    path: r.path,
+  }));
+  emit(ctx, rows, () =>
+    rows.length === 0
+      ? `no runtimes installed under ${ctx.paths.root}`
+      : table([
+          ['NAME', 'LANGUAGE', 'VERSION', 'TAGS', 'SIZE', 'DESCRIPTION'],
+          ...rows.map((r) => [
+            r.name,
+            r.language,
+            r.version,
+            r.tags.join(',') || '-',
+            r.size === null ? '?' : formatBytes(r.size),
+            r.description,
+          ]),
+        ]),
+  );
+  return EXIT.ok;
+}
+
+async function info(ctx: CommandContext, names: string[]): Promise<number> {
+  if (names.length !== 1)
+    throw usageError('ERR_JRT_BAD_FLAG', 'runtime info takes one NAME', 'jrt runtime info java-17');
+  const { resolveInstalled } = await import('../installer/resolve-name.js');
+  const { formatBytes } = await import('../installer/precheck.js');
+  const { readFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const r = await resolveInstalled(ctx.paths.root, names[0] as string);
+  const yml = await readFile(path.join(r.dir, 'runtime.yml'), 'utf8').catch(() => '');
+  const m = r.manifest;
+  const summary = m && {
+    files: m.files.filter((f) => f.type === 'file').length,
+    entries: m.files.length,
+    total_size: m.total_size,
+    jrt_version: m.jrt_version,
+    recipe_digest: m.recipe_digest,
+    lock_digest: m.lock_digest,
+  };
+  emit(
+    ctx,
+    {
+      name: r.name,
+      language: r.language,
+      path: r.path,
+      dir: r.dir,
+      managed: r.managed,
+      runtime: r.runtime,
+      manifest: summary ?? null,
+    },
+    () =>
+      [
+        `${r.name} (${r.language}) at ${r.path}${r.managed ? ` -> ${r.dir}` : ''}`,
+        '',
+        '--- runtime.yml',
+        yml.trimEnd(),
+        '',
+        '--- manifest',
+        summary
+          ? `${summary.entries} entries, ${summary.files} files, ${formatBytes(summary.total_size)}; jrt ${summary.jrt_version}; recipe ${summary.recipe_digest}; lock ${summary.lock_digest}`
+          : 'no manifest.json (not installed by jrt?)',
+        '',
+        '--- build_info',
+        ...Object.entries(r.runtime.build_info ?? {}).map(([k, v]) => `${k}: ${String(v)}`),
+      ].join('\n'),
+  );
+  return EXIT.ok;
+}
+
+async function verify(ctx: CommandContext, names: string[]): Promise<number> {
+  const { resolveInstalled } = await import('../installer/resolve-name.js');
+  const { listInstalled } = await import('../installer/installed.js');
+  const { verifyRuntime } = await import('../installer/verify.js');
+  const targets: InstalledRuntime[] =
+    names.length > 0
+      ? await Promise.all(names.map((n) => resolveInstalled(ctx.paths.root, n)))
+      : await listInstalled(ctx.paths.root);
+  const results: (VerifyReport & { name: string; error?: string })[] = [];
+  for (const r of targets) {
+    try {
+      results.push({ name: r.name, ...(await verifyRuntime(r.dir)) });
+    } catch (e) {
+      results.push({
+        name: r.name,
+        ok: false,
+        modified: [],
+        missing: [],
+        extra: [],
+        error: `cannot read manifest.json: ${(e as Error).message}`,
+      });
+    }
+  }
+  emit(ctx, { runtimes: results }, () =>
+    results.length === 0
+      ? `no runtimes installed under ${ctx.paths.root}`
+      : results
+          .map((r) =>
+            r.ok
+              ? `${r.name}: ok`
+              : [
+                  `${r.name}: DAMAGED`,
+                  ...(r.error ? [`  ${r.error}`] : []),
+                  ...r.modified.map((m) => `  modified: ${m.path} (${m.reason})`),
+                  ...r.missing.map((m) => `  missing:  ${m}`),
+                  ...r.extra.map((m) => `  extra:    ${m}`),
+                ].join('\n'),
+          )
+          .join('\n'),
+  );
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
+}
+
+async function remove(ctx: CommandContext, names: string[], force: boolean): Promise<number> {
+  if (names.length !== 1)
+    throw usageError('ERR_JRT_BAD_FLAG', 'runtime remove takes one NAME', 'jrt runtime remove node-18');
+  const { resolveInstalled } = await import('../installer/resolve-name.js');
+  const { jobsUsing } = await import('../installer/in-use.js');
+  const { acquireLock } = await import('../installer/lock.js');
+  const { removeRuntime } = await import('../installer/remove.js');
+  const r = await resolveInstalled(ctx.paths.root, names[0] as string);
+  const release = await acquireLock(ctx.paths.state, r.name);
+  try {
+    const users = await jobsUsing(r.dir, ctx.paths.state);
+    if (users.length > 0 && !force)
+      throw failure(
+        'ERR_JRT_RUNTIME_IN_USE',
+        `${r.name} is used by running job(s) ${users.map((u) => `pid ${u.pid}`).join(', ')}`,
+        {
+          hint: 'wait for them to finish, or use --force',
+        },
+      );
+    await removeRuntime(ctx.paths.root, r);
+  } finally {
+    await release();
+  }
+  emit(ctx, { removed: r.name, path: r.path }, () => `removed ${r.name} (${r.path})`);
+  return EXIT.ok;
+}
+
 export const runtimeCommand: Command = {
-  summary: 'runtime',
-  help: 'Usage: jrt runtime (being built; see README)',
-  async run() {
-    throw failure('ERR_JRT_UNAVAILABLE', "'jrt runtime' is not available in this version yet");
+  summary: 'manage installed runtimes',
+  help: HELP,
+  async run(argv: string[], ctx: CommandContext): Promise<number> {
+    if (wantsHelp(argv)) {
+      ctx.stdout(HELP);
+      return EXIT.ok;
+    }
+    const [sub, ...rest] = argv;
+    const { values, positionals } = parseFlags(`runtime ${sub ?? ''}`.trim(), rest, {
+      force: { type: 'boolean', short: 'f' },
+    });
+    switch (sub) {
+      case 'list':
+      case 'ls':
+        return list(ctx);
+      case 'info':
+        return info(ctx, positionals);
+      case 'verify':
+        return verify(ctx, positionals);
+      case 'remove':
+      case 'rm':
+        return remove(ctx, positionals, values.force === true);
+      default:
+        throw usageError(
+          'ERR_JRT_BAD_FLAG',
+          sub ? `unknown subcommand 'runtime ${sub}'` : 'runtime: say what to do',
+          'jrt runtime list | info NAME | verify [NAME...] | remove NAME',
+        );
+    }
   },
 };

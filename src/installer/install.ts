@@ -1,0 +1,188 @@
+/**
+ * The install pipeline for one artifact: read its head → pre-check → lock → unchanged? →
+ * extract into staging (readArtifact refuses anything unsafe) → commit (atomic switch) →
+ * remove old versions. A recipe target is first built into an artifact by the injected builder.
+ */
+import { constants } from 'node:fs';
+import { access, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { compareBytes, serializeManifest, sha256Bytes } from '../artifact/manifest.js';
+import { readArtifact, readArtifactHead } from '../artifact/read.js';
+import { failure, isJrtError } from '../core/errors.js';
+import type { JrtPaths } from '../core/paths.js';
+import { type OnProgress, phase } from '../core/progress.js';
+import { MANIFEST_JSON, type Manifest, RUNTIME_JSON, type RuntimeYml } from '../core/runtime-format.js';
+import type { BuildRuntime } from './builder.js';
+import { currentVersion, isValidName } from './layout.js';
+import { acquireLock } from './lock.js';
+import { commitRuntime, pausePoint, removeOldVersions, stagingPath } from './place.js';
+import { checkFreeSpace, checkWritableRoot } from './precheck.js';
+import type { InstallTarget } from './select.js';
+
+export interface InstallOptions {
+  paths: JrtPaths;
+  env: NodeJS.ProcessEnv;
+  force: boolean;
+  offline: boolean;
+  locked: boolean;
+  onProgress: OnProgress;
+  build: BuildRuntime;
+  /** Human notes (the test pause marker among them). */
+  note: (line: string) => void;
+}
+
+export interface InstallOutcome {
+  name: string;
+  result: 'installed' | 'unchanged' | 'failed';
+  ms: number;
+  /** Unpacked bytes (manifest total_size). */
+  size: number;
+  language?: string;
+  dir?: string;
+  error?: string;
+  code?: string;
+  hint?: string;
+}
+
+/** Language and name of an artifact, from its runtime.yml, cross-checked with the manifest. */
+async function describe(
+  head: Awaited<ReturnType<typeof readArtifactHead>>,
+  file: string,
+): Promise<RuntimeYml> {
+  if (!head.runtimeYml)
+    throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml must follow manifest.json`);
+  const { parse } = await import('yaml');
+  const yml = parse(head.runtimeYml.toString('utf8')) as RuntimeYml;
+  if (yml?.name !== head.manifest.name)
+    throw failure(
+      'ERR_JRT_ARTIFACT_CORRUPT',
+      `${file}: runtime.yml names '${yml?.name}', the manifest '${head.manifest.name}'`,
+    );
+  if (typeof yml.language !== 'string' || !isValidName(yml.language))
+    throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml has no valid language`);
+  return yml;
+}
+
+/** Give an installed tree its runtime.json (and list it in manifest.json) when the artifact lacked it. */
+async function ensureRuntimeJson(dir: string, yml: RuntimeYml, manifest: Manifest): Promise<void> {
+  if (manifest.files.some((f) => f.path === RUNTIME_JSON)) return;
+  const bytes = Buffer.from(`${JSON.stringify(yml, null, 2)}\n`);
+  await writeFile(path.join(dir, RUNTIME_JSON), bytes, { mode: 0o644, flag: 'wx' });
+  const files = [
+    ...manifest.files,
+    {
+      path: RUNTIME_JSON,
+      type: 'file' as const,
+      mode: 0o644,
+      size: bytes.length,
+      sha256: sha256Bytes(bytes),
+    },
+  ];
+  files.sort((a, b) => compareBytes(a.path, b.path));
+  const updated: Manifest = { ...manifest, files, total_size: manifest.total_size + bytes.length };
+  await writeFile(path.join(dir, MANIFEST_JSON), serializeManifest(updated));
+}
+
+export async function installArtifact(
+  file: string,
+  o: InstallOptions,
+  task = path.basename(file),
+): Promise<InstallOutcome> {
+  const started = performance.now();
+  const p = o.paths;
+  const head = await phase(o.onProgress, task, 'read manifest', () => readArtifactHead(file));
+  const yml = await describe(head, file);
+  const { name } = head.manifest;
+  const language = yml.language;
+  const size = head.manifest.total_size;
+  await phase(o.onProgress, name, 'pre-check', async () => {
+    await checkWritableRoot(p.root);
+    await checkFreeSpace(p.root, size, name);
+  });
+  const release = await phase(o.onProgress, name, 'lock', () =>
+    acquireLock(p.state, name, {
+      onWait: (pid) =>
+        o.onProgress({ type: 'info', task: name, message: `waiting for pid ${pid} installing it` }),
+    }),
+  );
+  let staged: string | undefined;
+  try {
+    const current = await currentVersion(p.root, language, name);
+    if (!o.force && current?.kind === 'link' && current.digest12 === head.digest.slice(0, 12)) {
+      return { name, language, result: 'unchanged', ms: performance.now() - started, size, dir: current.dir };
+    }
+    staged = await stagingPath(p.root, name);
+    const stagedDir = staged;
+    const contents = await phase(o.onProgress, name, 'extract', () => readArtifact(file, stagedDir));
+    if (contents.digest !== head.digest)
+      throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file} changed while installing`);
+    await ensureRuntimeJson(stagedDir, yml, contents.manifest);
+    await pausePoint(o.env, 'staged', o.note);
+    const dir = await phase(o.onProgress, name, 'switch', () =>
+      commitRuntime({
+        root: p.root,
+        state: p.state,
+        language,
+        name,
+        digest: head.digest,
+        stagedDir,
+        env: o.env,
+        write: o.note,
+      }),
+    );
+    staged = undefined;
+    await phase(o.onProgress, name, 'remove old versions', () =>
+      removeOldVersions(p.root, language, name, p.state),
+    );
+    return { name, language, result: 'installed', ms: performance.now() - started, size, dir };
+  } finally {
+    if (staged) await rm(staged, { recursive: true, force: true });
+    await release();
+  }
+}
+
+function failed(name: string, started: number, e: unknown): InstallOutcome {
+  if (!isJrtError(e)) throw e;
+  return {
+    name,
+    result: 'failed',
+    ms: performance.now() - started,
+    size: 0,
+    error: e.message,
+    code: e.code,
+    ...(e.hint ? { hint: e.hint } : {}),
+  };
+}
+
+/** Install every target in order; a failure is reported and the others still run. */
+export async function installTargets(targets: InstallTarget[], o: InstallOptions): Promise<InstallOutcome[]> {
+  const out: InstallOutcome[] = [];
+  for (const t of targets) {
+    const started = performance.now();
+    const label = t.kind === 'recipe' ? t.name : path.basename(t.file);
+    try {
+      let file = t.kind === 'artifact' ? path.resolve(t.file) : undefined;
+      if (t.kind === 'recipe') {
+        await checkWritableRoot(o.paths.root);
+        const built = await phase(o.onProgress, t.name, 'build', () =>
+          o.build({
+            recipeFile: t.file,
+            paths: o.paths,
+            onProgress: o.onProgress,
+            offline: o.offline,
+            locked: o.locked,
+          }),
+        );
+        file = built.artifact;
+      } else if (file)
+        await access(file, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+          throw failure('ERR_JRT_ARTIFACT_NOT_FOUND', `cannot read ${t.file}: ${e.code ?? e.message}`);
+        });
+      const r = await installArtifact(file as string, o, label);
+      out.push({ ...r, ms: performance.now() - started });
+    } catch (e) {
+      out.push(failed(label, started, e));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,189 @@
+/**
+ * Joblet integration: make sure `runtime: {enabled: true, base_path: <root>}` is in Joblet's config.
+ * The edit is textual and minimal — only the values of those keys change, or the missing lines are
+ * added — so every other byte, comment and the TLS material stay exactly as they were. The YAML
+ * parser is used only to find where the keys are.
+ */
+import { access, chown, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap, isScalar, type Pair, parseDocument, type YAMLMap } from 'yaml';
+import { failure } from '../core/errors.js';
+
+export type RuntimeKeys = { enabled?: boolean; base_path: string };
+
+interface Edit {
+  at: number;
+  end: number;
+  text: string;
+}
+
+function scalarText(v: boolean | string): string {
+  return typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
+function lineStart(text: string, pos: number): number {
+  return text.lastIndexOf('\n', pos - 1) + 1;
+}
+
+function block(keys: Partial<RuntimeKeys>, indent: string): string {
+  return Object.entries(keys)
+    .map(([k, v]) => `${indent}${k}: ${scalarText(v as boolean | string)}\n`)
+    .join('');
+}
+
+/** Pure: the config text with the runtime keys set. Returns the input unchanged when they already are. */
+export function setRuntimeKeys(text: string, keys: RuntimeKeys, file = 'joblet config'): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0)
+    throw failure('ERR_JRT_JOBLET_CONFIG', `${file} is not valid YAML: ${doc.errors[0]?.message ?? ''}`, {
+      hint: 'fix the file by hand; jrt does not rewrite a file it cannot parse',
+    });
+  const top = doc.contents;
+  const appendTop = () =>
+    `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}runtime:\n${block(keys, '  ')}`;
+  if (top === null || (isScalar(top) && top.value === null)) return appendTop();
+  if (!isMap(top)) throw failure('ERR_JRT_JOBLET_CONFIG', `${file}: the top level is not a mapping`);
+  const pair = top.items.find((p) => isScalar(p.key) && p.key.value === 'runtime') as Pair | undefined;
+  if (!pair) return appendTop();
+  const value = pair.value;
+  if (!isMap(value) || (value as YAMLMap).flow) {
+    // `runtime:` empty, a scalar or a flow map: replace just that value with a block map, keeping
+    // the other keys of a flow map.
+    const keyNode = pair.key as { range: [number, number, number] };
+    const valueNode = value as { range?: [number, number, number] } | null;
+    const indent = ' '.repeat(keyNode.range[0] - lineStart(text, keyNode.range[0]));
+    const from = text.indexOf(':', keyNode.range[1]) + 1;
+    const to = valueNode?.range && valueNode.range[1] > from ? valueNode.range[1] : from;
+    const kept = isMap(value)
+      ? (value as YAMLMap).items
+          .filter((p) => !(isScalar(p.key) && String(p.key.value) in keys))
+          .map((p) => `${indent}  ${String(p.key)}: ${String(p.value)}\n`)
+          .join('')
+      : '';
+    const body = `${kept}${block(keys, `${indent}  `)}`.replace(/\n$/, '');
+    return `${text.slice(0, from)}\n${body}${text.slice(to)}`;
+  }
+  const map = value as YAMLMap;
+  const edits: Edit[] = [];
+  const missing: Partial<RuntimeKeys> = {};
+  const firstKey = map.items[0]?.key as { range?: [number, number, number] } | undefined;
+  const firstStart = firstKey?.range?.[0] ?? 0;
+  const indent = ' '.repeat(firstStart - lineStart(text, firstStart));
+  for (const [k, v] of Object.entries(keys) as [keyof RuntimeKeys, boolean | string][]) {
+    const item = map.items.find((p) => isScalar(p.key) && p.key.value === k);
+    if (!item) {
+      (missing as Record<string, unknown>)[k] = v;
+      continue;
+    }
+    const node = item.value as { value?: unknown; range?: [number, number, number] } | null;
+    if (isScalar(node) && node.value === v) continue;
+    if (isScalar(node) && node.range && node.range[1] > node.range[0]) {
+      edits.push({ at: node.range[0], end: node.range[1], text: scalarText(v) });
+    } else {
+      // `key:` with no value: put the value right after the colon.
+      const keyEnd = (item.key as { range: [number, number, number] }).range[1];
+      const colon = text.indexOf(':', keyEnd) + 1;
+      edits.push({ at: colon, end: colon, text: ` ${scalarText(v)}` });
+    }
+  }
+  if (Object.keys(missing).length > 0) {
+    const last = map.items[map.items.length - 1];
+    const lastEnd = (last?.value as { range?: [number, number, number] } | null)?.range?.[1] ?? firstStart;
+    const eol = text.indexOf('\n', lastEnd);
+    const at = eol === -1 ? text.length : eol + 1;
+    edits.push({ at, end: at, text: `${eol === -1 ? '\n' : ''}${block(missing as RuntimeKeys, indent)}` });
+  }
+  let out = text;
+  for (const e of edits.sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.end);
+  return out;
+}
+
+/** Check a text has the keys set (guards the textual edit). */
+function hasKeys(text: string, keys: RuntimeKeys): boolean {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return false;
+  return Object.entries(keys).every(([k, v]) => doc.getIn(['runtime', k]) === v);
+}
+
+export interface ConfigUpdate {
+  file: string;
+  changed: boolean;
+  created: boolean;
+}
+
+/** Write `text` to `file` atomically, keeping mode and owner (0600 root for a new file). */
+async function writeAtomic(
+  file: string,
+  text: string,
+  like: { mode: number; uid: number; gid: number },
+): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.jrt-${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, text, { mode: like.mode & 0o7777, flag: 'w' });
+    await chown(tmp, like.uid, like.gid).catch(() => {});
+    const { chmod } = await import('node:fs/promises');
+    await chmod(tmp, like.mode & 0o7777);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+async function updateOne(
+  file: string,
+  keys: RuntimeKeys,
+  createIfMissing: boolean,
+): Promise<ConfigUpdate | undefined> {
+  let text: string;
+  let like: { mode: number; uid: number; gid: number };
+  let created = false;
+  try {
+    text = await readFile(file, 'utf8');
+    const st = await stat(file);
+    like = { mode: st.mode, uid: st.uid, gid: st.gid };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !createIfMissing) return undefined;
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+    text = '';
+    like = { mode: 0o600, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    created = true;
+  }
+  const next = setRuntimeKeys(text, keys, file);
+  if (!hasKeys(next, keys))
+    throw failure('ERR_JRT_JOBLET_CONFIG', `could not set runtime keys in ${file} safely`, {
+      hint: `add "runtime: {enabled: true, base_path: ${keys.base_path}}" by hand`,
+    });
+  if (next === text && !created) return { file, changed: false, created };
+  await writeAtomic(file, next, like);
+  return { file, changed: true, created };
+}
+
+/**
+ * Point Joblet at `root`: joblet-config.yml (created 0600 if missing) gets runtime.enabled and
+ * runtime.base_path; runtime-config.yml beside it, if present, gets runtime.base_path.
+ */
+export async function updateJobletConfig(configFile: string, root: string): Promise<ConfigUpdate[]> {
+  const out: ConfigUpdate[] = [];
+  const main = await updateOne(configFile, { enabled: true, base_path: root }, true);
+  if (main) out.push(main);
+  const side = await updateOne(
+    path.join(path.dirname(configFile), 'runtime-config.yml'),
+    { base_path: root },
+    false,
+  );
+  if (side) out.push(side);
+  return out;
+}
+
+export const JOBLET_UNITS = ['/etc/systemd/system/joblet.service', '/lib/systemd/system/joblet.service'];
+
+export async function jobletServicePresent(units: string[] = JOBLET_UNITS): Promise<boolean> {
+  for (const u of units) {
+    try {
+      await access(u);
+      return true;
+    } catch {}
+  }
+  return false;
+}

@@ -1,0 +1,56 @@
+/** `jrt runtime verify`: re-hash an installed runtime against its manifest.json. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { scanTree } from '../artifact/manifest.js';
+import { MANIFEST_JSON, type Manifest, type ManifestFile } from '../core/runtime-format.js';
+
+export interface VerifyReport {
+  ok: boolean;
+  modified: { path: string; reason: string }[];
+  missing: string[];
+  extra: string[];
+}
+
+/** Pure: compare what is on disk with what the manifest lists. */
+export function compareTree(expected: ManifestFile[], actual: ManifestFile[]): VerifyReport {
+  const have = new Map(actual.map((f) => [f.path, f]));
+  const want = new Map(expected.map((f) => [f.path, f]));
+  const modified: VerifyReport['modified'] = [];
+  const missing: string[] = [];
+  for (const w of expected) {
+    const h = have.get(w.path);
+    if (!h) {
+      missing.push(w.path);
+      continue;
+    }
+    let reason: string | undefined;
+    if (h.type !== w.type) reason = `is a ${h.type}, manifest says ${w.type}`;
+    else if (w.type === 'symlink' && h.target !== w.target)
+      reason = `links to '${h.target}', manifest says '${w.target}'`;
+    else if (w.type !== 'symlink' && h.mode !== w.mode)
+      reason = `mode ${h.mode.toString(8)}, manifest says ${w.mode.toString(8)}`;
+    else if (w.type === 'file' && h.size !== w.size) reason = `size ${h.size}, manifest says ${w.size}`;
+    else if (w.type === 'file' && h.sha256 !== w.sha256) reason = 'contents differ (sha256)';
+    if (reason) modified.push({ path: w.path, reason });
+  }
+  const extra = actual.filter((f) => !want.has(f.path)).map((f) => f.path);
+  return { ok: modified.length + missing.length + extra.length === 0, modified, missing, extra };
+}
+
+export async function readManifest(dir: string): Promise<Manifest> {
+  return JSON.parse(await readFile(path.join(dir, MANIFEST_JSON), 'utf8')) as Manifest;
+}
+
+export async function verifyRuntime(dir: string): Promise<VerifyReport> {
+  const manifest = await readManifest(dir);
+  const { files, problems } = await scanTree(dir, { exclude: (p) => p === MANIFEST_JSON });
+  const report = compareTree(manifest.files, files);
+  // Devices, fifos and sockets are never in a manifest: report them as extra.
+  for (const p of problems) {
+    if (!files.some((f) => f.path === p.path)) report.extra.push(p.path);
+    else report.modified.push(p);
+  }
+  report.extra.sort();
+  report.ok = report.modified.length + report.missing.length + report.extra.length === 0;
+  return report;
+}

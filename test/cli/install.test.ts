@@ -1,0 +1,164 @@
+import { lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { serializeManifest } from '../../src/artifact/manifest.js';
+import { jrt, sandbox } from '../integration/installer/cli-helpers.js';
+import { makeArtifact, manifestFor, type RawTarEntry, rawTarGz } from '../unit/artifact/fixture.js';
+
+describe('jrt install ./X.jrt.tar.gz', () => {
+  it('installs an artifact atomically behind a symlink, writes the Joblet config, and reports JSON', async () => {
+    const sb = await sandbox();
+    const { file, manifest } = await makeArtifact(sb.dir);
+    const r = await jrt(sb, ['install', file, '--json']);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      runtimes: { name: string; result: string; ms: number; size: number }[];
+    };
+    expect(out.runtimes).toHaveLength(1);
+    expect(out.runtimes[0]).toMatchObject({ name: 'demo-1', result: 'installed', size: manifest.total_size });
+    const link = path.join(sb.root, 'demo', 'demo-1');
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toMatch(/^\.jrt\/demo-1@[0-9a-f]{12}$/);
+    expect(await readFile(path.join(link, 'rootfs/usr/bin/hello'), 'utf8')).toContain('echo hello');
+    expect(parse(await readFile(sb.config, 'utf8'))).toEqual({
+      runtime: { enabled: true, base_path: sb.root },
+    });
+    expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
+    expect((await stat(link)).mode & 0o7777).toBe(0o755);
+
+    const again = await jrt(sb, ['install', file, '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).runtimes[0].result).toBe('unchanged');
+
+    const verify = await jrt(sb, ['verify', 'demo-1']);
+    expect(verify.stdout).toBe('demo-1: ok\n');
+    expect(verify.code).toBe(0);
+  });
+
+  it('replaces the old version on a new artifact and removes the old directory', async () => {
+    const sb = await sandbox();
+    const v1 = await makeArtifact(sb.dir, { payload: 'one' });
+    const v2 = await makeArtifact(sb.dir, { payload: 'two' });
+    expect((await jrt(sb, ['install', v1.file])).code).toBe(0);
+    const first = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+    const r = await jrt(sb, ['install', v2.file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^NAME\s+RESULT\s+TIME\s+SIZE\ndemo-1\s+installed\s/);
+    const second = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+    expect(second).not.toBe(first);
+    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(second)]);
+    expect(await readFile(path.join(sb.root, 'demo', 'demo-1', 'rootfs/usr/bin/hello'), 'utf8')).toContain(
+      'two',
+    );
+  });
+
+  it('--force reinstalls identical contents into a fresh directory', async () => {
+    const sb = await sandbox();
+    const { file } = await makeArtifact(sb.dir);
+    await jrt(sb, ['install', file]);
+    const before = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+    const r = await jrt(sb, ['install', '--force', file, '--json']);
+    expect(JSON.parse(r.stdout).runtimes[0].result).toBe('installed');
+    const after = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+    expect(after).not.toBe(before);
+    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(after)]);
+  });
+
+  it('writes runtime.json (and lists it in the manifest) when the artifact lacks it', async () => {
+    const sb = await sandbox();
+    const { file } = await makeArtifact(sb.dir, { withJson: false });
+    expect((await jrt(sb, ['install', file])).code).toBe(0);
+    const dir = path.join(sb.root, 'demo', 'demo-1');
+    const json = JSON.parse(await readFile(path.join(dir, 'runtime.json'), 'utf8'));
+    expect(json).toEqual(parse(await readFile(path.join(dir, 'runtime.yml'), 'utf8')));
+    expect((await jrt(sb, ['verify', 'demo-1'])).code).toBe(0);
+  });
+
+  it('refuses a hostile artifact with exit 1, naming the entry, and changes nothing', async () => {
+    const sb = await sandbox();
+    const entries: RawTarEntry[] = [
+      { path: 'runtime.yml', type: 'File', body: 'name: evil-1\nlanguage: demo\n' },
+      { path: 'rootfs', type: 'Directory' },
+      { path: 'rootfs/x', type: 'SymbolicLink', linkpath: '../../../etc/shadow' },
+    ];
+    const file = path.join(sb.dir, 'evil-1.jrt.tar.gz');
+    await writeFile(
+      file,
+      rawTarGz([
+        { path: 'manifest.json', type: 'File', body: serializeManifest(manifestFor(entries)) },
+        ...entries,
+      ]),
+    );
+    const r = await jrt(sb, ['install', file, '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.runtimes[0]).toMatchObject({ result: 'failed', code: 'ERR_JRT_ARTIFACT_UNSAFE' });
+    expect(out.runtimes[0].error).toContain("'rootfs/x'");
+    expect(r.stderr).toContain("unsafe artifact entry 'rootfs/x'");
+    const left = await readdir(sb.root).catch(() => []);
+    expect(left.filter((x) => x !== '.jrt-staging')).toEqual([]);
+    await expect(lstat(sb.config)).rejects.toThrow();
+  });
+
+  it('unknown runtime names are usage errors with a did-you-mean list', async () => {
+    const sb = await sandbox();
+    await writeFile(path.join(sb.recipes, 'python-3.11-ml.yml'), 'name: python-3.11-ml\nlanguage: python\n');
+    await writeFile(
+      path.join(sb.recipes, 'node-18.yml'),
+      'name: node-18\nlanguage: node\naliases: [node18]\n',
+    );
+    const r = await jrt(sb, ['install', 'python-3.11-m']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown runtime 'python-3.11-m'");
+    expect(r.stderr).toContain('did you mean: python-3.11-ml');
+    const g = await jrt(sb, ['install', '--ruby-all']);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toContain('--node-all, --python-all');
+  });
+
+  it('--dry-run prints the plan for group flags and deploy_runtimes.sh spellings without changing anything', async () => {
+    const sb = await sandbox();
+    await writeFile(path.join(sb.recipes, 'python-3.11-ml.yml'), 'name: python-3.11-ml\nlanguage: python\n');
+    await writeFile(path.join(sb.recipes, 'java-17.yml'), 'name: java-17\nlanguage: java\n');
+    await writeFile(path.join(sb.recipes, 'java-21.yml'), 'name: java-21\nlanguage: java\n');
+    const r = await jrt(sb, ['install', '--java-all', '--python-3.11-ml', '--dry-run', '--json']);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout).plan as { name: string }[];
+    expect(plan.map((p) => p.name)).toEqual(['java-17', 'java-21', 'python-3.11-ml']);
+    await expect(lstat(sb.root)).rejects.toThrow();
+    const all = await jrt(sb, ['install', '--all', '--dry-run']);
+    expect(all.stdout).toContain('java-17: build and install');
+  });
+
+  it('a recipe install without the builder fails clearly (exit 1) and leaves the root untouched', async () => {
+    const sb = await sandbox();
+    await writeFile(path.join(sb.recipes, 'node-18.yml'), 'name: node-18\nlanguage: node\n');
+    const r = await jrt(sb, ['install', 'node-18', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({
+      name: 'node-18',
+      result: 'failed',
+      code: 'ERR_JRT_BUILDER_UNAVAILABLE',
+    });
+  });
+});
+
+describe('migration from deploy_runtimes.sh', () => {
+  it('replaces a plain runtime directory with the managed symlink layout', async () => {
+    const sb = await sandbox();
+    const { mkdir } = await import('node:fs/promises');
+    const legacy = path.join(sb.root, 'demo', 'demo-1');
+    await mkdir(path.join(legacy, 'isolated'), { recursive: true });
+    await writeFile(path.join(legacy, 'runtime.yml'), 'name: demo-1\nlanguage: demo\nversion: "0.9"\n');
+    const before = JSON.parse((await jrt(sb, ['list', '--json'])).stdout);
+    expect(before).toEqual([expect.objectContaining({ name: 'demo-1', version: '0.9', size: null })]);
+    const { file } = await makeArtifact(sb.dir);
+    const r = await jrt(sb, ['install', file]);
+    expect(r.code).toBe(0);
+    expect((await lstat(legacy)).isSymbolicLink()).toBe(true);
+    expect((await jrt(sb, ['verify'])).code).toBe(0);
+    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+  });
+});

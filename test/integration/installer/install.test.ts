@@ -1,0 +1,148 @@
+/** The install pipeline in-process, with a fake builder that packs a fixture tree with packArtifact. */
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JrtPaths } from '../../../src/core/paths.js';
+import type { ProgressEvent } from '../../../src/core/progress.js';
+import type { BuildRuntime } from '../../../src/installer/builder.js';
+import { type InstallOptions, installTargets } from '../../../src/installer/install.js';
+import { acquireLock } from '../../../src/installer/lock.js';
+import { verifyRuntime } from '../../../src/installer/verify.js';
+import { makeArtifact, tempDir } from '../../unit/artifact/fixture.js';
+
+async function paths(): Promise<JrtPaths> {
+  const dir = await tempDir('jrt-inst-');
+  return {
+    root: path.join(dir, 'runtimes'),
+    cache: path.join(dir, 'cache'),
+    state: path.join(dir, 'state'),
+    jobletConfig: path.join(dir, 'config', 'joblet-config.yml'),
+    recipes: path.join(dir, 'recipes'),
+    log: path.join(dir, 'log'),
+  };
+}
+
+function options(p: JrtPaths, build: BuildRuntime, events: ProgressEvent[] = []): InstallOptions {
+  return {
+    paths: p,
+    env: {},
+    force: false,
+    offline: true,
+    locked: true,
+    onProgress: (e) => events.push(e),
+    build,
+    note: () => {},
+  };
+}
+
+describe('installTargets with a builder', () => {
+  it('builds a recipe target through the injected builder and installs its artifact', async () => {
+    const p = await paths();
+    const calls: { recipeFile: string; offline: boolean; locked: boolean }[] = [];
+    const build: BuildRuntime = async (req) => {
+      calls.push({ recipeFile: req.recipeFile, offline: req.offline, locked: req.locked });
+      await mkdir(p.cache, { recursive: true });
+      const { file, manifest } = await makeArtifact(p.cache, {
+        name: 'node-18',
+        language: 'node',
+        version: '18.20.8',
+      });
+      return { artifact: file, manifest };
+    };
+    const events: ProgressEvent[] = [];
+    const [r] = await installTargets(
+      [{ kind: 'recipe', name: 'node-18', language: 'node', file: '/recipes/node-18.yml' }],
+      options(p, build, events),
+    );
+    expect(calls).toEqual([{ recipeFile: '/recipes/node-18.yml', offline: true, locked: true }]);
+    expect(r).toMatchObject({ name: 'node-18', result: 'installed', language: 'node' });
+    expect((await verifyRuntime(path.join(p.root, 'node', 'node-18'))).ok).toBe(true);
+    const phases = events.filter((e) => e.type === 'phase-end').map((e) => (e as { phase: string }).phase);
+    expect(phases).toEqual([
+      'build',
+      'read manifest',
+      'pre-check',
+      'lock',
+      'extract',
+      'switch',
+      'remove old versions',
+    ]);
+  });
+
+  it('a failing build is reported as failed and the other targets still install', async () => {
+    const p = await paths();
+    const outDir = await tempDir();
+    const good = await makeArtifact(outDir);
+    const build: BuildRuntime = async () => {
+      throw new (await import('../../../src/core/errors.js')).JrtError(
+        'ERR_JRT_BUILD_FAILED',
+        'step 2 failed',
+      );
+    };
+    const rs = await installTargets(
+      [
+        { kind: 'recipe', name: 'java-17', language: 'java', file: '/r/java-17.yml' },
+        { kind: 'artifact', file: good.file },
+      ],
+      options(p, build),
+    );
+    expect(rs.map((r) => [r.name, r.result, r.code])).toEqual([
+      ['java-17', 'failed', 'ERR_JRT_BUILD_FAILED'],
+      ['demo-1', 'installed', undefined],
+    ]);
+  });
+
+  it('keeps an old version a running job uses, and the next install removes it once the job is gone', async () => {
+    const p = await paths();
+    const outDir = await tempDir();
+    const v1 = await makeArtifact(outDir, { payload: 'one' });
+    const v2 = await makeArtifact(outDir, { payload: 'two' });
+    const v3 = await makeArtifact(outDir, { payload: 'three' });
+    const o = options(p, async () => {
+      throw new Error('no builds here');
+    });
+    await installTargets([{ kind: 'artifact', file: v1.file }], o);
+    const oldDir = path.resolve(
+      path.join(p.root, 'demo'),
+      await readlink(path.join(p.root, 'demo', 'demo-1')),
+    );
+    const job = spawn('sleep', ['60']);
+    try {
+      await mkdir(path.join(p.state, 'jobs'), { recursive: true });
+      await writeFile(
+        path.join(p.state, 'jobs', 'j.json'),
+        JSON.stringify({ pid: job.pid, runtimeDir: oldDir }),
+      );
+      await installTargets([{ kind: 'artifact', file: v2.file }], o);
+      const vers = await readdir(path.join(p.root, 'demo', '.jrt'));
+      expect(vers).toHaveLength(2);
+      expect(vers).toContain(path.basename(oldDir));
+    } finally {
+      job.kill('SIGKILL');
+      await new Promise((r) => job.on('close', r));
+    }
+    await installTargets([{ kind: 'artifact', file: v3.file }], o);
+    expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
+  });
+});
+
+describe('acquireLock', () => {
+  it('takes over a lock whose pid is dead, and times out on a live holder', async () => {
+    const state = await tempDir();
+    await mkdir(path.join(state, 'locks'));
+    const dead = spawn('true');
+    await new Promise((r) => dead.on('close', r));
+    await writeFile(path.join(state, 'locks', 'x.lock'), `${dead.pid}\n`);
+    const release = await acquireLock(state, 'x');
+    const waits: number[] = [];
+    await expect(
+      acquireLock(state, 'x', { timeoutMs: 300, onWait: (pid) => waits.push(pid) }),
+    ).rejects.toThrow(/another jrt \(pid \d+\) is installing x/);
+    expect(waits).toEqual([process.pid]);
+    const other = await acquireLock(state, 'y', { timeoutMs: 0 });
+    await other();
+    await release();
+    expect(await readdir(path.join(state, 'locks'))).toEqual([]);
+  });
+});
