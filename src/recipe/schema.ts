@@ -28,6 +28,8 @@ const DEB_PACKAGE = str(
   '^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$',
   'must be a Debian package name (lowercase letters, digits, + - .), e.g. openjdk-17-jre-headless',
 );
+export const NAME_PATTERN = '^[a-z0-9][a-z0-9.+-]*$';
+export const LANGUAGE_PATTERN = '^[a-z][a-z0-9]*$';
 export const MEMORY_RE = '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$';
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -104,10 +106,10 @@ const smokeTest = object(
 
 export const recipeSchema: Schema = object(
   {
-    name: str('^[a-z0-9][a-z0-9.+-]*$', 'must be lowercase letters, digits, . + - (e.g. python-3.11-ml)', {
+    name: str(NAME_PATTERN, 'must be lowercase letters, digits, . + - (e.g. python-3.11-ml)', {
       maxLength: 128,
     }),
-    language: str('^[a-z][a-z0-9]*$', 'must be lowercase letters and digits (e.g. python)', {
+    language: str(LANGUAGE_PATTERN, 'must be lowercase letters and digits (e.g. python)', {
       maxLength: 64,
     }),
     version: str(VERSION_RE, 'must be a version: digits separated by dots (17, 3.11, 18.20.8)', {
@@ -115,7 +117,7 @@ export const recipeSchema: Schema = object(
     }),
     tags: stringList(str('^[a-z0-9][a-z0-9.-]*$', 'must be lowercase letters, digits, . -')),
     description: { type: 'string', maxLength: 4096 },
-    aliases: stringList(str('^[a-z0-9][a-z0-9.+-]*$', 'must be lowercase letters, digits, . + -')),
+    aliases: stringList(str(NAME_PATTERN, 'must be lowercase letters, digits, . + -')),
     base: str('^[a-z][a-z0-9-]*$', 'must be a Debian suite name (bookworm, trixie, ...)', { maxLength: 64 }),
     sources: {
       type: 'array',

@@ -4,7 +4,7 @@
  */
 
 import type { RecipePath } from './path.js';
-import { MEMORY_RE } from './schema.js';
+import { LANGUAGE_PATTERN, MEMORY_RE, NAME_PATTERN } from './schema.js';
 
 export interface Issue {
   path: RecipePath;
@@ -14,6 +14,9 @@ export interface Issue {
   locateAt?: RecipePath;
 }
 
+const NAME_RE = new RegExp(NAME_PATTERN);
+const LANGUAGE_RE = new RegExp(LANGUAGE_PATTERN);
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -22,12 +25,28 @@ export function semanticIssues(data: unknown): Issue[] {
   if (!isObj(data)) return [];
   const issues: Issue[] = [];
   const { name, language } = data;
-  if (typeof name === 'string' && typeof language === 'string' && !name.startsWith(`${language}-`)) {
+  if (
+    typeof name === 'string' &&
+    typeof language === 'string' &&
+    NAME_RE.test(name) &&
+    LANGUAGE_RE.test(language) &&
+    !name.startsWith(`${language}-`)
+  ) {
     issues.push({ path: ['name'], message: `must start with the language: '${language}-'` });
   }
   checkAliases(data, issues);
   if (isObj(data.build)) uniqueNames(list(data.build.steps), ['build', 'steps'], 'step', issues);
   uniqueNames(list(data.test), ['test'], 'test', issues);
+  list(data.test).forEach((t, i) => {
+    if (!isObj(t) || !isObj(t.files)) return;
+    for (const name of Object.keys(t.files))
+      if (name.split('/').includes('..'))
+        issues.push({
+          path: ['test', i, 'files', name],
+          anchor: 'key',
+          message: "must not contain '..' (files stay in the job's working directory)",
+        });
+  });
   list(data.sources).forEach((s, i) => {
     if (isObj(s) && s.kind === 'file')
       relativeInside(s.path, ['sources', i, 'path'], 'the recipe directory', issues);

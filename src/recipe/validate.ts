@@ -4,7 +4,18 @@
  * with the path of the field and the line/column of the YAML node at fault.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { type Document, isMap, isPair, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Document,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from 'yaml';
 import { applyDefaults } from './defaults.js';
 import { recipeDigest } from './digest.js';
 import { formatPath, pointerToPath, type RecipePath, valueAt } from './path.js';
@@ -79,10 +90,25 @@ export function analyzeRecipe(text: string, file: string): AnalyzedRecipe {
         line,
         column: col,
         path: formatPath(pathAtOffset(doc, p.pos[0])),
-        message: `YAML: ${p.message}`,
+        message: `YAML: ${p.code === 'MULTIPLE_DOCS' ? 'a recipe file holds one YAML document (remove the --- and what follows)' : p.message}`,
       };
     });
     return { result: { errors: sortErrors(errors) }, errorAt };
+  }
+  const badKeys = collectionKeyOffsets(doc);
+  if (badKeys.length > 0) {
+    const errors = badKeys.map((offset) => {
+      const { line, col } = lines.linePos(offset);
+      const path = formatPath(pathAtOffset(doc, offset));
+      return {
+        file,
+        line,
+        column: col,
+        path,
+        message: 'YAML: keys must be plain strings, not lists or mappings',
+      };
+    });
+    return { result: { errors }, errorAt };
   }
   let data: unknown;
   try {
@@ -154,8 +180,8 @@ function translate(e: ErrorObject, data: unknown, doc: Document): Issue | undefi
       // The nested error says what is wrong; these only repeat that something is.
       return undefined;
     case 'discriminator':
-      // A missing kind is already reported by `required`.
-      if (valueAt(data, [...path, 'kind']) === undefined) return undefined;
+      // A missing kind is reported by `required`, a kind of the wrong type by `type`.
+      if (typeof valueAt(data, [...path, 'kind']) !== 'string') return undefined;
       return {
         path: [...path, 'kind'],
         message:
@@ -167,9 +193,12 @@ function translate(e: ErrorObject, data: unknown, doc: Document): Issue | undefi
         const src = sourceText(doc, path) ?? String(value);
         return { path, message: `must be a string (quote it: ${JSON.stringify(src)})` };
       }
-      return { path, message: e.message ?? 'has the wrong type' };
+      const expected = TYPE_WORDS[String(params.type)] ?? String(params.type);
+      return { path, message: `must be ${expected}${value === null ? ' (the value is empty)' : ''}` };
     }
     case 'pattern': {
+      // An empty string is reported once, by minLength.
+      if (e.data === '') return undefined;
       if (e.propertyName !== undefined)
         return {
           path: [...path, e.propertyName],
@@ -189,6 +218,9 @@ function translate(e: ErrorObject, data: unknown, doc: Document): Issue | undefi
       return { path, message: e.message ?? `fails ${e.keyword}` };
   }
 }
+
+/** YAML words for JSON types; `string`, `boolean` and `integer` read well as they are. */
+const TYPE_WORDS: Record<string, string> = { object: 'a mapping', array: 'a list', number: 'a number' };
 
 function unknownKeyMessage(key: string, allowed: string[]): string {
   const close = allowed.filter((a) => editDistance(a, key) <= Math.max(1, Math.floor(a.length / 3)));
@@ -211,6 +243,17 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
+/** Where mapping keys are collections (`? [a]`): JSON has no such keys, and yaml would only warn. */
+function collectionKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) offsets.push(pair.key.range?.[0] ?? 0);
+    },
+  });
+  return offsets;
+}
+
 /** The path of the deepest node whose source range holds `offset` (for YAML syntax errors). */
 function pathAtOffset(doc: Document, offset: number): RecipePath {
   const path: Array<string | number> = [];
@@ -226,8 +269,10 @@ function pathAtOffset(doc: Document, offset: number): RecipePath {
         const vr = v?.range;
         const start = kr?.[0] ?? vr?.[0];
         const end = vr?.[2] ?? kr?.[2];
-        if (start !== undefined && end !== undefined && offset >= start && offset <= end) {
-          path.push(String((k as { value?: unknown } | null)?.value ?? ''));
+        if (start !== undefined && end !== undefined && offset >= start && offset < end) {
+          // A key that is itself a collection has no name to show: stop at its mapping.
+          if (!isScalar(k)) return path;
+          path.push(String(k.value));
           next = vr && offset >= vr[0] ? v : undefined;
           break;
         }
@@ -235,7 +280,7 @@ function pathAtOffset(doc: Document, offset: number): RecipePath {
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
         const r = (item as Node | null)?.range;
-        if (next === undefined && r && offset >= r[0] && offset <= r[2]) {
+        if (next === undefined && r && offset >= r[0] && offset < r[2]) {
           path.push(i);
           next = item;
         }
