@@ -1,0 +1,52 @@
+/**
+ * Every file in test/fixtures/recipes/bad/ states the exact errors it must produce in its leading
+ * comments (`# expect: LINE:COL PATH: MESSAGE`); every file in good/ must validate.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateRecipe } from '../../../src/recipe/validate.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/recipes');
+const yml = (dir: string) =>
+  readdirSync(path.join(FIXTURES, dir))
+    .filter((f) => f.endsWith('.yml'))
+    .sort();
+
+function expectations(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('# expect: '))
+    .map((l) => l.slice('# expect: '.length));
+}
+
+describe('bad recipes report exactly their expected errors', () => {
+  const files = yml('bad');
+  it('has at least 35 malformed recipes, each with expectations', () => {
+    expect(files.length).toBeGreaterThanOrEqual(35);
+    for (const f of files)
+      expect(expectations(readFileSync(path.join(FIXTURES, 'bad', f), 'utf8')), f).not.toEqual([]);
+  });
+  it.each(files)('%s', (f) => {
+    const text = readFileSync(path.join(FIXTURES, 'bad', f), 'utf8');
+    const result = validateRecipe(text, `bad/${f}`);
+    expect('errors' in result, 'the recipe must be rejected').toBe(true);
+    if (!('errors' in result)) return;
+    for (const e of result.errors) expect(e.file).toBe(`bad/${f}`);
+    expect(result.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`)).toEqual(
+      expectations(text),
+    );
+  });
+});
+
+describe('good recipes validate', () => {
+  it.each(yml('good'))('%s', (f) => {
+    const result = validateRecipe(readFileSync(path.join(FIXTURES, 'good', f), 'utf8'), f);
+    if ('errors' in result)
+      expect.fail(result.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('\n'));
+    else {
+      expect(`${result.recipe.name}.yml`).toBe(f);
+      expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
+  });
+});
