@@ -2,10 +2,9 @@
  * The content-addressed download cache: JRT_CACHE/blobs/sha256/<hex>. A blob is only ever written
  * whole (downloaded next to it, verified, renamed), so whatever is there is trusted by its name.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256File } from '../artifact/manifest.js';
 import { failure } from '../core/errors.js';
 import { downloadToFile } from '../core/http.js';
 
@@ -97,10 +96,4 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
       return pathOf(sha256);
     },
   };
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -82,6 +82,8 @@ export function toDebianInputs(stanzas: Stanza[]): DebianInput[] {
   });
 }
 
+const DPKG_QUERY_INSTALLED = `dpkg-query -W -f '\${Package}\\t\${Version}\\t\${Architecture}\\n'`;
+
 export interface ResolvedDebian {
   base: DebianInput[];
   packages: DebianInput[];
@@ -116,7 +118,7 @@ export async function resolveDebian(
     );
   }
   const toInstall = parseSimulation(sim.stdout);
-  const installed = (await inRoot("dpkg-query -W -f '${Package}\\t${Version}\\t${Architecture}\\n'")).stdout
+  const installed = (await inRoot(DPKG_QUERY_INSTALLED)).stdout
     .trim()
     .split('\n')
     .map((l) => l.split('\t'))

@@ -61,7 +61,7 @@ export interface Lock {
 }
 
 export function lockPathFor(recipeFile: string): string {
-  return recipeFile.replace(/\.ya?ml$/, '') + '.lock.json';
+  return `${recipeFile.replace(/\.ya?ml$/, '')}.lock.json`;
 }
 
 /** Canonical text: stable key order as written, sorted package lists, trailing newline. */

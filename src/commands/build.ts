@@ -39,7 +39,16 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
     if (positionals.length === 0)
       throw usageError('ERR_JRT_BAD_FLAG', 'build: name at least one recipe', "see 'jrt build --help'");
     const onProgress = progressFor(ctx);
-    const results = [];
+    const results: {
+      name: string;
+      artifact: string;
+      sha256: string;
+      size: number;
+      ms: number;
+      lock: string;
+      lock_changed: boolean;
+      log: string;
+    }[] = [];
     for (const arg of positionals) {
       const started = performance.now();
       const r = await buildRuntime({

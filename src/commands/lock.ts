@@ -25,7 +25,7 @@ Examples:
     const { values, positionals } = parseFlags('lock', argv, { update: { type: 'boolean' } });
     if (positionals.length === 0)
       throw usageError('ERR_JRT_BAD_FLAG', 'lock: name at least one recipe', "see 'jrt lock --help'");
-    const results = [];
+    const results: { name: string; lock: string; changed: boolean; packages: number; sources: number }[] = [];
     for (const arg of positionals) {
       const r = await lockRecipe({
         recipeFile: await recipeFileFor(arg, ctx.paths),

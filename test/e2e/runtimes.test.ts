@@ -24,9 +24,13 @@ interface HostSnapshot {
 
 function snapshotHost(): HostSnapshot {
   return {
-    packages: execFileSync('dpkg-query', ['-W', '-f', '${Package} ${Version} ${Status}\n'], { encoding: 'utf8' }),
+    packages: execFileSync('dpkg-query', ['-W', '-f', `\${Package} \${Version} \${Status}\n`], {
+      encoding: 'utf8',
+    }),
     // Names, sizes and mtimes of everything in /usr: any install or upgrade changes it.
-    usr: execFileSync('sh', ['-c', "find /usr -xdev -printf '%p %s %T@\\n' | sort | sha256sum"], { encoding: 'utf8' }),
+    usr: execFileSync('sh', ['-c', "find /usr -xdev -printf '%p %s %T@\\n' | sort | sha256sum"], {
+      encoding: 'utf8',
+    }),
     mounts: readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
       .map((l) => l.split(' ')[4] ?? '')
@@ -43,7 +47,11 @@ function workDir(...files: string[]): string {
 }
 
 function exec(spec: string, args: string[], cwd: string) {
-  return jrt(['exec', `--runtime=${spec}`, '--memory', '2g', '--timeout', '300s', ...args], { env: t.env, cwd, timeoutMs: 320_000 });
+  return jrt(['exec', `--runtime=${spec}`, '--memory', '2g', '--timeout', '300s', ...args], {
+    env: t.env,
+    cwd,
+    timeoutMs: 320_000,
+  });
 }
 
 beforeAll(() => {
@@ -69,12 +77,19 @@ describe('jrt install --all', () => {
     expect(names).toEqual(BUILDABLE);
   });
 
-  it('changes nothing when run again', () => {
-    const r = jrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 20 * 60_000 });
-    expect(r.exitCode, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { runtimes: { name: string; result: string }[] };
-    expect(report.runtimes.every((x) => x.result === 'unchanged'), r.stdout).toBe(true);
-  }, 20 * 60_000);
+  it(
+    'changes nothing when run again',
+    () => {
+      const r = jrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 20 * 60_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as { runtimes: { name: string; result: string }[] };
+      expect(
+        report.runtimes.every((x) => x.result === 'unchanged'),
+        r.stdout,
+      ).toBe(true);
+    },
+    20 * 60_000,
+  );
 });
 
 describe('real programs in real runtimes', () => {

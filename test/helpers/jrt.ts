@@ -42,7 +42,10 @@ export function makeJrtEnv(opts: { cache?: string; extra?: NodeJS.ProcessEnv } =
   };
 }
 
-export function jrt(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number }): JrtResult {
+export function jrt(
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
+): JrtResult {
   const r = spawnSync(process.execPath, [BUNDLE, ...args], {
     env: opts.env,
     cwd: opts.cwd,
@@ -52,10 +55,15 @@ export function jrt(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw r.error;
-  return { exitCode: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0), stdout: r.stdout, stderr: r.stderr };
+  return {
+    exitCode: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0),
+    stdout: r.stdout,
+    stderr: r.stderr,
+  };
 }
 
 /** Fails loudly when the test cannot run here, instead of skipping. */
 export function requireRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('this test needs root (namespaces, mounts, chroot builds): run the tests as root');
+  if (process.getuid?.() !== 0)
+    throw new Error('this test needs root (namespaces, mounts, chroot builds): run the tests as root');
 }

@@ -1,12 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { debFileName, missingPackages, parseSimulation, parseStanzas, toDebianInputs } from '../../../src/builder/debian.js';
+import {
+  debFileName,
+  missingPackages,
+  parseSimulation,
+  parseStanzas,
+  toDebianInputs,
+} from '../../../src/builder/debian.js';
 
 describe('parseSimulation', () => {
   it.each([
-    ['Inst libssl3 (3.0.20-1~deb12u2 Debian:12.15/oldstable [amd64])', { package: 'libssl3', version: '3.0.20-1~deb12u2', architecture: 'amd64' }],
-    ['Inst ca-certificates (20230311+deb12u1 Debian:12.15/oldstable [all])', { package: 'ca-certificates', version: '20230311+deb12u1', architecture: 'all' }],
-    ['Inst libc6 [2.36-9] (2.36-9+deb12u4 Debian:12.15/oldstable [amd64])', { package: 'libc6', version: '2.36-9+deb12u4', architecture: 'amd64' }],
-    ['Inst python3-numpy:amd64 (1:1.24.2-1+deb12u1 Debian:12.15/oldstable [amd64])', { package: 'python3-numpy', version: '1:1.24.2-1+deb12u1', architecture: 'amd64' }],
+    [
+      'Inst libssl3 (3.0.20-1~deb12u2 Debian:12.15/oldstable [amd64])',
+      { package: 'libssl3', version: '3.0.20-1~deb12u2', architecture: 'amd64' },
+    ],
+    [
+      'Inst ca-certificates (20230311+deb12u1 Debian:12.15/oldstable [all])',
+      { package: 'ca-certificates', version: '20230311+deb12u1', architecture: 'all' },
+    ],
+    [
+      'Inst libc6 [2.36-9] (2.36-9+deb12u4 Debian:12.15/oldstable [amd64])',
+      { package: 'libc6', version: '2.36-9+deb12u4', architecture: 'amd64' },
+    ],
+    [
+      'Inst python3-numpy:amd64 (1:1.24.2-1+deb12u1 Debian:12.15/oldstable [amd64])',
+      { package: 'python3-numpy', version: '1:1.24.2-1+deb12u1', architecture: 'amd64' },
+    ],
   ])('%s', (line, expected) => {
     expect(parseSimulation(`NOTE: x\n${line}\nConf foo (1 Debian [all])\n`)).toEqual([expected]);
   });
@@ -22,8 +40,24 @@ describe('parseStanzas', () => {
   });
 
   it('turns index stanzas into inputs and refuses one without a checksum', () => {
-    const ok = { Package: 'a', Version: '1:2-3', Architecture: 'amd64', Filename: 'pool/main/a/a_2-3_amd64.deb', Size: '10', SHA256: 'ab'.repeat(32) };
-    expect(toDebianInputs([ok])).toEqual([{ package: 'a', version: '1:2-3', architecture: 'amd64', filename: ok.Filename, size: 10, sha256: ok.SHA256 }]);
+    const ok = {
+      Package: 'a',
+      Version: '1:2-3',
+      Architecture: 'amd64',
+      Filename: 'pool/main/a/a_2-3_amd64.deb',
+      Size: '10',
+      SHA256: 'ab'.repeat(32),
+    };
+    expect(toDebianInputs([ok])).toEqual([
+      {
+        package: 'a',
+        version: '1:2-3',
+        architecture: 'amd64',
+        filename: ok.Filename,
+        size: 10,
+        sha256: ok.SHA256,
+      },
+    ]);
     expect(() => toDebianInputs([{ ...ok, SHA256: '' }])).toThrow(/lacks Filename, Size or SHA256/);
   });
 });
@@ -38,6 +72,15 @@ describe('missingPackages', () => {
 
 describe('debFileName', () => {
   it('drops the epoch like the archive does', () => {
-    expect(debFileName({ package: 'p', version: '1:2.0-1', architecture: 'amd64', filename: '', size: 0, sha256: '' })).toBe('p_2.0-1_amd64.deb');
+    expect(
+      debFileName({
+        package: 'p',
+        version: '1:2.0-1',
+        architecture: 'amd64',
+        filename: '',
+        size: 0,
+        sha256: '',
+      }),
+    ).toBe('p_2.0-1_amd64.deb');
   });
 });

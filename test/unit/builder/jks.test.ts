@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,13 +10,20 @@ const HOST_CACERTS = '/etc/ssl/certs/java/cacerts';
 
 function keyedDigestOk(buf: Buffer): boolean {
   const body = buf.subarray(0, buf.length - 20);
-  const d = createHash('sha1').update(Buffer.from('changeit', 'utf16le').swap16()).update('Mighty Aphrodite').update(body).digest();
+  const d = createHash('sha1')
+    .update(Buffer.from('changeit', 'utf16le').swap16())
+    .update('Mighty Aphrodite')
+    .update(body)
+    .digest();
   return d.equals(buf.subarray(buf.length - 20));
 }
 
 describe('normalizeJks', () => {
   it('needs a real JKS keystore to test against', () => {
-    expect(isJks(readFileSync(HOST_CACERTS)), `${HOST_CACERTS} (package ca-certificates-java) must exist and be JKS`).toBe(true);
+    expect(
+      isJks(readFileSync(HOST_CACERTS)),
+      `${HOST_CACERTS} (package ca-certificates-java) must exist and be JKS`,
+    ).toBe(true);
   });
 
   it('keeps the keyed digest valid and every certificate, and sets every date', () => {
@@ -32,7 +39,8 @@ describe('normalizeJks', () => {
     // keytool still reads it, with the same number of entries.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'jrt-jks-'));
     writeFileSync(path.join(dir, 'cacerts'), a as Buffer);
-    const list = (f: string) => execFileSync('keytool', ['-list', '-keystore', f, '-storepass', 'changeit'], { encoding: 'utf8' });
+    const list = (f: string) =>
+      execFileSync('keytool', ['-list', '-keystore', f, '-storepass', 'changeit'], { encoding: 'utf8' });
     const count = (text: string) => (text.match(/trustedCertEntry/g) ?? []).length;
     const after = list(path.join(dir, 'cacerts'));
     expect(count(after)).toBe(count(list(HOST_CACERTS)));
