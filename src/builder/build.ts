@@ -2,7 +2,7 @@
  * `jrt build`: recipe → lock → fetched inputs → throwaway root → runtime tree → checked,
  * described, smoke-tested and packed artifact. Only resolving and fetching use the network.
  */
-import { mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { computeManifest } from '../artifact/manifest.js';
 import { packArtifact } from '../artifact/pack.js';
@@ -80,15 +80,15 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
     await s.step('install', async () => {
       await unpackBase(base, root);
       if (lock.packages.length === 0) return;
-      // The .debs are symlinks into the read-only blob cache: nothing is copied.
+      // apt wants real .deb files: hard links into the blob cache (same filesystem), copies otherwise.
       const debDir = path.join(root, 'var/cache/jrt-debs');
       await mkdir(debDir, { recursive: true });
       for (const p of lock.packages)
-        await symlink(`/var/cache/jrt-blobs/${p.sha256}`, path.join(debDir, debFileName(p)));
+        await linkOrCopy(s.blobs.pathOf(p.sha256), path.join(debDir, debFileName(p)));
       const debs = lock.packages.map((p) => shellQuote(`/var/cache/jrt-debs/${debFileName(p)}`)).join(' ');
       await inRoot(
         'install packages',
-        `apt-get install -y -q --no-install-recommends --no-download -o Dpkg::Use-Pty=0 ${debs}\nrm -rf /var/cache/jrt-debs`,
+        `apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 ${debs}\nrm -rf /var/cache/jrt-debs`,
       );
     });
 
@@ -162,6 +162,14 @@ function sandboxRunner(s: Session, root: string, epoch: number) {
         hint: `full log: ${s.logFile}`,
       });
     });
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch {
+    await copyFile(from, to);
+  }
 }
 
 async function checkMountSources(runtimeDir: string, yml: RuntimeYml): Promise<void> {

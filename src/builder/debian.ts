@@ -158,9 +158,12 @@ export async function fetchDebian(
   await Promise.all([worker(), worker(), worker()]);
 }
 
-/** The .deb file name apt expects for an input. */
+/**
+ * The file name an input gets in the build root. apt reads name and version from the .deb itself;
+ * the file name must only be unique and free of `~` and `:`, which apt-get takes for patterns.
+ */
 export function debFileName(p: DebianInput): string {
-  return `${p.package}_${p.version.replace(/^\d+:/, '')}_${p.architecture}.deb`;
+  return `${p.package}_${p.architecture}.deb`;
 }
 
 export function shellQuote(s: string): string {

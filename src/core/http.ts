@@ -25,8 +25,13 @@ export interface DownloadOptions {
 
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
 
+let defaultDispatcher: import('undici').Dispatcher | undefined;
+
+/** undici, and a dispatcher that follows redirects (mirrors and registries redirect to CDNs). */
 async function undici() {
-  return import('undici');
+  const u = await import('undici');
+  defaultDispatcher ??= new u.Agent().compose(u.interceptors.redirect({ maxRedirections: 5 }));
+  return { request: u.request, dispatcher: defaultDispatcher };
 }
 
 /** Download `url` to `dest` atomically. A partial file never appears at `dest`. */
@@ -35,7 +40,7 @@ export async function downloadToFile(
   dest: string,
   opts: DownloadOptions = {},
 ): Promise<DownloadResult> {
-  const { request } = await undici();
+  const { request, dispatcher } = await undici();
   const retries = opts.retries ?? 3;
   await mkdir(path.dirname(dest), { recursive: true });
   let lastError: unknown;
@@ -43,9 +48,7 @@ export async function downloadToFile(
     if (attempt > 0) await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
     const tmp = `${dest}.part-${process.pid}-${attempt}`;
     try {
-      const res = await request(url, { maxRedirections: 5, dispatcher: opts.dispatcher } as Parameters<
-        typeof request
-      >[1]);
+      const res = await request(url, { dispatcher: opts.dispatcher ?? dispatcher });
       if (res.statusCode !== 200) {
         await res.body.dump();
         const err = failure('ERR_JRT_HTTP_STATUS', `GET ${url} answered HTTP ${res.statusCode}`);
@@ -95,15 +98,14 @@ export async function fetchJson<T>(
   url: string,
   opts: { dispatcher?: import('undici').Dispatcher; headers?: Record<string, string> } = {},
 ): Promise<T> {
-  const { request } = await undici();
+  const { request, dispatcher } = await undici();
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const res = await request(url, {
         headers: { accept: 'application/json', ...opts.headers },
-        maxRedirections: 5,
-        dispatcher: opts.dispatcher,
-      } as Parameters<typeof request>[1]);
+        dispatcher: opts.dispatcher ?? dispatcher,
+      });
       if (res.statusCode === 404) {
         await res.body.dump();
         throw failure('ERR_JRT_NOT_FOUND', `GET ${url}: not found (HTTP 404)`);
@@ -128,10 +130,10 @@ export async function probe(
   url: string,
   timeoutMs = 5000,
 ): Promise<{ ok: boolean; status?: number; error?: string; ms: number }> {
-  const { request } = await undici();
+  const { request, dispatcher } = await undici();
   const started = performance.now();
   try {
-    const res = await request(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) });
+    const res = await request(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs), dispatcher });
     await res.body.dump();
     return { ok: true, status: res.statusCode, ms: performance.now() - started };
   } catch (e) {
