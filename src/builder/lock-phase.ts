@@ -5,12 +5,11 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { failure, isJrtError } from '../core/errors.js';
-import type { Recipe } from '../recipe/types.js';
 import { type BaseRoot, basePackages, ensureBase, unpackBase } from './base.js';
 import { resolveDebian } from './debian.js';
-import { assertLockMatches, type Lock, lockPathFor, readLock, writeLock } from './lock.js';
+import { assertLockMatches, inputsDigest, type Lock, lockPathFor, readLock, writeLock } from './lock.js';
 import type { Session } from './session.js';
-import { resolveSource, sourceMatchesInput } from './sources.js';
+import { resolveSource } from './sources.js';
 
 export interface LockOutcome {
   lock: Lock;
@@ -26,7 +25,8 @@ export async function ensureLock(
   const { recipe } = s;
   const lockFile = lockPathFor(s.recipeFile);
   const existing = await readLock(lockFile);
-  if (opts.locked) assertLockMatches(existing, recipe.name, s.recipeDigest, lockFile);
+  const inputs = inputsDigest(recipe);
+  if (opts.locked) assertLockMatches(existing, recipe.name, inputs, lockFile);
   let base = await s.step('root', () =>
     ensureBase(s.paths.cache, recipe.base, s.mirror, { offline: s.offline, onLine: s.log }),
   );
@@ -41,12 +41,7 @@ export async function ensureLock(
       },
     );
   }
-  const fits =
-    existing &&
-    !opts.relock &&
-    drift.length === 0 &&
-    existing.recipe_digest === s.recipeDigest &&
-    sourcesStillMatch(recipe, existing);
+  const fits = existing && !opts.relock && drift.length === 0 && existing.inputs_digest === inputs;
   if (fits) return { lock: existing, lockFile, changed: false, base };
   if (s.offline)
     throw failure(
@@ -75,13 +70,6 @@ export async function ensureLock(
   return { lock, lockFile, changed: true, base };
 }
 
-function sourcesStillMatch(recipe: Recipe, lock: Lock): boolean {
-  return (
-    recipe.sources.length === lock.sources.length &&
-    recipe.sources.every((src, i) => sourceMatchesInput(src, lock.sources[i]))
-  );
-}
-
 /** Packages of the locked base that the cached base root does not hold at the same version. */
 async function baseDrift(base: BaseRoot, lock: Lock): Promise<string[]> {
   const have = await basePackages(base);
@@ -107,7 +95,7 @@ async function resolveLock(s: Session, base: BaseRoot): Promise<Lock> {
     return {
       lock_version: 1,
       recipe: recipe.name,
-      recipe_digest: s.recipeDigest,
+      inputs_digest: inputsDigest(recipe),
       suite: recipe.base,
       architecture: debian.base.find((p) => p.package === 'libc6')?.architecture ?? 'amd64',
       resolved_at: resolvedAt.toISOString(),

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { failure, usageError } from '../core/errors.js';
+import type { Recipe } from '../recipe/types.js';
 
 export interface DebianInput {
   package: string;
@@ -41,8 +42,11 @@ export type SourceInput = NpmInput | UrlInput;
 export interface Lock {
   lock_version: 1;
   recipe: string;
-  /** The digest of the recipe this lock was resolved for. */
-  recipe_digest: string;
+  /**
+   * Digest of what the lock was resolved from: the recipe's base, Debian packages and sources
+   * (inputsDigest). Editing a description or a mount does not invalidate the lock; adding a package does.
+   */
+  inputs_digest: string;
   suite: string;
   architecture: string;
   /** When the inputs were resolved. Also the build's SOURCE_DATE_EPOCH, so rebuilds are identical. */
@@ -73,6 +77,17 @@ export function serializeLock(lock: Lock): string {
 
 export function lockDigest(lock: Lock): string {
   return `sha256:${createHash('sha256').update(serializeLock(lock)).digest('hex')}`;
+}
+
+/** The digest of the recipe fields a lock is resolved from. Pure. */
+export function inputsDigest(recipe: Recipe): string {
+  const inputs = {
+    base: recipe.base,
+    build_packages: recipe.build.packages,
+    runtime_packages: recipe.runtime.packages,
+    sources: recipe.sources,
+  };
+  return `sha256:${createHash('sha256').update(JSON.stringify(inputs)).digest('hex')}`;
 }
 
 export function sourceDateEpoch(lock: Lock): number {
@@ -116,7 +131,7 @@ export function checkLockShape(v: unknown): string | undefined {
   if (typeof v !== 'object' || v === null) return 'must be an object';
   const l = v as Record<string, unknown>;
   if (l.lock_version !== 1) return `lock_version: must be 1`;
-  for (const k of ['recipe', 'recipe_digest', 'suite', 'architecture', 'resolved_at', 'snapshot'] as const) {
+  for (const k of ['recipe', 'inputs_digest', 'suite', 'architecture', 'resolved_at', 'snapshot'] as const) {
     if (typeof l[k] !== 'string') return `${k}: must be a string`;
   }
   if (Number.isNaN(Date.parse(l.resolved_at as string))) return 'resolved_at: must be a date';
@@ -142,7 +157,7 @@ export function checkLockShape(v: unknown): string | undefined {
 export function assertLockMatches(
   lock: Lock | undefined,
   recipeName: string,
-  recipeDigest: string,
+  inputsDigest: string,
   lockFile: string,
 ): asserts lock is Lock {
   if (!lock) {
@@ -152,10 +167,10 @@ export function assertLockMatches(
       `run 'jrt lock' for ${recipeName} and commit the lock`,
     );
   }
-  if (lock.recipe_digest !== recipeDigest) {
+  if (lock.inputs_digest !== inputsDigest) {
     throw failure(
       'ERR_JRT_LOCK_DRIFT',
-      `--locked: ${lockFile} was resolved for another version of the recipe (lock ${lock.recipe_digest.slice(0, 19)}…, recipe ${recipeDigest.slice(0, 19)}…)`,
+      `--locked: the recipe's inputs (base, packages or sources) changed since ${lockFile} was resolved`,
       {
         hint: `run 'jrt lock' for ${recipeName} to resolve the changed recipe, review the diff and commit it`,
       },

@@ -7,7 +7,7 @@ import { failure, usageError } from '../core/errors.js';
 import { fetchJson } from '../core/http.js';
 import type { Source } from '../recipe/types.js';
 import type { BlobStore } from './blobs.js';
-import type { NpmInput, SourceInput, UrlInput } from './lock.js';
+import type { SourceInput, UrlInput } from './lock.js';
 
 interface NpmVersionDoc {
   dist?: { tarball?: string; integrity?: string };
@@ -96,18 +96,6 @@ export async function fetchSource(input: SourceInput, ctx: SourceContext): Promi
   return ctx.blobs.fetch(expandSourceUrl((input as UrlInput).location, ctx), input.sha256, {
     offline: ctx.offline,
   });
-}
-
-/** The lock entry must still say what the recipe says (a hand-edited recipe invalidates it). */
-export function sourceMatchesInput(source: Source, input: SourceInput | undefined): boolean {
-  if (!input) return false;
-  if (source.kind === 'npm')
-    return (
-      input.kind === 'npm' &&
-      (input as NpmInput).package === source.package &&
-      (input as NpmInput).version === source.version
-    );
-  return input.kind === source.kind && input.sha256 === source.sha256;
 }
 
 /** Shell lines that place a fetched source at its destination inside the build root. Pure. */
