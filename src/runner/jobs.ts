@@ -1,0 +1,85 @@
+/**
+ * What jrt remembers about jobs: `<state>/jobs/<id>.json` while a job runs (so `jrt runtime remove`
+ * can refuse to pull a runtime from under it) and one JSON line per finished job in `<log>/jobs.jsonl`.
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export type JobReason = 'exit' | 'oom' | 'timeout' | 'pids' | 'signal' | 'error';
+
+export interface RunningJob {
+  id: string;
+  pid: number;
+  /** The runtime's name, or "host" in legacy mode. */
+  runtime: string;
+  /** The runtime directory the job uses (resolved with realpath at job start); absent in legacy mode. */
+  runtimeDir?: string;
+  start: string;
+}
+
+export interface JobRecord {
+  id: string;
+  start: string;
+  runtime: string;
+  runtimeDir?: string;
+  argv: string[];
+  limits: Record<string, unknown>;
+  exitStatus: number;
+  reason: JobReason;
+  signal?: string;
+  peakMemoryBytes?: number;
+  durationMs: number;
+}
+
+export function newJobId(now = new Date()): string {
+  return `${now.getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+function jobsDir(state: string): string {
+  return path.join(state, 'jobs');
+}
+
+export async function recordRunning(state: string, job: RunningJob): Promise<void> {
+  await mkdir(jobsDir(state), { recursive: true });
+  const file = path.join(jobsDir(state), `${job.id}.json`);
+  // Written whole then renamed: a reader never sees half a record.
+  await writeFile(`${file}.tmp`, `${JSON.stringify(job)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+export async function forgetRunning(state: string, id: string): Promise<void> {
+  await rm(path.join(jobsDir(state), `${id}.json`), { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The jobs that are running now and the runtime directory each uses. Records of dead jobs are ignored. */
+export async function runningJobs(state: string): Promise<RunningJob[]> {
+  let names: string[];
+  try {
+    names = await readdir(jobsDir(state));
+  } catch {
+    return [];
+  }
+  const out: RunningJob[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    try {
+      const job = JSON.parse(await readFile(path.join(jobsDir(state), name), 'utf8')) as RunningJob;
+      if (Number.isInteger(job.pid) && job.pid > 0 && alive(job.pid)) out.push(job);
+    } catch {}
+  }
+  return out;
+}
+
+export async function appendJobRecord(logDir: string, record: JobRecord): Promise<void> {
+  await mkdir(logDir, { recursive: true });
+  await appendFile(path.join(logDir, 'jobs.jsonl'), `${JSON.stringify(record)}\n`);
+}
