@@ -86,7 +86,13 @@ export async function resolveRuntimeMounts(runtime: RuntimeYml, runtimeDir: stri
       );
     });
     const rel = path.relative(runtimeDir, real);
-    insideRuntime(runtimeDir, rel, `source (after symlinks: ${real})`);
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+      throw usageError(
+        'ERR_JRT_MOUNT_ESCAPE',
+        `runtime mount source '${m.source}' resolves to ${real}, outside the runtime directory ${runtimeDir}`,
+        'the runtime is damaged or hostile: reinstall it (jrt runtime verify)',
+      );
+    }
     for (const entry of m.selective ?? []) {
       const e = await realpath(insideRuntime(real, entry, 'selective entry')).catch(() => undefined);
       if (e !== undefined)
@@ -113,6 +119,19 @@ function checkMinMemory(runtime: RuntimeYml, limits: JobLimits): void {
       `give the job at least --memory ${min}`,
     );
   }
+}
+
+/** `<state>/volumes/NAME`, owned by the job user (the only one who may enter it), created on first use. */
+async function volumeDir(state: string, name: string, owner: { uid: number; gid: number }): Promise<string> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    throw usageError('ERR_JRT_BAD_VOLUME', `volume name '${name}' may hold only letters, digits and _ . -`);
+  }
+  // The parents stay traversable: the sandbox is set up as the job user, not as root.
+  await mkdir(path.join(state, 'volumes'), { recursive: true, mode: 0o755 });
+  const dir = path.join(state, 'volumes', name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chown(dir, owner.uid, owner.gid);
+  return dir;
 }
 
 interface Prepared {
@@ -148,10 +167,7 @@ async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
     argv: [],
   };
   for (const v of req.volumes) {
-    const hostPath = path.join(paths.state, 'volumes', v.name);
-    await mkdir(hostPath, { recursive: true, mode: 0o700 });
-    await chown(hostPath, req.uid, req.gid);
-    job.volumes.push({ hostPath, target: v.target });
+    job.volumes.push({ hostPath: await volumeDir(paths.state, v.name, req), target: v.target });
   }
   if (req.packageCache) {
     const pm = runtime?.package_manager;
@@ -161,10 +177,7 @@ async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
         `--package-cache: the runtime declares no package_manager.cache_volume`,
       );
     }
-    const hostPath = path.join(paths.state, 'volumes', pm.cache_volume);
-    await mkdir(hostPath, { recursive: true, mode: 0o700 });
-    await chown(hostPath, req.uid, req.gid);
-    job.volumes.push({ hostPath, target: '/cache' });
+    job.volumes.push({ hostPath: await volumeDir(paths.state, pm.cache_volume, req), target: '/cache' });
     job.env = { JRT_CACHE_DIR: '/cache', ...(CACHE_ENV[pm.type] ?? {}), ...job.env };
   }
   if (req.file !== undefined) {

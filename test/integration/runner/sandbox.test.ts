@@ -2,6 +2,7 @@
  * jrt exec on real namespaces, mounts and cgroups (root). The fixture runtime's /usr is the host's,
  * bind-mounted read-only, so sh, coreutils and python3 exist inside.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -82,6 +83,8 @@ describe('jrt exec isolation', () => {
     ]);
     expect(r.exitCode).toBe(9);
     expect(r.stderr).toMatch(/Read-only file system/);
+    expect(existsSync(path.join(runtimeDir, 'rootfs/usr/jrt-probe'))).toBe(false);
+    expect(existsSync('/usr/jrt-probe')).toBe(false);
   });
 
   it('cannot read host files that are not mounted', async () => {
