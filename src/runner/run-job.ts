@@ -203,7 +203,9 @@ async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
 
 /** Run one job. Usage errors are thrown before anything runs; afterwards the job always gets a record. */
 export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.ProcessEnv): Promise<JobResult> {
+  const trace = traceTo(env);
   const p = await prepare(req, paths);
+  trace('prepared');
   const bwrapArgs = planSandbox(p.runtime, p.runtimeDir, p.job);
   const mounts = planMounts(p.runtime, p.runtimeDir, p.job);
   const jobEnv = jobEnvironment(p.runtime?.environment ?? {}, p.job.env);
@@ -221,9 +223,11 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     });
   }
 
+  trace('looked up command');
   const id = newJobId();
   const start = new Date();
   const cg = await createJobCgroup(id, req.limits, env.JRT_CGROUP_PARENT || undefined);
+  trace('cgroup created');
   let reason: JobReason = 'exit';
   let exitStatus: number = EXIT.execFailed;
   let signalName: string | undefined;
@@ -255,7 +259,9 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
         void signalCgroup(cg, 'SIGKILL');
       }, req.limits.timeoutMs);
     }
+    trace('spawned');
     const { code, signal, execed } = await child.exited;
+    trace('job exited');
     exitStatus = code ?? 128 + signalNumber(signal);
     if (!execed && !timedOut && !signalled) {
       throw failure(
@@ -294,6 +300,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     for (const s of forwarded) process.off(s, forward);
     await destroyJobCgroup(cg);
     await forgetRunning(paths.state, id);
+    trace('cleaned up');
   }
   const record: JobRecord = {
     id,
@@ -309,7 +316,20 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     durationMs: Date.now() - start.getTime(),
   };
   await appendJobRecord(paths.log, record);
+  trace('recorded');
   return { exitStatus, reason, message, record };
+}
+
+/** JRT_EXEC_TRACE=1: the time of each phase on stderr, to see where a job's start-up goes. */
+function traceTo(env: NodeJS.ProcessEnv): (what: string) => void {
+  if (!env.JRT_EXEC_TRACE) return () => {};
+  let last = performance.now();
+  process.stderr.write(`jrt-trace: ${performance.now().toFixed(1)} ms since node started\n`);
+  return (what) => {
+    const now = performance.now();
+    process.stderr.write(`jrt-trace: ${what} +${(now - last).toFixed(1)} ms\n`);
+    last = now;
+  };
 }
 
 const SIGNALS: Record<string, number> = {
