@@ -73,6 +73,28 @@ describe('jrt exec isolation', () => {
     ]);
   });
 
+  it('has its own pid and uts namespaces: sees only its own processes, hostname jrt', async () => {
+    const r = await jrtExec(t, [RT, '--', 'sh', '-c', 'hostname; ls /proc | grep -c "^[0-9][0-9]*$"']);
+    const [hostname, count] = r.stdout.trim().split('\n');
+    expect(hostname).toBe('jrt');
+    // bwrap's init, sh, ls and grep at most: none of the host's processes.
+    expect(Number(count)).toBeLessThanOrEqual(4);
+    expect(Number(count)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('--user picks the uid and gid; --json prints the record on stdout after the output', async () => {
+    const r = await jrtExec(t, ['--json', RT, '--user', '1000:1001', '--', 'sh', '-c', 'id -u; id -g']);
+    const [uid, gid, json] = r.stdout.trim().split('\n');
+    expect([uid, gid]).toEqual(['1000', '1001']);
+    expect(JSON.parse(json as string)).toMatchObject({
+      runtime: 'host-12',
+      argv: ['sh', '-c', 'id -u; id -g'],
+      exitStatus: 0,
+      reason: 'exit',
+      limits: { uid: 1000, gid: 1001, network: 'none' },
+    });
+  });
+
   it('cannot write the runtime', async () => {
     const r = await jrtExec(t, [
       RT,
