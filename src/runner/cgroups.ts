@@ -160,14 +160,17 @@ export async function cgroupPids(cg: JobCgroup): Promise<number[]> {
     .filter((n) => n > 0);
 }
 
-/** Send `signal` to every process of the job except `spare` (bwrap's monitor keeps reporting status). */
-export async function signalCgroup(cg: JobCgroup, signal: NodeJS.Signals, spare?: number): Promise<void> {
+/** Send `signal` to every process of the job except `spare` (bwrap's monitor keeps reporting status); returns how many. */
+export async function signalCgroup(cg: JobCgroup, signal: NodeJS.Signals, spare?: number): Promise<number> {
+  let sent = 0;
   for (const pid of await cgroupPids(cg)) {
     if (pid === spare) continue;
     try {
       process.kill(pid, signal);
+      sent++;
     } catch {}
   }
+  return sent;
 }
 
 export async function cgroupOutcome(cg: JobCgroup): Promise<CgroupOutcome> {

@@ -229,6 +229,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   const cg = await createJobCgroup(id, req.limits, env.JRT_CGROUP_PARENT || undefined);
   trace('cgroup created');
   let reason: JobReason = 'exit';
+  let error: JrtError | undefined;
   let exitStatus: number = EXIT.execFailed;
   let signalName: string | undefined;
   let peak: number | undefined;
@@ -239,7 +240,15 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   let childPid = -1;
   const forward = (sig: NodeJS.Signals) => {
     signalled ??= sig;
-    void signalCgroup(cg, sig, childPid);
+    void signalCgroup(cg, sig, childPid).then((n) => {
+      // Not in the cgroup yet (the shell is still joining): signal the sandbox's root, whose death
+      // takes the job with it (--die-with-parent).
+      if (n === 0 && childPid > 0) {
+        try {
+          process.kill(childPid, sig);
+        } catch {}
+      }
+    });
   };
   for (const s of forwarded) process.on(s, forward);
   let timer: NodeJS.Timeout | undefined;
@@ -292,9 +301,9 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     }
   } catch (e) {
     reason = 'error';
-    throw e instanceof JrtError
-      ? e
-      : failure('ERR_JRT_SPAWN', `cannot start the job: ${(e as Error).message}`);
+    exitStatus = EXIT.execFailed;
+    error =
+      e instanceof JrtError ? e : failure('ERR_JRT_SPAWN', `cannot start the job: ${(e as Error).message}`);
   } finally {
     if (timer) clearTimeout(timer);
     for (const s of forwarded) process.off(s, forward);
@@ -317,6 +326,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   };
   await appendJobRecord(paths.log, record);
   trace('recorded');
+  if (error) throw error;
   return { exitStatus, reason, message, record };
 }
 

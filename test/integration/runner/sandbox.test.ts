@@ -3,7 +3,7 @@
  * bind-mounted read-only, so sh, coreutils and python3 exist inside.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -293,6 +293,16 @@ describe('jrt exec usage errors', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("no installed runtime matches 'host:13'");
     expect(r.stderr).toContain('installed: host-12; closest: host-12');
+  });
+
+  it('exits 125 with the reason when the sandbox cannot be set up, and records it', async () => {
+    const closed = path.join(t.base, 'closed');
+    await mkdir(closed, { mode: 0o700 });
+    const r = await jrtExec(t, [RT, '--workdir', closed, '--', 'true']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toContain("bwrap: Can't chdir to /work: Permission denied");
+    expect(r.stderr).toContain('jrt: the sandbox could not be set up');
+    expect((await records()).at(-1)).toMatchObject({ reason: 'error', exitStatus: 125 });
   });
 
   it('prints help with examples', async () => {
