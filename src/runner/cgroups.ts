@@ -9,7 +9,7 @@ import path from 'node:path';
 import { failure } from '../core/errors.js';
 import type { JobLimits } from './limits.js';
 
-const FS = '/sys/fs/cgroup';
+const DEFAULT_FS = '/sys/fs/cgroup';
 
 export interface JobCgroup {
   version: 1 | 2;
@@ -54,8 +54,8 @@ export function keyedValue(text: string | undefined, key: string): number | unde
   return m ? Number(m[1]) : undefined;
 }
 
-async function v2Root(): Promise<string | undefined> {
-  for (const root of [FS, path.join(FS, 'unified')]) {
+async function v2Root(fs: string): Promise<string | undefined> {
+  for (const root of [fs, path.join(fs, 'unified')]) {
     const controllers = (await readText(path.join(root, 'cgroup.controllers')))?.split(/\s+/) ?? [];
     if (controllers.includes('memory') && controllers.includes('pids')) return root;
   }
@@ -72,9 +72,24 @@ async function write(file: string, value: string): Promise<void> {
   }
 }
 
-/** Create the job's cgroup(s) with its limits. `parent` overrides the cgroup jrt runs in. */
-export async function createJobCgroup(id: string, limits: JobLimits, parent?: string): Promise<JobCgroup> {
-  const own = parseProcCgroup((await readText('/proc/self/cgroup')) ?? '');
+export interface CgroupPlace {
+  /** A cgroup path (as in /proc/self/cgroup) to create job cgroups beneath instead of jrt's own. */
+  parent?: string | undefined;
+  /** Where the cgroup hierarchies are mounted (tests point this at a directory of their own). */
+  fsRoot?: string;
+  /** The text of /proc/self/cgroup. */
+  selfCgroup?: string;
+}
+
+/** Create the job's cgroup(s) with its limits, beneath jrt's own cgroup or `place.parent`. */
+export async function createJobCgroup(
+  id: string,
+  limits: JobLimits,
+  place: CgroupPlace = {},
+): Promise<JobCgroup> {
+  const FS = place.fsRoot ?? DEFAULT_FS;
+  const parent = place.parent;
+  const own = parseProcCgroup(place.selfCgroup ?? (await readText('/proc/self/cgroup')) ?? '');
   const name = `jrt-${id}`;
   const created: string[] = [];
   const mk = async (dir: string) => {
@@ -88,7 +103,7 @@ export async function createJobCgroup(id: string, limits: JobLimits, parent?: st
     created.push(dir);
   };
   try {
-    const root2 = await v2Root();
+    const root2 = await v2Root(FS);
     if (root2) {
       const dir = path.join(root2, parent ?? own.get('') ?? '/', name);
       const subtree = path.join(path.dirname(dir), 'cgroup.subtree_control');

@@ -226,7 +226,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   trace('looked up command');
   const id = newJobId();
   const start = new Date();
-  const cg = await createJobCgroup(id, req.limits, env.JRT_CGROUP_PARENT || undefined);
+  const cg = await createJobCgroup(id, req.limits, { parent: env.JRT_CGROUP_PARENT || undefined });
   trace('cgroup created');
   let reason: JobReason = 'exit';
   let error: JrtError | undefined;
