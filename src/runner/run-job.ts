@@ -56,6 +56,9 @@ export interface JobResult {
   record: JobRecord;
 }
 
+/** How long a job may take to exit after SIGTERM at its --timeout before it gets SIGKILL. */
+export const TIMEOUT_GRACE_MS = 3000;
+
 /** Entrypoints of legacy mode, where no runtime.json says how to run a file. */
 const HOST_ENTRYPOINTS: Record<string, string[]> = {
   '.py': ['python3'],
@@ -263,9 +266,11 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       start: start.toISOString(),
     });
     if (req.limits.timeoutMs !== undefined) {
+      // Like timeout(1): SIGTERM first, so the job may flush and exit; SIGKILL after a grace period.
       timer = setTimeout(() => {
         timedOut = true;
-        void signalCgroup(cg, 'SIGKILL');
+        void signalCgroup(cg, 'SIGTERM', childPid);
+        timer = setTimeout(() => void signalCgroup(cg, 'SIGKILL'), TIMEOUT_GRACE_MS);
       }, req.limits.timeoutMs);
     }
     trace('spawned');

@@ -263,6 +263,47 @@ describe('jrt exec limits', () => {
     expect((await records()).at(-1)).toMatchObject({ reason: 'timeout', exitStatus: 124 });
   });
 
+  it('at --timeout sends SIGTERM first, then SIGKILL to a job that ignores it', async () => {
+    const polite = await jrtExec(t, [
+      RT,
+      '--timeout',
+      '500ms',
+      '--',
+      'sh',
+      '-c',
+      'trap "echo flushed; exit 0" TERM; sleep 60 & wait',
+    ]);
+    expect(polite.exitCode).toBe(124);
+    expect(polite.stdout).toBe('flushed\n');
+    const stubborn = await jrtExec(t, [
+      RT,
+      '--timeout',
+      '500ms',
+      '--',
+      'sh',
+      '-c',
+      'trap "" TERM; while :; do sleep 0.1; done',
+    ]);
+    expect(stubborn.exitCode).toBe(124);
+    expect((await records()).at(-1)).toMatchObject({ reason: 'timeout', signal: 'SIGKILL' });
+  });
+
+  it('leaves no zombies: orphans are reaped by the sandbox init', async () => {
+    const r = await jrtExec(t, [
+      RT,
+      '--',
+      'sh',
+      '-c',
+      'sh -c "sleep 0.1 &"; sleep 0.5; cat /proc/[0-9]*/stat',
+    ]);
+    const states = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.slice(l.lastIndexOf(')') + 2).split(' ')[0]);
+    expect(states.length).toBeGreaterThan(1);
+    expect(states).not.toContain('Z');
+  });
+
   it('applies --cpuset and --cpus', async () => {
     const r = await jrtExec(t, [
       RT,
