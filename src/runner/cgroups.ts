@@ -4,7 +4,7 @@
  * controller. After the job, every process left in it is killed and the directories are removed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import type { JobLimits } from './limits.js';
@@ -205,6 +205,42 @@ export async function cgroupOutcome(cg: JobCgroup): Promise<CgroupOutcome> {
     pidsLimitHit: (pidsMax ?? 0) > 0,
     peakMemoryBytes: Number.isFinite(peak) ? peak : undefined,
   };
+}
+
+/**
+ * Remove the empty cgroups of jobs whose jrt was killed (SIGKILL leaves no chance to clean up):
+ * `jrt-<id>` siblings of this job's cgroups that hold no process, are not live per `isLive`, and are
+ * older than `minAgeMs` (so a job that is just starting, not yet recorded, is never touched).
+ */
+export async function sweepStaleJobCgroups(
+  cg: JobCgroup,
+  isLive: (id: string) => Promise<boolean>,
+  minAgeMs = 60_000,
+): Promise<string[]> {
+  const removed: string[] = [];
+  const parents = new Set(cg.dirs.map((d) => path.dirname(d)));
+  const own = new Set(cg.dirs);
+  for (const parent of parents) {
+    let entries: string[];
+    try {
+      entries = await readdir(parent);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const dir = path.join(parent, entry);
+      if (!entry.startsWith('jrt-') || own.has(dir)) continue;
+      try {
+        const st = await stat(dir);
+        if (!st.isDirectory() || Date.now() - st.mtimeMs < minAgeMs) continue;
+        if (((await readText(path.join(dir, 'cgroup.procs'))) ?? '').trim() !== '') continue;
+        if (await isLive(entry.slice(4))) continue;
+        await rmdir(dir);
+        removed.push(dir);
+      } catch {}
+    }
+  }
+  return removed;
 }
 
 /** Kill whatever is left in the job's cgroup, then remove its directories. */

@@ -79,6 +79,20 @@ export async function runningJobs(state: string): Promise<RunningJob[]> {
   return out;
 }
 
+/** Whether job `id` is running (its record exists and its pid is alive); a dead one's record is removed. */
+export async function isJobLive(state: string, id: string): Promise<boolean> {
+  const file = path.join(jobsDir(state), `${id}.json`);
+  let job: RunningJob;
+  try {
+    job = JSON.parse(await readFile(file, 'utf8')) as RunningJob;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+  if (Number.isInteger(job.pid) && job.pid > 0 && alive(job.pid)) return true;
+  await rm(file, { force: true });
+  return false;
+}
+
 export async function appendJobRecord(logDir: string, record: JobRecord): Promise<void> {
   await mkdir(logDir, { recursive: true });
   await appendFile(path.join(logDir, 'jobs.jsonl'), `${JSON.stringify(record)}\n`);

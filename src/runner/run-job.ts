@@ -7,10 +7,17 @@ import path from 'node:path';
 import { EXIT, failure, JrtError, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
-import { cgroupOutcome, createJobCgroup, destroyJobCgroup, signalCgroup } from './cgroups.js';
+import {
+  cgroupOutcome,
+  createJobCgroup,
+  destroyJobCgroup,
+  signalCgroup,
+  sweepStaleJobCgroups,
+} from './cgroups.js';
 import {
   appendJobRecord,
   forgetRunning,
+  isJobLive,
   type JobReason,
   type JobRecord,
   newJobId,
@@ -231,6 +238,8 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   const start = new Date();
   const cg = await createJobCgroup(id, req.limits, { parent: env.JRT_CGROUP_PARENT || undefined });
   trace('cgroup created');
+  // Best effort, never fatal: leftovers of jobs whose jrt was SIGKILLed.
+  await sweepStaleJobCgroups(cg, (other) => isJobLive(paths.state, other)).catch(() => []);
   let reason: JobReason = 'exit';
   let error: JrtError | undefined;
   let exitStatus: number = EXIT.execFailed;

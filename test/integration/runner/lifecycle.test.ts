@@ -3,7 +3,7 @@
  * symlinked (versioned) runtime directories, hostile mount sources, and cleanup after many jobs.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProcCgroup } from '../../../src/runner/cgroups.js';
@@ -183,6 +183,26 @@ describe('hostile runtimes', () => {
 });
 
 describe('nothing is left behind', () => {
+  it('sweeps empty cgroups left by a jrt that was SIGKILLed, not fresh ones', async () => {
+    const own = parseProcCgroup(await readFile('/proc/self/cgroup', 'utf8'));
+    const tag = `${process.pid}-${Date.now().toString(36)}`;
+    const dirs = (name: string) =>
+      ['memory', 'pids'].map((c) => path.join('/sys/fs/cgroup', c, own.get(c) ?? '/', `jrt-${name}`));
+    const stale = dirs(`stale-${tag}`);
+    const fresh = dirs(`fresh-${tag}`);
+    for (const d of [...stale, ...fresh]) await mkdir(d);
+    try {
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      for (const d of stale) await utimes(d, hourAgo, hourAgo);
+      const r = await jrtExec(t, ['--runtime=tool:1', '--', 'true']);
+      expect(r.exitCode).toBe(0);
+      expect(stale.filter((d) => existsSync(d))).toEqual([]);
+      expect(fresh.filter((d) => existsSync(d))).toEqual(fresh);
+    } finally {
+      for (const d of [...stale, ...fresh]) await rmdir(d).catch(() => {});
+    }
+  });
+
   it('after 200 jobs in a row: no mount, cgroup, job record or temp dir remains', async () => {
     const mountsBefore = await readFile('/proc/self/mountinfo', 'utf8');
     const ours = (text: string) =>
