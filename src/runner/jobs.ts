@@ -3,6 +3,7 @@
  * can refuse to pull a runtime from under it) and one JSON line per finished job in `<log>/jobs.jsonl`.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -52,12 +53,18 @@ export async function forgetRunning(state: string, id: string): Promise<void> {
   await rm(path.join(jobsDir(state), `${id}.json`), { force: true });
 }
 
+/** Whether `pid` is a live process: it exists and is not a zombie waiting for its reaper. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

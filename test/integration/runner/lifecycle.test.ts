@@ -108,6 +108,32 @@ describe('a running job', () => {
     expect(await cgroupDirsOf(job?.id ?? '')).toEqual([]);
   });
 
+  it('dies with jrt: SIGKILL to jrt kills every process of the job', async () => {
+    let pid = 0;
+    const done = jrtExec(t, ['--runtime=tool:1', '--', 'sh', '-c', 'sleep 60 & sleep 60'], {
+      onSpawn: (p) => {
+        pid = p;
+      },
+    });
+    const [job] = await waitFor(async () => {
+      const jobs = await runningJobs(t.state);
+      return jobs.length > 0 ? jobs : undefined;
+    });
+    const procs = path.join(
+      (await cgroupDirsOf(job?.id ?? '')).find((d) => d.includes('/pids/')) ?? '',
+      'cgroup.procs',
+    );
+    await waitFor(async () =>
+      (await readFile(procs, 'utf8')).trim().split('\n').length >= 3 ? true : undefined,
+    );
+    process.kill(pid, 'SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    await waitFor(async () => ((await readFile(procs, 'utf8')).trim() === '' ? true : undefined));
+    // jrt had no chance to clean up: its record is stale (not listed as running) and its cgroups are empty.
+    expect(await runningJobs(t.state)).toEqual([]);
+    for (const d of await cgroupDirsOf(job?.id ?? '')) await rmdir(d);
+  });
+
   it('keeps using the directory it started with when the symlink is switched', async () => {
     const r = await jrtExec(t, ['--runtime=tool-1', '--', 'true']);
     expect(r.exitCode).toBe(0);
