@@ -68,6 +68,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Remove the records of jobs whose process is gone (their jrt was killed before it could). */
+export async function pruneStaleRecords(state: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(jobsDir(state));
+  } catch {
+    return;
+  }
+  for (const name of names.filter((n) => n.endsWith('.json'))) await isJobLive(state, name.slice(0, -5));
+}
+
 /** The jobs that are running now and the runtime directory each uses. Records of dead jobs are ignored. */
 export async function runningJobs(state: string): Promise<RunningJob[]> {
   let names: string[];

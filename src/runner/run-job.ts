@@ -21,6 +21,7 @@ import {
   type JobReason,
   type JobRecord,
   newJobId,
+  pruneStaleRecords,
   recordRunning,
 } from './jobs.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
@@ -240,6 +241,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   trace('cgroup created');
   // Best effort, never fatal: leftovers of jobs whose jrt was SIGKILLed.
   await sweepStaleJobCgroups(cg, (other) => isJobLive(paths.state, other)).catch(() => []);
+  await pruneStaleRecords(paths.state).catch(() => {});
   let reason: JobReason = 'exit';
   let error: JrtError | undefined;
   let exitStatus: number = EXIT.execFailed;

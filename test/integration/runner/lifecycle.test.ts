@@ -131,6 +131,10 @@ describe('a running job', () => {
     await waitFor(async () => ((await readFile(procs, 'utf8')).trim() === '' ? true : undefined));
     // jrt had no chance to clean up: its record is stale (not listed as running) and its cgroups are empty.
     expect(await runningJobs(t.state)).toEqual([]);
+    expect(await readdir(path.join(t.state, 'jobs'))).toEqual([`${job?.id}.json`]);
+    // The next job prunes the stale record (the empty cgroups go once they are a minute old).
+    expect((await jrtExec(t, ['--runtime=tool:1', '--', 'true'])).exitCode).toBe(0);
+    expect(await readdir(path.join(t.state, 'jobs'))).toEqual([]);
     for (const d of await cgroupDirsOf(job?.id ?? '')) await rmdir(d);
   });
 
