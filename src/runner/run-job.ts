@@ -3,6 +3,7 @@
  * tell why it ended, clean up — always, whatever happened.
  */
 import { chown, mkdir, realpath, stat } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { EXIT, failure, JrtError, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
@@ -358,29 +359,10 @@ function traceTo(env: NodeJS.ProcessEnv): (what: string) => void {
   };
 }
 
-const SIGNALS: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-  SIGXCPU: 24,
-};
-
-function signalNumber(name: string | null): number {
-  return (name && SIGNALS[name]) || 0;
+function signalNumber(name: NodeJS.Signals | null): number {
+  return (name && osConstants.signals[name]) || 0;
 }
 
 function signalByNumber(n: number): string | undefined {
-  return Object.keys(SIGNALS).find((k) => SIGNALS[k] === n);
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0];
 }
