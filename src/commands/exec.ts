@@ -1,10 +1,145 @@
-import { failure } from '../core/errors.js';
+import { availableParallelism } from 'node:os';
+import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
+import { parseCpus, parseCpuset, parseDuration, parsePids, parseSize } from '../runner/limits.js';
+import type { NetworkMode } from '../runner/plan.js';
+import { parseRuntimeSpec } from '../runner/resolve.js';
+import { type ExecRequest, runJob } from '../runner/run-job.js';
+import { parseFlags } from './args.js';
 import type { Command } from './types.js';
 
+const HELP = `Usage: jrt exec [--runtime=SPEC] [flags] FILE [ARGS...]
+       jrt exec [--runtime=SPEC] [flags] -- COMMAND [ARGS...]
+
+Run a job isolated inside an installed runtime (or, without --runtime, on the host's
+/usr, /bin, /lib, /lib64 and /etc, read-only — same isolation). FILE runs through the
+runtime's entrypoint for its extension (.java → java, .py → python3, .js → node).
+
+Flags:
+  --runtime SPEC        python:3.11+ml, java:17, node:18 (newest 18.x), python-3.11-ml, NAME@VERSION
+  --workdir DIR         host directory mounted read-write at /work (default: current directory)
+  --volume NAME:/PATH   persistent named volume (JRT_STATE/volumes/NAME), read-write (repeatable)
+  --env K=V             set a variable in the job (repeatable); nothing else of the caller's is passed
+  --package-cache       mount the runtime's package_manager.cache_volume at /cache
+  --network MODE        none (default: loopback only), host, web (= host's network, see docs/exec.md)
+  --user UID[:GID]      run as this user (default 65534:65534)
+  --memory SIZE         memory limit, e.g. 512m        --cpus N      CPU quota, e.g. 1.5
+  --cpuset LIST         CPUs, e.g. 0-1                 --pids N      process limit
+  --timeout DURATION    kill the job after e.g. 30s, 5m
+  --json                after the job, print its record as one JSON line on stdout
+
+Examples:
+  jrt exec --runtime=java:17 Main.java
+  jrt exec --runtime=python:3.11+ml --memory 2g --timeout 10m train.py --epochs 3
+  jrt exec --runtime=node:18 --network=web -- node -e 'fetch("https://example.org")'
+  jrt exec --volume data:/data -- sh -c 'ls /data'
+
+Exit status: the job's own; 124 timeout, 137 out of memory (or SIGKILL), 125 jrt failed,
+126 not executable, 127 not found, 128+N killed by signal N, 2 bad usage.`;
+
+const FLAGS = {
+  runtime: { type: 'string' },
+  workdir: { type: 'string' },
+  volume: { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  'package-cache': { type: 'boolean' },
+  network: { type: 'string' },
+  user: { type: 'string' },
+  memory: { type: 'string' },
+  cpus: { type: 'string' },
+  cpuset: { type: 'string' },
+  pids: { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+/** Flags, then the job: FILE ARGS... or -- COMMAND ARGS... . Pure apart from the cwd and CPU count. */
+export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRequest {
+  const dash = argv.indexOf('--');
+  const head = dash === -1 ? argv : argv.slice(0, dash);
+  // Everything after the first positional belongs to the job file, not to jrt.
+  const firstPositional = head.findIndex((a, i) => !a.startsWith('-') && !takesValue(head[i - 1]));
+  const flagsPart = firstPositional === -1 ? head : head.slice(0, firstPositional);
+  const { values: v } = parseFlags('exec', flagsPart, FLAGS, false);
+  const fileArgs = firstPositional === -1 ? [] : head.slice(firstPositional);
+  const command = dash === -1 ? [] : argv.slice(dash + 1);
+  if (fileArgs.length > 0 && command.length > 0) {
+    throw usageError('ERR_JRT_BAD_JOB', 'give either FILE [ARGS] or -- COMMAND [ARGS], not both');
+  }
+  if (fileArgs.length === 0 && command.length === 0) {
+    throw usageError(
+      'ERR_JRT_BAD_JOB',
+      'nothing to run',
+      "e.g. 'jrt exec --runtime=java:17 Main.java' or '-- CMD'",
+    );
+  }
+  if (v.runtime !== undefined) parseRuntimeSpec(v.runtime);
+  const network = (v.network ?? 'none') as NetworkMode;
+  if (!['none', 'host', 'web'].includes(network)) {
+    throw usageError('ERR_JRT_BAD_NETWORK', `--network: '${v.network}' is not one of none, host, web`);
+  }
+  let uid = 65534;
+  let gid = 65534;
+  if (v.user !== undefined) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(v.user);
+    if (!m) throw usageError('ERR_JRT_BAD_USER', `--user: '${v.user}' must be UID or UID:GID (numbers)`);
+    uid = Number(m[1]);
+    gid = m[2] === undefined ? uid : Number(m[2]);
+  }
+  const env: Record<string, string> = {};
+  for (const e of v.env ?? []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(e);
+    if (!m) throw usageError('ERR_JRT_BAD_ENV', `--env: '${e}' must be NAME=VALUE`);
+    env[m[1] as string] = m[2] as string;
+  }
+  const volumes = (v.volume ?? []).map((spec) => {
+    const m = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\/.*)$/.exec(spec);
+    if (!m || (m[2] as string).split('/').includes('..')) {
+      throw usageError('ERR_JRT_BAD_VOLUME', `--volume: '${spec}' must be NAME:/absolute/path`);
+    }
+    return { name: m[1] as string, target: m[2] as string };
+  });
+  return {
+    runtimeSpec: v.runtime,
+    workdir: v.workdir ?? cwd,
+    file: fileArgs[0],
+    args: fileArgs.length > 0 ? fileArgs.slice(1) : command,
+    env,
+    volumes,
+    packageCache: v['package-cache'] === true,
+    network,
+    uid,
+    gid,
+    limits: {
+      ...(v.memory !== undefined ? { memoryBytes: parseSize(v.memory) } : {}),
+      ...(v.cpus !== undefined ? { cpus: parseCpus(v.cpus, cpus) } : {}),
+      ...(v.cpuset !== undefined ? { cpuset: parseCpuset(v.cpuset, cpus) } : {}),
+      ...(v.pids !== undefined ? { pids: parsePids(v.pids) } : {}),
+      ...(v.timeout !== undefined ? { timeoutMs: parseDuration(v.timeout) } : {}),
+    },
+  };
+}
+
+function takesValue(flag: string | undefined): boolean {
+  if (flag === undefined || !flag.startsWith('--') || flag.includes('=')) return false;
+  const spec = FLAGS[flag.slice(2) as keyof typeof FLAGS];
+  return spec !== undefined && spec.type === 'string';
+}
+
 export const execCommand: Command = {
-  summary: 'exec',
-  help: 'Usage: jrt exec (being built; see README)',
-  async run() {
-    throw failure('ERR_JRT_UNAVAILABLE', "'jrt exec' is not available in this version yet");
+  summary: 'run a job isolated inside an installed runtime',
+  help: HELP,
+  async run(argv, ctx) {
+    const req = parseExecArgs(argv, process.cwd(), availableParallelism());
+    try {
+      const result = await runJob(req, ctx.paths, ctx.env);
+      if (result.message) ctx.stderr(result.message);
+      if (ctx.json) ctx.stdout(JSON.stringify(result.record));
+      return result.exitStatus;
+    } catch (e) {
+      // Past argument parsing, jrt's own failures use 125 so they never look like the job's status.
+      if (isJrtError(e) && e.kind === 'failure' && e.exitCode === EXIT.failure) {
+        throw new JrtError(e.code, e.message, { hint: e.hint, exitCode: EXIT.execFailed, cause: e });
+      }
+      throw e;
+    }
   },
 };

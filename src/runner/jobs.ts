@@ -1,0 +1,117 @@
+/**
+ * What jrt remembers about jobs: `<state>/jobs/<id>.json` while a job runs (so `jrt runtime remove`
+ * can refuse to pull a runtime from under it) and one JSON line per finished job in `<log>/jobs.jsonl`.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export type JobReason = 'exit' | 'oom' | 'timeout' | 'pids' | 'signal' | 'error';
+
+export interface RunningJob {
+  id: string;
+  pid: number;
+  /** The runtime's name, or "host" in legacy mode. */
+  runtime: string;
+  /** The runtime directory the job uses (resolved with realpath at job start); absent in legacy mode. */
+  runtimeDir?: string;
+  start: string;
+}
+
+export interface JobRecord {
+  id: string;
+  start: string;
+  runtime: string;
+  runtimeDir?: string;
+  argv: string[];
+  limits: Record<string, unknown>;
+  exitStatus: number;
+  reason: JobReason;
+  signal?: string;
+  peakMemoryBytes?: number;
+  durationMs: number;
+}
+
+export function newJobId(now = new Date()): string {
+  return `${now.getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+function jobsDir(state: string): string {
+  return path.join(state, 'jobs');
+}
+
+export async function recordRunning(state: string, job: RunningJob): Promise<void> {
+  await mkdir(jobsDir(state), { recursive: true });
+  const file = path.join(jobsDir(state), `${job.id}.json`);
+  // Written whole then renamed: a reader never sees half a record.
+  await writeFile(`${file}.tmp`, `${JSON.stringify(job)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+export async function forgetRunning(state: string, id: string): Promise<void> {
+  await rm(path.join(jobsDir(state), `${id}.json`), { force: true });
+}
+
+/** Whether `pid` is a live process: it exists and is not a zombie waiting for its reaper. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the records of jobs whose process is gone (their jrt was killed before it could). */
+export async function pruneStaleRecords(state: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(jobsDir(state));
+  } catch {
+    return;
+  }
+  for (const name of names.filter((n) => n.endsWith('.json'))) await isJobLive(state, name.slice(0, -5));
+}
+
+/** The jobs that are running now and the runtime directory each uses. Records of dead jobs are ignored. */
+export async function runningJobs(state: string): Promise<RunningJob[]> {
+  let names: string[];
+  try {
+    names = await readdir(jobsDir(state));
+  } catch {
+    return [];
+  }
+  const out: RunningJob[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+    try {
+      const job = JSON.parse(await readFile(path.join(jobsDir(state), name), 'utf8')) as RunningJob;
+      if (Number.isInteger(job.pid) && job.pid > 0 && alive(job.pid)) out.push(job);
+    } catch {}
+  }
+  return out;
+}
+
+/** Whether job `id` is running (its record exists and its pid is alive); a dead one's record is removed. */
+export async function isJobLive(state: string, id: string): Promise<boolean> {
+  const file = path.join(jobsDir(state), `${id}.json`);
+  let job: RunningJob;
+  try {
+    job = JSON.parse(await readFile(file, 'utf8')) as RunningJob;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+  if (Number.isInteger(job.pid) && job.pid > 0 && alive(job.pid)) return true;
+  await rm(file, { force: true });
+  return false;
+}
+
+export async function appendJobRecord(logDir: string, record: JobRecord): Promise<void> {
+  await mkdir(logDir, { recursive: true });
+  await appendFile(path.join(logDir, 'jobs.jsonl'), `${JSON.stringify(record)}\n`);
+}

@@ -1,0 +1,70 @@
+/** Resource flags of `jrt exec` (--memory 512m, --cpus 1.5, --cpuset 0-1, --pids 100, --timeout 30s), parsed purely. */
+import { usageError } from '../core/errors.js';
+
+export interface JobLimits {
+  memoryBytes?: number;
+  cpus?: number;
+  cpuset?: string;
+  pids?: number;
+  timeoutMs?: number;
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** `512m`, `1g`, `1.5G`, `64MiB`, `1048576` (bytes) → bytes. */
+export function parseSize(text: string, flag = '--memory'): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtb]?)(?:i?b)?$/i.exec(text.trim());
+  const unit = UNITS[(m?.[2] ?? '').toLowerCase()];
+  if (!m || unit === undefined) {
+    throw usageError('ERR_JRT_BAD_LIMIT', `${flag}: '${text}' is not a size`, 'use e.g. 512m, 2g, 65536k');
+  }
+  const bytes = Math.floor(Number(m[1]) * unit);
+  if (bytes < 1024 * 1024) throw usageError('ERR_JRT_BAD_LIMIT', `${flag}: '${text}' is below 1 MiB`);
+  return bytes;
+}
+
+const DURATION: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, '': 1000 };
+
+/** `30s`, `500ms`, `2m`, `1h`, `45` (seconds) → milliseconds. */
+export function parseDuration(text: string, flag = '--timeout'): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const ms = m ? Math.round(Number(m[1]) * (DURATION[m[2] ?? ''] ?? 1000)) : Number.NaN;
+  if (!(ms > 0))
+    throw usageError('ERR_JRT_BAD_LIMIT', `${flag}: '${text}' is not a duration`, 'use e.g. 30s, 500ms, 5m');
+  return ms;
+}
+
+export function parseCpus(text: string, online: number): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n >= 0.01) || n > online) {
+    throw usageError('ERR_JRT_BAD_LIMIT', `--cpus: '${text}' must be a number between 0.01 and ${online}`);
+  }
+  return n;
+}
+
+/** `0`, `0-1`, `0,2-3`: every CPU must exist. */
+export function parseCpuset(text: string, online: number): string {
+  const ok = /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text);
+  const cpus = ok ? text.split(',').flatMap((r) => r.split('-').map(Number)) : [];
+  if (!ok || cpus.some((c) => c >= online)) {
+    throw usageError(
+      'ERR_JRT_BAD_LIMIT',
+      `--cpuset: '${text}' is not a list of CPUs 0-${online - 1}`,
+      'e.g. 0, 0-1, 0,2',
+    );
+  }
+  return text;
+}
+
+export function parsePids(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1)
+    throw usageError('ERR_JRT_BAD_LIMIT', `--pids: '${text}' must be a positive integer`);
+  return n;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
+  if (n >= 1024 ** 2) return `${Math.round((n / 1024 ** 2) * 10) / 10} MiB`;
+  return `${Math.round(n / 1024)} KiB`;
+}

@@ -1,0 +1,140 @@
+/**
+ * The sandbox of a job as data: which host paths appear where, which namespaces, which user, which
+ * environment — and the bwrap argv that makes it. Pure: every host path it gets is already resolved.
+ */
+import path from 'node:path';
+import { usageError } from '../core/errors.js';
+import type { RuntimeMount, RuntimeYml } from '../core/runtime-format.js';
+
+export type NetworkMode = 'none' | 'host' | 'web';
+
+export interface SandboxJob {
+  /** Host directory bound read-write at /work. */
+  workdir: string;
+  /** Host directories bound read-write at `target` (named volumes, the package-manager cache). */
+  volumes: { hostPath: string; target: string }[];
+  /** Host files bound read-only at `target` (a job file that lies outside the working directory). */
+  files: { hostPath: string; target: string }[];
+  network: NetworkMode;
+  uid: number;
+  gid: number;
+  /** `--env K=V` of the caller; wins over the runtime's environment. */
+  env: Record<string, string>;
+  /** What runs inside the sandbox. */
+  argv: string[];
+}
+
+/** The slice of runtime.yml the sandbox uses. */
+export type SandboxRuntime = Pick<RuntimeYml, 'mounts' | 'environment'>;
+
+export interface SandboxMount {
+  kind: 'ro-bind' | 'ro-bind-try' | 'bind' | 'proc' | 'dev' | 'tmpfs';
+  /** Host path (binds only). */
+  source?: string;
+  target: string;
+}
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const WORK_DIR = '/work';
+/** Legacy mode (no --runtime): the host's system directories, read-only. */
+export const LEGACY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc'];
+
+/** A runtime-relative path that stays inside the runtime directory, or a usage error. */
+export function insideRuntime(runtimeDir: string, rel: string, what: string): string {
+  const abs = path.resolve(runtimeDir, rel);
+  const back = path.relative(runtimeDir, abs);
+  if (path.isAbsolute(rel) || back === '..' || back.startsWith(`..${path.sep}`)) {
+    throw usageError(
+      'ERR_JRT_MOUNT_ESCAPE',
+      `runtime mount ${what} '${rel}' leaves the runtime directory ${runtimeDir}`,
+      'the runtime is damaged or hostile: reinstall it (jrt runtime verify)',
+    );
+  }
+  return abs;
+}
+
+function checkTarget(target: string): string {
+  if (!path.isAbsolute(target) || target.split('/').includes('..')) {
+    throw usageError('ERR_JRT_BAD_MOUNT', `mount target '${target}' must be an absolute path without '..'`);
+  }
+  return path.normalize(target);
+}
+
+function runtimeMounts(mounts: RuntimeMount[], runtimeDir: string): SandboxMount[] {
+  const out: SandboxMount[] = [];
+  // Parents first, so a mount at /usr/lib64 is not hidden by a later one at /usr.
+  const ordered = [...mounts].sort((a, b) => depth(a.target) - depth(b.target));
+  for (const m of ordered) {
+    const source = insideRuntime(runtimeDir, m.source, 'source');
+    const target = checkTarget(m.target);
+    // Runtimes are shared by every job: always read-only, whatever `readonly` says.
+    if (m.selective && m.selective.length > 0) {
+      for (const entry of m.selective) {
+        const src = insideRuntime(source, entry, 'selective entry');
+        out.push({ kind: 'ro-bind', source: src, target: path.join(target, path.relative(source, src)) });
+      }
+    } else out.push({ kind: 'ro-bind', source, target });
+  }
+  return out;
+}
+
+function depth(p: string): number {
+  return p.split('/').filter(Boolean).length;
+}
+
+/** Every mount of the job, in the order bwrap applies them. `runtime` undefined is legacy mode. */
+export function planMounts(
+  runtime: SandboxRuntime | undefined,
+  runtimeDir: string | undefined,
+  job: SandboxJob,
+): SandboxMount[] {
+  const mounts: SandboxMount[] =
+    runtime && runtimeDir
+      ? runtimeMounts(runtime.mounts ?? [], runtimeDir)
+      : LEGACY_DIRS.map((d) => ({ kind: 'ro-bind-try', source: d, target: d }));
+  mounts.push(
+    { kind: 'proc', target: '/proc' },
+    { kind: 'dev', target: '/dev' },
+    { kind: 'tmpfs', target: '/tmp' },
+  );
+  mounts.push({ kind: 'bind', source: job.workdir, target: WORK_DIR });
+  for (const v of job.volumes)
+    mounts.push({ kind: 'bind', source: v.hostPath, target: checkTarget(v.target) });
+  for (const f of job.files)
+    mounts.push({ kind: 'ro-bind', source: f.hostPath, target: checkTarget(f.target) });
+  return mounts;
+}
+
+/** The job's whole environment: a default PATH (with PATH_PREPEND), HOME, the runtime's, then --env. */
+export function jobEnvironment(runtimeEnv: Record<string, string>, userEnv: Record<string, string>) {
+  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOME: WORK_DIR };
+  for (const [k, v] of Object.entries(runtimeEnv)) {
+    if (k === 'PATH_PREPEND') env.PATH = `${v}:${env.PATH}`;
+    else env[k] = String(v);
+  }
+  return { ...env, ...userEnv };
+}
+
+/** bwrap's argv (without "bwrap") for a job. */
+export function planSandbox(
+  runtime: SandboxRuntime | undefined,
+  runtimeDir: string | undefined,
+  job: SandboxJob,
+): string[] {
+  const args = ['--unshare-all', '--unshare-user'];
+  // `web` shares the host's network namespace (see docs/exec.md): no NAT is set up.
+  if (job.network !== 'none') args.push('--share-net');
+  args.push('--uid', String(job.uid), '--gid', String(job.gid), '--hostname', 'jrt');
+  args.push('--cap-drop', 'ALL', '--new-session', '--die-with-parent');
+  for (const m of planMounts(runtime, runtimeDir, job)) {
+    if (m.kind === 'proc' || m.kind === 'dev') args.push(`--${m.kind}`, m.target);
+    else if (m.kind === 'tmpfs') args.push('--perms', '1777', '--tmpfs', m.target);
+    else args.push(`--${m.kind}`, m.source as string, m.target);
+  }
+  args.push('--chdir', WORK_DIR, '--clearenv');
+  for (const [k, v] of Object.entries(jobEnvironment(runtime?.environment ?? {}, job.env))) {
+    args.push('--setenv', k, v);
+  }
+  args.push('--', ...job.argv);
+  return args;
+}

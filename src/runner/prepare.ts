@@ -1,0 +1,176 @@
+/**
+ * Everything a job needs decided before it starts: the runtime (resolved once, with realpath), its
+ * mounts checked against escapes, the working directory, volumes, the job's argv. Usage errors here
+ * mean nothing has run.
+ */
+import { chown, mkdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { failure, usageError } from '../core/errors.js';
+import type { JrtPaths } from '../core/paths.js';
+import type { RuntimeYml } from '../core/runtime-format.js';
+import { formatBytes, type JobLimits, parseSize } from './limits.js';
+import { insideRuntime, type NetworkMode, type SandboxJob, WORK_DIR } from './plan.js';
+import { listInstalled, readRuntimeDescription, resolveRuntimeSpec } from './resolve.js';
+
+export interface ExecRequest {
+  /** Undefined: legacy mode on the host's system directories. */
+  runtimeSpec: string | undefined;
+  /** Host directory bound at /work. */
+  workdir: string;
+  /** A job file run by the runtime's entrypoint for its extension, with `args`. */
+  file: string | undefined;
+  /** The command and its arguments (after `--`); used when there is no file. */
+  args: string[];
+  env: Record<string, string>;
+  volumes: { name: string; target: string }[];
+  packageCache: boolean;
+  network: NetworkMode;
+  uid: number;
+  gid: number;
+  limits: JobLimits;
+}
+
+/** Entrypoints of legacy mode, where no runtime.json says how to run a file. */
+const HOST_ENTRYPOINTS: Record<string, string[]> = {
+  '.py': ['python3'],
+  '.js': ['node'],
+  '.java': ['java'],
+  '.sh': ['sh'],
+};
+
+/** Package-manager cache variables pointed at the cache volume, mounted at /cache. */
+const CACHE_ENV: Record<string, Record<string, string>> = {
+  pip: { PIP_CACHE_DIR: '/cache' },
+  npm: { npm_config_cache: '/cache' },
+  maven: { MAVEN_OPTS: '-Dmaven.repo.local=/cache/repository' },
+};
+
+/** Resolve every mount source with realpath and refuse one that leaves the runtime directory. */
+export async function resolveRuntimeMounts(runtime: RuntimeYml, runtimeDir: string): Promise<RuntimeYml> {
+  const mounts = [];
+  for (const m of runtime.mounts ?? []) {
+    const lexical = insideRuntime(runtimeDir, m.source, 'source');
+    const real = await realpath(lexical).catch(() => {
+      throw failure(
+        'ERR_JRT_MOUNT_MISSING',
+        `runtime mount source '${m.source}' does not exist in ${runtimeDir}`,
+        {
+          hint: 'the runtime is damaged: run jrt runtime verify',
+        },
+      );
+    });
+    const rel = path.relative(runtimeDir, real);
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+      throw usageError(
+        'ERR_JRT_MOUNT_ESCAPE',
+        `runtime mount source '${m.source}' resolves to ${real}, outside the runtime directory ${runtimeDir}`,
+        'the runtime is damaged or hostile: reinstall it (jrt runtime verify)',
+      );
+    }
+    for (const entry of m.selective ?? []) {
+      const e = await realpath(insideRuntime(real, entry, 'selective entry')).catch(() => undefined);
+      if (e !== undefined)
+        insideRuntime(runtimeDir, path.relative(runtimeDir, e), `selective entry ${entry}`);
+    }
+    mounts.push({ ...m, source: rel || '.' });
+  }
+  return { ...runtime, mounts };
+}
+
+function checkMinMemory(runtime: RuntimeYml, limits: JobLimits): void {
+  const min = runtime.requirements?.min_memory;
+  if (!min || limits.memoryBytes === undefined) return;
+  let minBytes: number;
+  try {
+    minBytes = parseSize(String(min), 'min_memory');
+  } catch {
+    return;
+  }
+  if (limits.memoryBytes < minBytes) {
+    throw usageError(
+      'ERR_JRT_MEMORY_TOO_LOW',
+      `--memory ${formatBytes(limits.memoryBytes)} is below ${runtime.name}'s min_memory ${min}`,
+      `give the job at least --memory ${min}`,
+    );
+  }
+}
+
+/** `<state>/volumes/NAME`, owned by the job user (the only one who may enter it), created on first use. */
+async function volumeDir(state: string, name: string, owner: { uid: number; gid: number }): Promise<string> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+    throw usageError('ERR_JRT_BAD_VOLUME', `volume name '${name}' may hold only letters, digits and _ . -`);
+  }
+  // The parents stay traversable: the sandbox is set up as the job user, not as root.
+  await mkdir(path.join(state, 'volumes'), { recursive: true, mode: 0o755 });
+  const dir = path.join(state, 'volumes', name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chown(dir, owner.uid, owner.gid);
+  return dir;
+}
+
+export interface Prepared {
+  runtimeName: string;
+  runtimeDir: string | undefined;
+  runtime: RuntimeYml | undefined;
+  job: SandboxJob;
+}
+
+export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
+  let runtime: RuntimeYml | undefined;
+  let runtimeDir: string | undefined;
+  if (req.runtimeSpec !== undefined) {
+    const chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
+    // Once, at job start: an install switching the symlink later does not move this job.
+    runtimeDir = await realpath(chosen.dir);
+    runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir);
+    checkMinMemory(runtime, req.limits);
+  }
+  const workdir = await realpath(req.workdir).catch(() => {
+    throw usageError('ERR_JRT_BAD_WORKDIR', `working directory ${req.workdir} does not exist`);
+  });
+  if (!(await stat(workdir)).isDirectory())
+    throw usageError('ERR_JRT_BAD_WORKDIR', `${workdir} is not a directory`);
+  const job: SandboxJob = {
+    workdir,
+    volumes: [],
+    files: [],
+    network: req.network,
+    uid: req.uid,
+    gid: req.gid,
+    env: { ...req.env },
+    argv: [],
+  };
+  for (const v of req.volumes) {
+    job.volumes.push({ hostPath: await volumeDir(paths.state, v.name, req), target: v.target });
+  }
+  if (req.packageCache) {
+    const pm = runtime?.package_manager;
+    if (!pm?.cache_volume) {
+      throw usageError(
+        'ERR_JRT_NO_CACHE_VOLUME',
+        `--package-cache: the runtime declares no package_manager.cache_volume`,
+      );
+    }
+    job.volumes.push({ hostPath: await volumeDir(paths.state, pm.cache_volume, req), target: '/cache' });
+    job.env = { JRT_CACHE_DIR: '/cache', ...(CACHE_ENV[pm.type] ?? {}), ...job.env };
+  }
+  if (req.file !== undefined) {
+    const host = await realpath(req.file).catch(() => {
+      throw usageError('ERR_JRT_JOB_FILE', `job file ${req.file} does not exist`);
+    });
+    const rel = path.relative(workdir, host);
+    let inside: string;
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      inside = path.join('/job', path.basename(host));
+      job.files.push({ hostPath: host, target: inside });
+    } else inside = path.join(WORK_DIR, rel);
+    const entry = (runtime?.entrypoints ?? HOST_ENTRYPOINTS)[path.extname(host)];
+    job.argv = [...(entry ?? []), inside, ...req.args];
+  } else job.argv = [...req.args];
+  return {
+    runtimeName: runtime?.name ?? 'host',
+    runtimeDir,
+    runtime,
+    job,
+  };
+}

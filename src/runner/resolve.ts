@@ -1,0 +1,193 @@
+/**
+ * Which installed runtime a `--runtime` spec names. Parsing and matching are pure; `listInstalled`
+ * is the one function here that reads the disk. The installer resolves names through the same code.
+ */
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { usageError } from '../core/errors.js';
+import { RUNTIME_JSON, RUNTIME_YML, type RuntimeYml } from '../core/runtime-format.js';
+
+/** An installed runtime: where it lives and the fields spec resolution needs. */
+export interface InstalledRuntime {
+  /** `<root>/<language>/<name>` as listed (may be a symlink to a versioned directory). */
+  dir: string;
+  name: string;
+  language: string;
+  version: string;
+  tags: string[];
+  aliases: string[];
+}
+
+export type RuntimeSpec =
+  | { kind: 'lang'; language: string; version: string | undefined; tags: string[] }
+  | { kind: 'name'; name: string; version: string | undefined };
+
+const SPEC_CHARS = /^[A-Za-z0-9.:+@_-]+$/;
+
+/** Parse `python:3.11+ml`, `java:17`, `python-3.11-ml`, `name@version`. Throws a usage error. */
+export function parseRuntimeSpec(spec: string): RuntimeSpec {
+  if (!SPEC_CHARS.test(spec)) {
+    throw usageError(
+      'ERR_JRT_BAD_RUNTIME_SPEC',
+      `invalid --runtime '${spec.replace(/[^\x20-\x7e]/g, '?')}': only letters, digits and . : + @ _ - are allowed`,
+      'examples: --runtime=python:3.11+ml, --runtime=java:17, --runtime=node-18',
+    );
+  }
+  const bad = (why: string) =>
+    usageError(
+      'ERR_JRT_BAD_RUNTIME_SPEC',
+      `invalid --runtime '${spec}': ${why}`,
+      'examples: python:3.11+ml, java:17',
+    );
+  if (spec.includes(':')) {
+    const [language, rest, extra] = spec.split(':');
+    if (extra !== undefined || !language) throw bad('expected LANGUAGE:VERSION[+TAG...]');
+    const [version, ...tags] = (rest ?? '').split('+');
+    if (tags.some((t) => t === '') || version?.includes('@')) throw bad('empty tag or misplaced @');
+    return { kind: 'lang', language, version: version || undefined, tags: [...tags].sort() };
+  }
+  const at = spec.split('@');
+  if (at.length > 2 || !at[0] || at[1] === '' || spec.includes('+'))
+    throw bad('expected NAME or NAME@VERSION');
+  return { kind: 'name', name: at[0], version: at[1] };
+}
+
+/** Compare versions numerically part by part (1.10 > 1.9); non-numeric parts compare as text. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/);
+  const pb = b.split(/[.-]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    const nx = /^\d+$/.test(x) ? Number(x) : Number.NaN;
+    const ny = /^\d+$/.test(y) ? Number(y) : Number.NaN;
+    if (!Number.isNaN(nx) && !Number.isNaN(ny)) {
+      if (nx !== ny) return nx - ny;
+    } else if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** `17` matches 17, 17.0.2; `3.11` matches 3.11, 3.11.4 but not 3.110. */
+export function versionMatches(wanted: string | undefined, actual: string): boolean {
+  return wanted === undefined || actual === wanted || actual.startsWith(`${wanted}.`);
+}
+
+function sameTags(a: string[], b: string[]): boolean {
+  const sb = [...b].sort();
+  return a.length === sb.length && [...a].sort().every((t, i) => t === sb[i]);
+}
+
+/** The runtime a spec names: the newest matching version, or a usage error naming what is installed. */
+export function resolveRuntimeSpec(spec: string, installed: InstalledRuntime[]): InstalledRuntime {
+  const parsed = parseRuntimeSpec(spec);
+  const matches = installed.filter((r) =>
+    parsed.kind === 'lang'
+      ? r.language === parsed.language &&
+        versionMatches(parsed.version, r.version) &&
+        sameTags(parsed.tags, r.tags)
+      : (r.name === parsed.name || r.aliases.includes(parsed.name)) &&
+        versionMatches(parsed.version, r.version),
+  );
+  const best = matches.sort(
+    (a, b) => compareVersions(b.version, a.version) || a.name.localeCompare(b.name),
+  )[0];
+  if (best) return best;
+  const names = installed.map((r) => r.name).sort();
+  const close = closest(spec, installed);
+  throw usageError(
+    'ERR_JRT_RUNTIME_NOT_FOUND',
+    `no installed runtime matches '${spec}'`,
+    names.length === 0
+      ? "no runtimes are installed (see 'jrt install --help')"
+      : `installed: ${names.join(', ')}${close ? `; closest: ${close}` : ''}`,
+  );
+}
+
+/** The installed name nearest to the spec by edit distance (specs compare in their name form). */
+export function closest(spec: string, installed: InstalledRuntime[]): string | undefined {
+  const wanted = spec.replace(':', '-').replace(/\+/g, '-').replace('@', '-');
+  let best: { name: string; d: number } | undefined;
+  for (const r of installed) {
+    for (const candidate of [r.name, ...r.aliases]) {
+      const d = editDistance(wanted, candidate);
+      if (!best || d < best.d) best = { name: r.name, d };
+    }
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** Read runtime.json, or runtime.yml (loading the YAML parser only then). */
+export async function readRuntimeDescription(dir: string): Promise<RuntimeYml> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, RUNTIME_JSON), 'utf8')) as RuntimeYml;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const { parse } = await import('yaml');
+  return parse(await readFile(path.join(dir, RUNTIME_YML), 'utf8')) as RuntimeYml;
+}
+
+/**
+ * Every runtime under `<root>/<language>/<name>/`. Hidden entries (staging) are skipped, and a
+ * directory that a sibling symlink points to (the installer's versioned target) is listed once,
+ * under the symlink's name.
+ */
+export async function listInstalled(root: string): Promise<InstalledRuntime[]> {
+  const out: InstalledRuntime[] = [];
+  for (const language of await readdirOrEmpty(root)) {
+    if (language.startsWith('.')) continue;
+    const langDir = path.join(root, language);
+    const entries = (await readdirOrEmpty(langDir)).filter((e) => !e.startsWith('.'));
+    const realLangDir = await realpath(langDir).catch(() => langDir);
+    const found: { dir: string; real: string; link: boolean; rt: RuntimeYml }[] = [];
+    for (const entry of entries.sort()) {
+      const dir = path.join(langDir, entry);
+      let rt: RuntimeYml;
+      let real: string;
+      try {
+        real = await realpath(dir);
+        rt = await readRuntimeDescription(dir);
+      } catch {
+        continue;
+      }
+      found.push({ dir, real, link: real !== path.join(realLangDir, entry), rt });
+    }
+    const targetsOfLinks = new Set(found.filter((f) => f.link).map((f) => f.real));
+    for (const f of found) {
+      if (!f.link && targetsOfLinks.has(f.real)) continue;
+      out.push({
+        dir: f.dir,
+        name: path.basename(f.dir),
+        language: f.rt.language ?? language,
+        version: String(f.rt.version ?? ''),
+        tags: Array.isArray(f.rt.tags) ? f.rt.tags.map(String) : [],
+        aliases: Array.isArray(f.rt.aliases) ? f.rt.aliases.map(String) : [],
+      });
+    }
+  }
+  return out;
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}

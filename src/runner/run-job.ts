@@ -1,0 +1,196 @@
+/**
+ * One job from request to record: plan the sandbox, create the cgroup, run, tell why it ended, clean
+ * up — always, whatever happened.
+ */
+import { constants as osConstants } from 'node:os';
+import { EXIT, failure, JrtError } from '../core/errors.js';
+import type { JrtPaths } from '../core/paths.js';
+import {
+  cgroupOutcome,
+  createJobCgroup,
+  destroyJobCgroup,
+  signalCgroup,
+  sweepStaleJobCgroups,
+} from './cgroups.js';
+import {
+  appendJobRecord,
+  forgetRunning,
+  isJobLive,
+  type JobReason,
+  type JobRecord,
+  newJobId,
+  pruneStaleRecords,
+  recordRunning,
+} from './jobs.js';
+import { formatBytes } from './limits.js';
+import { lookupCommand } from './lookup.js';
+import { jobEnvironment, planMounts, planSandbox, WORK_DIR } from './plan.js';
+import { type ExecRequest, prepare } from './prepare.js';
+import { sandboxCommand, spawnInCgroup } from './spawn.js';
+
+export type { ExecRequest } from './prepare.js';
+
+export interface JobResult {
+  exitStatus: number;
+  reason: JobReason;
+  /** A line for stderr explaining an abnormal end. */
+  message: string | undefined;
+  record: JobRecord;
+}
+
+/** How long a job may take to exit after SIGTERM at its --timeout before it gets SIGKILL. */
+export const TIMEOUT_GRACE_MS = 3000;
+
+/** Run one job. Usage errors are thrown before anything runs; afterwards the job always gets a record. */
+export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.ProcessEnv): Promise<JobResult> {
+  const trace = traceTo(env);
+  const p = await prepare(req, paths);
+  trace('prepared');
+  const bwrapArgs = planSandbox(p.runtime, p.runtimeDir, p.job);
+  const mounts = planMounts(p.runtime, p.runtimeDir, p.job);
+  const jobEnv = jobEnvironment(p.runtime?.environment ?? {}, p.job.env);
+  const command = p.job.argv[0] as string;
+  const found = await lookupCommand(mounts, command, jobEnv.PATH ?? '', WORK_DIR);
+  if ('missing' in found) {
+    throw new JrtError('ERR_JRT_COMMAND_NOT_FOUND', `${command}: command not found in the job's sandbox`, {
+      exitCode: EXIT.notFound,
+      hint: p.runtime ? `PATH inside ${p.runtimeName} is ${jobEnv.PATH}` : undefined,
+    });
+  }
+  if ('notExecutable' in found) {
+    throw new JrtError('ERR_JRT_NOT_EXECUTABLE', `${found.notExecutable}: not executable`, {
+      exitCode: EXIT.notExecutable,
+    });
+  }
+
+  trace('looked up command');
+  const id = newJobId();
+  const start = new Date();
+  const cg = await createJobCgroup(id, req.limits, { parent: env.JRT_CGROUP_PARENT || undefined });
+  trace('cgroup created');
+  // Best effort, never fatal: leftovers of jobs whose jrt was SIGKILLed.
+  await sweepStaleJobCgroups(cg, (other) => isJobLive(paths.state, other)).catch(() => []);
+  await pruneStaleRecords(paths.state).catch(() => {});
+  let reason: JobReason = 'exit';
+  let error: JrtError | undefined;
+  let exitStatus: number = EXIT.execFailed;
+  let signalName: string | undefined;
+  let peak: number | undefined;
+  let message: string | undefined;
+  let timedOut = false;
+  let signalled: NodeJS.Signals | undefined;
+  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+  let childPid = -1;
+  const forward = (sig: NodeJS.Signals) => {
+    signalled ??= sig;
+    void signalCgroup(cg, sig, childPid).then((n) => {
+      // Not in the cgroup yet (the shell is still joining): signal the sandbox's root, whose death
+      // takes the job with it (--die-with-parent).
+      if (n === 0 && childPid > 0) {
+        try {
+          process.kill(childPid, sig);
+        } catch {}
+      }
+    });
+  };
+  for (const s of forwarded) process.on(s, forward);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const child = spawnInCgroup(cg.procsFiles, sandboxCommand(bwrapArgs, req.uid, req.gid));
+    childPid = child.pid;
+    await recordRunning(paths.state, {
+      id,
+      pid: child.pid,
+      runtime: p.runtimeName,
+      ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
+      start: start.toISOString(),
+    });
+    if (req.limits.timeoutMs !== undefined) {
+      // Like timeout(1): SIGTERM first, so the job may flush and exit; SIGKILL after a grace period.
+      timer = setTimeout(() => {
+        timedOut = true;
+        void signalCgroup(cg, 'SIGTERM', childPid);
+        timer = setTimeout(() => void signalCgroup(cg, 'SIGKILL'), TIMEOUT_GRACE_MS);
+      }, req.limits.timeoutMs);
+    }
+    trace('spawned');
+    const { code, signal, execed } = await child.exited;
+    trace('job exited');
+    exitStatus = code ?? 128 + signalNumber(signal);
+    if (!execed && !timedOut && !signalled) {
+      throw failure(
+        'ERR_JRT_SANDBOX',
+        `the sandbox could not be set up (bwrap exited ${exitStatus}; its message is above)`,
+        {
+          hint: `the job runs as uid ${req.uid}: every mounted path (runtime, working directory, volumes) must be reachable by it`,
+        },
+      );
+    }
+    if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
+    const outcome = await cgroupOutcome(cg);
+    peak = outcome.peakMemoryBytes;
+    if (timedOut) {
+      reason = 'timeout';
+      exitStatus = 124;
+      message = `jrt: job killed: timeout after ${req.limits.timeoutMs} ms`;
+    } else if (outcome.oomKilled) {
+      reason = 'oom';
+      exitStatus = 137;
+      message = `jrt: job killed: out of memory (limit ${formatBytes(req.limits.memoryBytes ?? 0)})`;
+    } else if (outcome.pidsLimitHit) {
+      reason = 'pids';
+      message = `jrt: job hit its process limit (--pids ${req.limits.pids}); it exited with status ${exitStatus}`;
+    } else if (exitStatus > 128 && signalName) {
+      reason = 'signal';
+      message = signalled ? undefined : `jrt: job killed by ${signalName}`;
+    }
+  } catch (e) {
+    reason = 'error';
+    exitStatus = EXIT.execFailed;
+    error =
+      e instanceof JrtError ? e : failure('ERR_JRT_SPAWN', `cannot start the job: ${(e as Error).message}`);
+  } finally {
+    if (timer) clearTimeout(timer);
+    for (const s of forwarded) process.off(s, forward);
+    await destroyJobCgroup(cg);
+    await forgetRunning(paths.state, id);
+    trace('cleaned up');
+  }
+  const record: JobRecord = {
+    id,
+    start: start.toISOString(),
+    runtime: p.runtimeName,
+    ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
+    argv: p.job.argv,
+    limits: { ...req.limits, network: req.network, uid: req.uid, gid: req.gid },
+    exitStatus,
+    reason,
+    ...(signalName ? { signal: signalName } : {}),
+    ...(peak !== undefined ? { peakMemoryBytes: peak } : {}),
+    durationMs: Date.now() - start.getTime(),
+  };
+  await appendJobRecord(paths.log, record);
+  trace('recorded');
+  if (error) throw error;
+  return { exitStatus, reason, message, record };
+}
+
+/** JRT_EXEC_TRACE=1: the time of each phase on stderr, to see where a job's start-up goes. */
+function traceTo(env: NodeJS.ProcessEnv): (what: string) => void {
+  if (!env.JRT_EXEC_TRACE) return () => {};
+  let last = performance.now();
+  process.stderr.write(`jrt-trace: ${performance.now().toFixed(1)} ms since node started\n`);
+  return (what) => {
+    const now = performance.now();
+    process.stderr.write(`jrt-trace: ${what} +${(now - last).toFixed(1)} ms\n`);
+    last = now;
+  };
+}
+
+function signalNumber(name: NodeJS.Signals | null): number {
+  return (name && osConstants.signals[name]) || 0;
+}
+
+function signalByNumber(n: number): string | undefined {
+  return Object.entries(osConstants.signals).find(([, v]) => v === n)?.[0];
+}

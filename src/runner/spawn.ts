@@ -1,0 +1,65 @@
+/**
+ * Starting the job. This is the one place outside src/core/proc.ts that starts processes: it uses
+ * node:child_process directly, because `jrt exec` must not load execa and needs the raw pid and
+ * signals. A shell puts itself into the job's cgroups and then execs the sandbox, so every process
+ * of the job — bwrap included — is inside the cgroups before anything of the job runs.
+ */
+import { spawn } from 'node:child_process';
+import { EXIT } from '../core/errors.js';
+
+/** `$1` = how many cgroup.procs files follow; then the files; then the command to exec. */
+const JOIN_AND_EXEC = `n=$1; shift
+while [ "$n" -gt 0 ]; do
+  echo $$ > "$1" || { echo "jrt: cannot join cgroup $1" >&2; exit ${EXIT.execFailed}; }
+  shift; n=$((n-1))
+done
+exec "$@"`;
+
+export interface SpawnedJob {
+  pid: number;
+  /**
+   * `execed` is whether bwrap reached the job's exec (it reports `exit-code` on its status fd only
+   * then): false means the sandbox itself failed, and bwrap's status 1 is not the job's.
+   */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; execed: boolean }>;
+}
+
+/** bwrap writes JSON documents to this fd of its own: child-pid at start, exit-code after an exec'd job ends. */
+const STATUS_FD = 3;
+
+/** The argv that runs bwrap as `uid:gid` (setpriv) — so the job's files are accessed as that user on the host too. */
+export function sandboxCommand(bwrapArgs: string[], uid: number, gid: number, bwrap = 'bwrap'): string[] {
+  const drop =
+    uid === 0 && gid === 0
+      ? []
+      : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs'];
+  return [...drop, bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
+}
+
+export function spawnInCgroup(procsFiles: string[], command: string[]): SpawnedJob {
+  const child = spawn(
+    '/bin/sh',
+    ['-c', JOIN_AND_EXEC, 'sh', String(procsFiles.length), ...procsFiles, ...command],
+    {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    },
+  );
+  let status = '';
+  const statusStream = child.stdio[STATUS_FD] as NodeJS.ReadableStream | null;
+  statusStream?.setEncoding('utf8');
+  statusStream?.on('data', (d: string) => {
+    status += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; execed: boolean }>(
+    (resolve, reject) => {
+      child.once('error', reject);
+      // 'close' comes after every stdio stream ended, so the status document is complete.
+      child.once('close', (code, signal) =>
+        resolve({ code, signal, execed: status.includes('"exit-code"') }),
+      );
+    },
+  );
+  // If spawn failed, `exited` rejects with the reason.
+  return { pid: child.pid ?? -1, exited };
+}

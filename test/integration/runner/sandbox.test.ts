@@ -1,0 +1,369 @@
+/**
+ * jrt exec on real namespaces, mounts and cgroups (root). The fixture runtime's /usr is the host's,
+ * bind-mounted read-only, so sh, coreutils and python3 exist inside.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addHostRuntime,
+  jrtExec,
+  makeTestEnv,
+  requireRoot,
+  type TestEnv,
+} from '../../fixtures/runtimes/host-runtime.js';
+
+let t: TestEnv;
+let runtimeDir: string;
+const RT = '--runtime=host:12';
+
+beforeAll(async () => {
+  requireRoot();
+  t = await makeTestEnv();
+  runtimeDir = await addHostRuntime(t, {
+    name: 'host-12',
+    language: 'host',
+    version: '12.1',
+    environment: { PATH_PREPEND: '/opt/rt/bin', RT_VAR: 'from-runtime' },
+    min_memory: '32m',
+  });
+});
+afterAll(async () => {
+  await t?.dispose();
+});
+
+async function records(): Promise<Record<string, unknown>[]> {
+  const text = await readFile(path.join(t.log, 'jobs.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
+
+describe('jrt exec isolation', () => {
+  it('runs as uid 65534 with no capabilities, in /work, with only the runtime environment', async () => {
+    const r = await jrtExec(
+      t,
+      [
+        RT,
+        '--env',
+        'MINE=1',
+        '--',
+        'sh',
+        '-c',
+        'id -u; id -g; pwd; grep CapEff /proc/self/status; env | sort',
+      ],
+      {
+        env: { CALLER_SECRET: 'leak', HOME: '/root' },
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(0, 4)).toEqual(['65534', '65534', '/work', 'CapEff:\t0000000000000000']);
+    expect(lines.slice(4)).toEqual([
+      'HOME=/work',
+      'MINE=1',
+      'PATH=/opt/rt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'PWD=/work',
+      'RT_VAR=from-runtime',
+    ]);
+  });
+
+  it('has its own pid and uts namespaces: sees only its own processes, hostname jrt', async () => {
+    const r = await jrtExec(t, [RT, '--', 'sh', '-c', 'hostname; ls /proc | grep -c "^[0-9][0-9]*$"']);
+    const [hostname, count] = r.stdout.trim().split('\n');
+    expect(hostname).toBe('jrt');
+    // bwrap's init, sh, ls and grep at most: none of the host's processes.
+    expect(Number(count)).toBeLessThanOrEqual(4);
+    expect(Number(count)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('--user picks the uid and gid; --json prints the record on stdout after the output', async () => {
+    const r = await jrtExec(t, ['--json', RT, '--user', '1000:1001', '--', 'sh', '-c', 'id -u; id -g']);
+    const [uid, gid, json] = r.stdout.trim().split('\n');
+    expect([uid, gid]).toEqual(['1000', '1001']);
+    expect(JSON.parse(json as string)).toMatchObject({
+      runtime: 'host-12',
+      argv: ['sh', '-c', 'id -u; id -g'],
+      exitStatus: 0,
+      reason: 'exit',
+      limits: { uid: 1000, gid: 1001, network: 'none' },
+    });
+  });
+
+  it('cannot write the runtime', async () => {
+    const r = await jrtExec(t, [
+      RT,
+      '--',
+      'sh',
+      '-c',
+      'echo x > /usr/jrt-probe || echo x > /bin/jrt-probe || exit 9',
+    ]);
+    expect(r.exitCode).toBe(9);
+    expect(r.stderr).toMatch(/Read-only file system/);
+    expect(existsSync(path.join(runtimeDir, 'rootfs/usr/jrt-probe'))).toBe(false);
+    expect(existsSync('/usr/jrt-probe')).toBe(false);
+  });
+
+  it('cannot read host files that are not mounted', async () => {
+    const secret = path.join(t.base, 'secret.txt');
+    await writeFile(secret, 'top secret', { mode: 0o644 });
+    const r = await jrtExec(t, [
+      RT,
+      '--',
+      'sh',
+      '-c',
+      `cat ${secret}; cat /etc/shadow; ls /root; ls ${t.root}; ls /; exit 0`,
+    ]);
+    expect(r.stdout).not.toContain('top secret');
+    expect(r.stderr).toContain(`${secret}: No such file or directory`);
+    expect(r.stderr).toContain('/etc/shadow: No such file or directory');
+    expect(r.stderr).toMatch(/\/root.*No such file/);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(
+      ['bin', 'dev', 'lib', 'lib64', 'proc', 'tmp', 'usr', 'work'].sort(),
+    );
+  });
+
+  it('reads and writes /work, which is the caller directory', async () => {
+    const r = await jrtExec(t, [RT, '--', 'sh', '-c', 'echo made-inside > /work/out.txt']);
+    expect(r.exitCode).toBe(0);
+    expect(await readFile(path.join(t.work, 'out.txt'), 'utf8')).toBe('made-inside\n');
+  });
+
+  it('passes stdin, stdout and the exit status through', async () => {
+    const r = await jrtExec(t, [RT, '--', 'sh', '-c', 'tr a-z A-Z; exit 42'], { input: 'hello\n' });
+    expect(r).toMatchObject({ exitCode: 42, stdout: 'HELLO\n' });
+    expect((await records()).at(-1)).toMatchObject({ exitStatus: 42, reason: 'exit', runtime: 'host-12' });
+  });
+
+  it('reports death by a signal as 128+N', async () => {
+    const r = await jrtExec(t, [RT, '--', 'sh', '-c', 'kill -USR1 $$']);
+    expect(r.exitCode).toBe(138);
+    expect(r.stderr).toContain('jrt: job killed by SIGUSR1');
+    expect((await records()).at(-1)).toMatchObject({ reason: 'signal', signal: 'SIGUSR1', exitStatus: 138 });
+  });
+
+  it('127 for a missing command, 126 for a non-executable file', async () => {
+    await writeFile(path.join(t.work, 'plain.sh'), 'echo hi\n', { mode: 0o644 });
+    const missing = await jrtExec(t, [RT, '--', 'no-such-command']);
+    expect(missing.exitCode).toBe(127);
+    expect(missing.stderr).toContain('no-such-command: command not found');
+    const noexec = await jrtExec(t, [RT, '--', './plain.sh']);
+    expect(noexec.exitCode).toBe(126);
+    expect(noexec.stderr).toContain('/work/plain.sh: not executable');
+  });
+
+  it('runs a job file through the runtime entrypoint, inside or outside the workdir', async () => {
+    await writeFile(
+      path.join(t.work, 'hello.py'),
+      'import sys, os\nprint("py", sys.argv[1:], os.getcwd())\n',
+    );
+    const r = await jrtExec(t, [RT, 'hello.py', 'a', '--b']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe("py ['a', '--b'] /work\n");
+    const outside = path.join(t.base, 'outside.py');
+    await writeFile(outside, 'print(__file__)\n', { mode: 0o644 });
+    const o = await jrtExec(t, [RT, outside]);
+    expect(o.stdout).toBe('/job/outside.py\n');
+  });
+});
+
+describe('jrt exec networks', () => {
+  let server: net.Server;
+  let port: number;
+  beforeAll(async () => {
+    server = net.createServer((s) => s.end('pong\n'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const probe = () =>
+    `import socket\ns=socket.create_connection(("127.0.0.1", PORT), timeout=3)\nprint(s.recv(10).decode().strip())`;
+
+  it('--network=none (default) has loopback only: the host server is unreachable', async () => {
+    const r = await jrtExec(t, [RT, '--', 'python3', '-c', probe().replace('PORT', String(port))]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/ConnectionRefusedError|Connection refused/);
+    const lo = await jrtExec(t, [RT, '--', 'cat', '/proc/net/dev']);
+    expect(
+      lo.stdout
+        .split('\n')
+        .slice(2)
+        .filter(Boolean)
+        .map((l) => l.trim().split(':')[0]),
+    ).toEqual(['lo']);
+  });
+
+  it('--network=host reaches it', async () => {
+    const r = await jrtExec(t, [
+      RT,
+      '--network=host',
+      '--',
+      'python3',
+      '-c',
+      probe().replace('PORT', String(port)),
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('pong\n');
+  });
+});
+
+describe('jrt exec limits', () => {
+  it('OOM-kills at --memory 64m and says so', async () => {
+    const r = await jrtExec(t, [
+      RT,
+      '--memory',
+      '64m',
+      '--',
+      'python3',
+      '-c',
+      'b = bytearray(200 * 1024 * 1024); print("survived")',
+    ]);
+    expect(r.exitCode).toBe(137);
+    expect(r.stdout).not.toContain('survived');
+    expect(r.stderr).toContain('jrt: job killed: out of memory (limit 64 MiB)');
+    const rec = (await records()).at(-1);
+    expect(rec).toMatchObject({ reason: 'oom', exitStatus: 137, limits: { memoryBytes: 64 * 1024 ** 2 } });
+    expect(rec?.peakMemoryBytes).toBeGreaterThan(32 * 1024 ** 2);
+  });
+
+  it('refuses --memory below the runtime min_memory before running anything', async () => {
+    const before = (await records()).length;
+    const r = await jrtExec(t, [RT, '--memory', '16m', '--', 'true']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("below host-12's min_memory 32m");
+    expect((await records()).length).toBe(before);
+  });
+
+  it('hits --pids', async () => {
+    const r = await jrtExec(t, [
+      RT,
+      '--pids',
+      '8',
+      '--',
+      'sh',
+      '-c',
+      'i=0; while [ $i -lt 20 ]; do sleep 5 & i=$((i+1)); done; echo started-all',
+    ]);
+    expect(r.stdout).not.toContain('started-all');
+    expect(r.stderr).toContain('jrt: job hit its process limit (--pids 8)');
+    expect((await records()).at(-1)).toMatchObject({ reason: 'pids', limits: { pids: 8 } });
+  });
+
+  it('kills at --timeout with 124', async () => {
+    const r = await jrtExec(t, [RT, '--timeout', '1s', '--', 'sh', '-c', 'echo begun; sleep 60; echo never']);
+    expect(r.exitCode).toBe(124);
+    expect(r.stdout).toBe('begun\n');
+    expect(r.stderr).toContain('jrt: job killed: timeout after 1000 ms');
+    expect((await records()).at(-1)).toMatchObject({ reason: 'timeout', exitStatus: 124 });
+  });
+
+  it('at --timeout sends SIGTERM first, then SIGKILL to a job that ignores it', async () => {
+    const polite = await jrtExec(t, [
+      RT,
+      '--timeout',
+      '500ms',
+      '--',
+      'sh',
+      '-c',
+      'trap "echo flushed; exit 0" TERM; sleep 60 & wait',
+    ]);
+    expect(polite.exitCode).toBe(124);
+    expect(polite.stdout).toBe('flushed\n');
+    const stubborn = await jrtExec(t, [
+      RT,
+      '--timeout',
+      '500ms',
+      '--',
+      'sh',
+      '-c',
+      'trap "" TERM; while :; do sleep 0.1; done',
+    ]);
+    expect(stubborn.exitCode).toBe(124);
+    expect((await records()).at(-1)).toMatchObject({ reason: 'timeout', signal: 'SIGKILL' });
+  });
+
+  it('leaves no zombies: orphans are reaped by the sandbox init', async () => {
+    const r = await jrtExec(t, [
+      RT,
+      '--',
+      'sh',
+      '-c',
+      'sh -c "sleep 0.1 &"; sleep 0.5; cat /proc/[0-9]*/stat',
+    ]);
+    const states = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.slice(l.lastIndexOf(')') + 2).split(' ')[0]);
+    expect(states.length).toBeGreaterThan(1);
+    expect(states).not.toContain('Z');
+  });
+
+  it('applies --cpuset and --cpus', async () => {
+    const r = await jrtExec(t, [
+      RT,
+      '--cpuset',
+      '1',
+      '--cpus',
+      '0.5',
+      '--',
+      'grep',
+      'Cpus_allowed_list',
+      '/proc/self/status',
+    ]);
+    expect(r.stdout).toBe('Cpus_allowed_list:\t1\n');
+  });
+});
+
+describe('jrt exec usage errors', () => {
+  it('rejects a bad --runtime with exit 2 and runs nothing', async () => {
+    const before = (await records()).length;
+    const r = await jrtExec(t, ['--runtime=host:12;touch /tmp/x', '--', 'true']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('only letters, digits and . : + @ _ - are allowed');
+    expect((await records()).length).toBe(before);
+  });
+
+  it('names what is installed and the closest for an unknown runtime', async () => {
+    const r = await jrtExec(t, ['--runtime=host:13', '--', 'true']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("no installed runtime matches 'host:13'");
+    expect(r.stderr).toContain('installed: host-12; closest: host-12');
+  });
+
+  it('exits 125 with the reason when the sandbox cannot be set up, and records it', async () => {
+    const closed = path.join(t.base, 'closed');
+    await mkdir(closed, { mode: 0o700 });
+    const r = await jrtExec(t, [RT, '--workdir', closed, '--', 'true']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toContain("bwrap: Can't chdir to /work: Permission denied");
+    expect(r.stderr).toContain('jrt: the sandbox could not be set up');
+    expect((await records()).at(-1)).toMatchObject({ reason: 'error', exitStatus: 125 });
+  });
+
+  it('prints help with examples', async () => {
+    const r = await jrtExec(t, ['--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+  });
+});
+
+describe('legacy mode', () => {
+  it('runs on the host system, read-only and isolated', async () => {
+    const r = await jrtExec(t, [
+      '--',
+      'sh',
+      '-c',
+      'id -u; test -r /etc/shadow && echo readable; touch /etc/x 2>&1 || true; ls /root 2>&1',
+    ]);
+    expect(r.stdout).toContain('65534\n');
+    expect(r.stdout).not.toContain('readable');
+    expect(r.stdout).toMatch(/Read-only file system|Permission denied/);
+    expect(os.userInfo().uid).toBe(0);
+  });
+});

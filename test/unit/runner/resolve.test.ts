@@ -1,0 +1,153 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  compareVersions,
+  type InstalledRuntime,
+  listInstalled,
+  parseRuntimeSpec,
+  resolveRuntimeSpec,
+} from '../../../src/runner/resolve.js';
+
+const rt = (name: string, language: string, version: string, tags: string[] = [], aliases: string[] = []) =>
+  ({ dir: `/r/${language}/${name}`, name, language, version, tags, aliases }) satisfies InstalledRuntime;
+
+const INSTALLED: InstalledRuntime[] = [
+  rt('python-3.11-ml', 'python', '3.11', ['ml']),
+  rt('python-3.11', 'python', '3.11'),
+  rt('python-3.13', 'python', '3.13'),
+  rt('java-17', 'java', '17', [], ['jdk17']),
+  rt('java-21', 'java', '21'),
+  rt('node-18.9', 'node', '18.9.0'),
+  rt('node-18.10', 'node', '18.10.1'),
+  rt('node-20', 'node', '20.11.0'),
+];
+
+describe('parseRuntimeSpec', () => {
+  it.each([
+    ['python:3.11+ml', { kind: 'lang', language: 'python', version: '3.11', tags: ['ml'] }],
+    ['python:3.11+ml+gpu', { kind: 'lang', language: 'python', version: '3.11', tags: ['gpu', 'ml'] }],
+    ['java:17', { kind: 'lang', language: 'java', version: '17', tags: [] }],
+    ['java:', { kind: 'lang', language: 'java', version: undefined, tags: [] }],
+    ['python-3.11-ml', { kind: 'name', name: 'python-3.11-ml', version: undefined }],
+    ['java-17@17.0.2', { kind: 'name', name: 'java-17', version: '17.0.2' }],
+  ])('%s', (spec, expected) => {
+    expect(parseRuntimeSpec(spec)).toEqual(expected);
+  });
+
+  it.each([
+    'python;rm -rf /',
+    'java 17',
+    '../java-17',
+    'java/17',
+    '',
+    'a:b:c',
+    ':17',
+    'python:3.11+',
+    'java@',
+    'x@1@2',
+    'name+tag',
+    'jävä',
+  ])('rejects %j with a usage error', (spec) => {
+    expect(() => parseRuntimeSpec(spec)).toThrow(
+      expect.objectContaining({ code: 'ERR_JRT_BAD_RUNTIME_SPEC', exitCode: 2 }),
+    );
+  });
+});
+
+describe('compareVersions', () => {
+  it.each([
+    ['1.10', '1.9', 1],
+    ['1.9', '1.10', -1],
+    ['18.10.1', '18.9.0', 1],
+    ['17', '17.0.2', -1],
+    ['3.11', '3.11', 0],
+    ['21', '17', 1],
+  ])('%s vs %s', (a, b, sign) => {
+    expect(Math.sign(compareVersions(a, b))).toBe(sign);
+  });
+});
+
+describe('resolveRuntimeSpec', () => {
+  it.each([
+    ['python:3.11+ml', 'python-3.11-ml'],
+    ['python:3.11', 'python-3.11'],
+    ['python:3', 'python-3.13'],
+    ['java:17', 'java-17'],
+    ['java:', 'java-21'],
+    ['node:18', 'node-18.10'],
+    ['node:18.9', 'node-18.9'],
+    ['python-3.11-ml', 'python-3.11-ml'],
+    ['java-17@17', 'java-17'],
+    ['jdk17', 'java-17'],
+    ['node-20@20.11', 'node-20'],
+  ])('%s → %s', (spec, name) => {
+    expect(resolveRuntimeSpec(spec, INSTALLED).name).toBe(name);
+  });
+
+  it.each([
+    ['python:3.11+gpu', 'python-3.11'],
+    ['python:3.1', 'python-3.11'],
+    ['java:1', 'java-17'],
+    ['java-17@21', 'java-17'],
+    ['ruby:3', undefined],
+  ])('%s matches nothing (tags and versions are exact)', (spec, closest) => {
+    try {
+      resolveRuntimeSpec(spec, INSTALLED);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toMatchObject({ code: 'ERR_JRT_RUNTIME_NOT_FOUND', exitCode: 2 });
+      const hint = (e as { hint: string }).hint;
+      expect(hint).toContain('installed: java-17, java-21, node-18.10');
+      if (closest) expect(hint).toContain(`closest: ${closest}`);
+    }
+  });
+
+  it('says that nothing is installed', () => {
+    expect(() => resolveRuntimeSpec('java:17', [])).toThrow(
+      expect.objectContaining({ hint: expect.stringContaining('no runtimes are installed') }),
+    );
+  });
+});
+
+describe('listInstalled', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'jrt-list-'));
+    const add = async (rel: string, doc: string, file = 'runtime.json') => {
+      await mkdir(path.join(root, rel), { recursive: true });
+      await writeFile(path.join(root, rel, file), doc);
+    };
+    await add(
+      'java/java-17',
+      JSON.stringify({ name: 'java-17', language: 'java', version: '17', aliases: ['jdk'] }),
+    );
+    // The installer's atomic switch: java-21 is a symlink to a versioned directory.
+    await add('java/.java-21.v2', JSON.stringify({ name: 'java-21', language: 'java', version: '21' }));
+    await add('java/java-21.v1', JSON.stringify({ name: 'java-21', language: 'java', version: '21' }));
+    await symlink('java-21.v1', path.join(root, 'java', 'java-21'));
+    // runtime.yml only: read with the YAML parser.
+    await add(
+      'python/python-3.11-ml',
+      'name: python-3.11-ml\nlanguage: python\nversion: "3.11"\ntags: [ml]\n',
+      'runtime.yml',
+    );
+    await mkdir(path.join(root, 'node', 'empty'), { recursive: true });
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('lists runtimes once, under the symlink name, skipping staging and empty dirs', async () => {
+    const list = await listInstalled(root);
+    expect(list.map((r) => [r.name, r.language, r.version, r.tags, r.aliases])).toEqual([
+      ['java-17', 'java', '17', [], ['jdk']],
+      ['java-21', 'java', '21', [], []],
+      ['python-3.11-ml', 'python', '3.11', ['ml'], []],
+    ]);
+    expect(list[1]?.dir).toBe(path.join(root, 'java', 'java-21'));
+  });
+
+  it('returns nothing for a missing root', async () => {
+    expect(await listInstalled(path.join(root, 'nope'))).toEqual([]);
+  });
+});
