@@ -1,6 +1,7 @@
 /**
- * The recipe's smoke tests, run inside the freshly built runtime directory through the same sandbox
- * the runner gives jobs, so a runtime that passes here runs under `jrt exec`.
+ * The recipe's smoke tests, run inside the freshly built runtime directory through the runner's own
+ * sandbox plan (same mounts, user, namespaces and environment as `jrt exec`), so a runtime that
+ * passes here runs under `jrt exec`.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,7 +10,10 @@ import { failure } from '../core/errors.js';
 import { run } from '../core/proc.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import type { SmokeTest } from '../recipe/types.js';
-import { runtimeSandboxArgv } from './sandbox-argv.js';
+import { planSandbox } from '../runner/plan.js';
+import { asUser } from '../runner/spawn.js';
+
+const NOBODY = 65534;
 
 export async function runSmokeTests(
   runtimeDir: string,
@@ -17,26 +21,43 @@ export async function runSmokeTests(
   tests: SmokeTest[],
   onLine?: (l: string) => void,
 ): Promise<void> {
+  // Jobs run as nobody on the host too: the runtime must be readable by them.
+  await chmod(runtimeDir, 0o755);
   for (const test of tests) {
     const work = await mkdtemp(path.join(os.tmpdir(), 'jrt-smoke-'));
     try {
-      // The job runs as nobody and must be able to write its work dir.
       await chmod(work, 0o777);
       for (const [name, content] of Object.entries(test.files ?? {}))
         await writeFile(path.join(work, name), content);
-      const argv = runtimeSandboxArgv(runtimeDir, yml, work, ['/bin/sh', '-c', test.run]);
+      const args = planSandbox(yml, runtimeDir, {
+        workdir: work,
+        volumes: [],
+        files: [],
+        network: 'none',
+        uid: NOBODY,
+        gid: NOBODY,
+        env: {},
+        argv: ['/bin/sh', '-c', test.run],
+      });
+      const [file, ...rest] = [...asUser(NOBODY, NOBODY), 'bwrap', ...args];
       onLine?.(`smoke test '${test.name}': ${test.run}`);
-      const r = await run('bwrap', argv, { reject: false, onLine, extendEnv: false, env: {} });
+      const r = await run(file as string, rest, {
+        reject: false,
+        onLine,
+        extendEnv: false,
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      });
+      const tail = (text: string) => text.trim().split('\n').slice(-15).join('\n');
       if (r.exitCode !== 0) {
         throw failure(
           'ERR_JRT_SMOKE_TEST',
-          `smoke test '${test.name}' failed (exit ${r.exitCode}): ${test.run}\n${(r.stderr || r.stdout).trim().split('\n').slice(-15).join('\n')}`,
+          `smoke test '${test.name}' failed (exit ${r.exitCode}): ${test.run}\n${tail(r.stderr || r.stdout)}`,
         );
       }
       if (test.expect !== undefined && !r.stdout.includes(test.expect)) {
         throw failure(
           'ERR_JRT_SMOKE_TEST',
-          `smoke test '${test.name}': output does not contain ${JSON.stringify(test.expect)}:\n${r.stdout.trim().split('\n').slice(-15).join('\n')}`,
+          `smoke test '${test.name}': output does not contain ${JSON.stringify(test.expect)}:\n${tail(r.stdout)}`,
         );
       }
     } finally {

@@ -27,13 +27,16 @@ export interface SpawnedJob {
 /** bwrap writes JSON documents to this fd of its own: child-pid at start, exit-code after an exec'd job ends. */
 const STATUS_FD = 3;
 
-/** The argv that runs bwrap as `uid:gid` (setpriv) — so the job's files are accessed as that user on the host too. */
+/** The prefix that runs a command as `uid:gid` on the host (setpriv), with no new privileges. */
+export function asUser(uid: number, gid: number): string[] {
+  return uid === 0 && gid === 0
+    ? []
+    : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs'];
+}
+
+/** The argv that runs bwrap as `uid:gid` — so the job's files are accessed as that user on the host too. */
 export function sandboxCommand(bwrapArgs: string[], uid: number, gid: number, bwrap = 'bwrap'): string[] {
-  const drop =
-    uid === 0 && gid === 0
-      ? []
-      : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs'];
-  return [...drop, bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
+  return [...asUser(uid, gid), bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
 }
 
 export function spawnInCgroup(procsFiles: string[], command: string[]): SpawnedJob {
