@@ -18,17 +18,7 @@ import {
   symlinkSync,
   writeSync,
 } from 'node:fs';
-import {
-  chmod,
-  type FileHandle,
-  lutimes,
-  mkdir,
-  open,
-  rm,
-  symlink,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
