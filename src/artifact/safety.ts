@@ -150,3 +150,24 @@ export function validateManifest(value: unknown): Manifest {
   }
   return value as Manifest;
 }
+
+/**
+ * Why a runtime.yml mount source is refused, or undefined. Joblet bind-mounts `source` on the host,
+ * so it and every directory above it must be real entries of the runtime (never a symlink, which the
+ * host would resolve against its own filesystem).
+ */
+export function mountSourceProblem(source: unknown, entries: Map<string, ManifestFile>): string | undefined {
+  if (typeof source !== 'string') return 'mount source is not a string';
+  const p = source.replace(/^\.\//, '').replace(/\/+$/, '');
+  const why = entryPathProblem(p);
+  if (why) return `mount source '${source}': ${why}`;
+  const parts = p.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/');
+    const e = entries.get(prefix);
+    if (!e) return `mount source '${source}' is not in the runtime (${prefix} missing)`;
+    if (e.type === 'symlink') return `mount source '${source}' goes through the symlink ${prefix}`;
+    if (i < parts.length && e.type !== 'dir') return `mount source '${source}': ${prefix} is not a directory`;
+  }
+  return undefined;
+}

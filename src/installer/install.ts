@@ -8,10 +8,17 @@ import { access, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compareBytes, serializeManifest, sha256Bytes } from '../artifact/manifest.js';
 import { readArtifact, readArtifactHead } from '../artifact/read.js';
+import { mountSourceProblem, unsafe } from '../artifact/safety.js';
 import { failure, isJrtError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import { type OnProgress, phase } from '../core/progress.js';
-import { MANIFEST_JSON, type Manifest, RUNTIME_JSON, type RuntimeYml } from '../core/runtime-format.js';
+import {
+  MANIFEST_JSON,
+  type Manifest,
+  RUNTIME_JSON,
+  RUNTIME_YML,
+  type RuntimeYml,
+} from '../core/runtime-format.js';
 import type { BuildRuntime } from './builder.js';
 import { currentVersion, isValidName } from './layout.js';
 import { acquireLock } from './lock.js';
@@ -60,6 +67,11 @@ async function describe(
     );
   if (typeof yml.language !== 'string' || !isValidName(yml.language))
     throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml has no valid language`);
+  const entries = new Map(head.manifest.files.map((f) => [f.path, f]));
+  for (const m of Array.isArray(yml.mounts) ? yml.mounts : []) {
+    const why = mountSourceProblem(m?.source, entries);
+    if (why) throw unsafe(RUNTIME_YML, why);
+  }
   return yml;
 }
 
@@ -141,7 +153,15 @@ export async function installArtifact(
   }
 }
 
-function failed(name: string, started: number, e: unknown): InstallOutcome {
+/** Filesystem errors (ENOSPC, EACCES, EROFS, EIO, ...) are failed operations, not bugs. */
+function asFailure(e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (isJrtError(e) || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
+  return failure('ERR_JRT_INSTALL_IO', (e as Error).message, { cause: e });
+}
+
+function failed(name: string, started: number, err: unknown): InstallOutcome {
+  const e = asFailure(err);
   if (!isJrtError(e)) throw e;
   return {
     name,

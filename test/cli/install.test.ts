@@ -162,3 +162,57 @@ describe('migration from deploy_runtimes.sh', () => {
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 });
+
+describe('a refused artifact leaves the installed runtime as it was', () => {
+  const yml = (mount: string) =>
+    `name: demo-1\nlanguage: demo\nversion: "2"\nmounts:\n  - {source: ${mount}, target: /usr, readonly: true}\n`;
+  const cases: { name: string; entries: RawTarEntry[]; tamper?: RawTarEntry; code: string; says: string }[] =
+    [
+      {
+        name: 'a tampered file',
+        entries: [
+          { path: 'runtime.yml', type: 'File', body: yml('rootfs') },
+          { path: 'rootfs', type: 'Directory' },
+          { path: 'rootfs/tool', type: 'File', body: 'good' },
+        ],
+        tamper: { path: 'rootfs/tool', type: 'File', body: 'evil' },
+        code: 'ERR_JRT_ARTIFACT_MISMATCH',
+        says: "'rootfs/tool'",
+      },
+      {
+        name: 'a mount source through a symlink to the host',
+        entries: [
+          { path: 'runtime.yml', type: 'File', body: yml('rootfs/usr') },
+          { path: 'rootfs', type: 'Directory' },
+          { path: 'rootfs/usr', type: 'SymbolicLink', linkpath: '/opt' },
+        ],
+        code: 'ERR_JRT_ARTIFACT_UNSAFE',
+        says: 'goes through the symlink rootfs/usr',
+      },
+    ];
+  for (const c of cases) {
+    it(`refuses ${c.name}`, async () => {
+      const sb = await sandbox();
+      const good = await makeArtifact(sb.dir);
+      expect((await jrt(sb, ['install', good.file])).code).toBe(0);
+      const linkBefore = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+      const body = c.tamper ? [...c.entries.slice(0, -1), c.tamper] : c.entries;
+      const file = path.join(sb.dir, 'bad.jrt.tar.gz');
+      await writeFile(
+        file,
+        rawTarGz([
+          { path: 'manifest.json', type: 'File', body: serializeManifest(manifestFor(c.entries, 'demo-1')) },
+          ...body,
+        ]),
+      );
+      const r = await jrt(sb, ['install', file, '--json']);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({ result: 'failed', code: c.code });
+      expect(r.stderr).toContain(c.says);
+      expect(await readlink(path.join(sb.root, 'demo', 'demo-1'))).toBe(linkBefore);
+      expect((await jrt(sb, ['verify', 'demo-1'])).code).toBe(0);
+      expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(linkBefore)]);
+      expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
+    });
+  }
+});
