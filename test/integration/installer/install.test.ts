@@ -146,3 +146,19 @@ describe('acquireLock', () => {
     expect(await readdir(path.join(state, 'locks'))).toEqual([]);
   });
 });
+
+describe('lock holder identity', () => {
+  it('treats a live pid with another start time as stale (pid reuse)', async () => {
+    const { holderAlive, processStartTime } = await import('../../../src/installer/lock.js');
+    const mine = processStartTime(process.pid);
+    expect(mine).toMatch(/^\d+$/);
+    expect(holderAlive(`${process.pid} ${mine}`)).toBe(true);
+    expect(holderAlive(`${process.pid}`)).toBe(true);
+    expect(holderAlive(`${process.pid} 1`)).toBe(false);
+    const state = await tempDir();
+    await mkdir(path.join(state, 'locks'));
+    await writeFile(path.join(state, 'locks', 'z.lock'), `${process.pid} 1\n`);
+    const release = await acquireLock(state, 'z', { timeoutMs: 0 });
+    await release();
+  });
+});
