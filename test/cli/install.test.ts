@@ -216,3 +216,70 @@ describe('a refused artifact leaves the installed runtime as it was', () => {
     });
   }
 });
+
+describe('pre-checks and Joblet config through the CLI', () => {
+  it('an unprivileged user with a read-only runtimes root gets ERR_JRT_ROOT_NOT_WRITABLE and nothing changes', async () => {
+    if (process.getuid?.() !== 0)
+      throw new Error('this test needs root (it drops to uid 65534 with setpriv)');
+    const sb = await sandbox();
+    const { chmod, mkdir } = await import('node:fs/promises');
+    const { file } = await makeArtifact(sb.dir);
+    await chmod(sb.dir, 0o755);
+    await chmod(file, 0o644);
+    await mkdir(sb.root, { mode: 0o755 });
+    const { spawnSync } = await import('node:child_process');
+    const { BUNDLE } = await import('../integration/installer/cli-helpers.js');
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        BUNDLE,
+        'install',
+        file,
+        '--json',
+      ],
+      { env: sb.env, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).error.code).toBe('ERR_JRT_ROOT_NOT_WRITABLE');
+    expect(r.stderr).toContain(`cannot write to ${sb.root}`);
+    expect(await readdir(sb.root)).toEqual([]);
+  });
+
+  it('keeps a realistic joblet-config.yml byte-for-byte outside the runtime keys, and its mode', async () => {
+    const sb = await sandbox();
+    const { chmod, mkdir } = await import('node:fs/promises');
+    await mkdir(path.dirname(sb.config));
+    const before = [
+      '# Joblet configuration (generated)',
+      'version: "3.0"',
+      'server:',
+      '  address: "0.0.0.0"',
+      '  port: 50051   # gRPC',
+      'security:',
+      '  serverCert: |',
+      '    -----BEGIN CERTIFICATE-----',
+      '    MIIBszCCAVmgAwIBAgIUX8yTn5iHqtJ0dKq0p0IK',
+      '    -----END CERTIFICATE-----',
+      'runtime:',
+      '  enabled: false',
+      '  base_path: /opt/joblet/runtimes',
+      'logging: {level: INFO}',
+      '',
+    ].join('\n');
+    await writeFile(sb.config, before);
+    await chmod(sb.config, 0o600);
+    const { file } = await makeArtifact(sb.dir);
+    expect((await jrt(sb, ['install', file])).code).toBe(0);
+    const after = await readFile(sb.config, 'utf8');
+    expect(after).toBe(
+      before
+        .replace('enabled: false', 'enabled: true')
+        .replace('base_path: /opt/joblet/runtimes', `base_path: "${sb.root}"`),
+    );
+    expect((await stat(sb.config)).mode & 0o7777).toBe(0o600);
+  });
+});
