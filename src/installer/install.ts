@@ -59,7 +59,15 @@ async function describe(
   if (!head.runtimeYml)
     throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml must follow manifest.json`);
   const { parse } = await import('yaml');
-  const yml = parse(head.runtimeYml.toString('utf8')) as RuntimeYml;
+  let yml: RuntimeYml;
+  try {
+    yml = parse(head.runtimeYml.toString('utf8')) as RuntimeYml;
+  } catch (e) {
+    throw failure(
+      'ERR_JRT_ARTIFACT_CORRUPT',
+      `${file}: runtime.yml is not valid YAML: ${(e as Error).message}`,
+    );
+  }
   if (yml?.name !== head.manifest.name)
     throw failure(
       'ERR_JRT_ARTIFACT_CORRUPT',

@@ -162,3 +162,34 @@ describe('lock holder identity', () => {
     await release();
   });
 });
+
+describe('artifacts with a broken runtime.yml', () => {
+  it('fail as ERR_JRT_ARTIFACT_CORRUPT (not as a bug) for bad YAML or a name differing from the manifest', async () => {
+    const { manifestFor, rawTarGz } = await import('../../unit/artifact/fixture.js');
+    const { serializeManifest } = await import('../../../src/artifact/manifest.js');
+    const p = await paths();
+    const out = await tempDir();
+    const o = options(p, async () => {
+      throw new Error('unused');
+    });
+    const results = [];
+    for (const [i, body] of ['name: [unclosed\n', 'name: other\nlanguage: demo\n'].entries()) {
+      const entries = [{ path: 'runtime.yml', type: 'File' as const, body }];
+      const file = path.join(out, `bad${i}.jrt.tar.gz`);
+      await writeFile(
+        file,
+        rawTarGz([
+          { path: 'manifest.json', type: 'File', body: serializeManifest(manifestFor(entries, 'demo-1')) },
+          ...entries,
+        ]),
+      );
+      results.push(...(await installTargets([{ kind: 'artifact', file }], o)));
+    }
+    expect(results.map((r) => [r.result, r.code])).toEqual([
+      ['failed', 'ERR_JRT_ARTIFACT_CORRUPT'],
+      ['failed', 'ERR_JRT_ARTIFACT_CORRUPT'],
+    ]);
+    expect(results[0]?.error).toMatch(/runtime.yml is not valid YAML/);
+    expect(results[1]?.error).toMatch(/runtime.yml names 'other', the manifest 'demo-1'/);
+  });
+});
