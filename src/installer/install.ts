@@ -22,7 +22,7 @@ import {
 import type { BuildRuntime } from './builder.js';
 import { currentVersion, isValidName } from './layout.js';
 import { acquireLock } from './lock.js';
-import { commitRuntime, pausePoint, removeOldVersions, stagingPath } from './place.js';
+import { commitRuntime, createStaging, pausePoint, removeOldVersions } from './place.js';
 import { checkFreeSpace, checkWritableRoot } from './precheck.js';
 import type { InstallTarget } from './select.js';
 
@@ -125,38 +125,37 @@ export async function installArtifact(
         o.onProgress({ type: 'info', task: name, message: `waiting for pid ${pid} installing it` }),
     }),
   );
-  let staged: string | undefined;
+  let staging: Awaited<ReturnType<typeof createStaging>> | undefined;
   try {
     const current = await currentVersion(p.root, language, name);
-    if (!o.force && current?.kind === 'link' && current.digest12 === head.digest.slice(0, 12)) {
+    if (!o.force && current?.kind === 'managed' && current.digest12 === head.digest.slice(0, 12)) {
       return { name, language, result: 'unchanged', ms: performance.now() - started, size, dir: current.dir };
     }
-    staged = await stagingPath(p.root, name);
-    const stagedDir = staged;
-    const contents = await phase(o.onProgress, name, 'extract', () => readArtifact(file, stagedDir));
+    staging = await createStaging(p.root, name);
+    const tree = staging.tree;
+    const contents = await phase(o.onProgress, name, 'extract', () => readArtifact(file, tree));
     if (contents.digest !== head.digest)
       throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file} changed while installing`);
-    await ensureRuntimeJson(stagedDir, yml, contents.manifest);
+    await ensureRuntimeJson(tree, yml, contents.manifest);
     await pausePoint(o.env, 'staged', o.note);
     const dir = await phase(o.onProgress, name, 'switch', () =>
       commitRuntime({
         root: p.root,
-        state: p.state,
         language,
         name,
         digest: head.digest,
-        stagedDir,
+        stagedTree: tree,
         env: o.env,
         write: o.note,
       }),
     );
-    staged = undefined;
     await phase(o.onProgress, name, 'remove old versions', () =>
       removeOldVersions(p.root, language, name, p.state),
     );
     return { name, language, result: 'installed', ms: performance.now() - started, size, dir };
   } finally {
-    if (staged) await rm(staged, { recursive: true, force: true });
+    // After a commit the tree has moved out and only the empty staging dir is left.
+    if (staging) await rm(staging.dir, { recursive: true, force: true });
     await release();
   }
 }

@@ -1,12 +1,13 @@
 /** The install pipeline in-process, with a fake builder that packs a fixture tree with packArtifact. */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JrtPaths } from '../../../src/core/paths.js';
 import type { ProgressEvent } from '../../../src/core/progress.js';
 import type { BuildRuntime } from '../../../src/installer/builder.js';
 import { type InstallOptions, installTargets } from '../../../src/installer/install.js';
+import { resolveRuntimeDir } from '../../../src/installer/layout.js';
 import { acquireLock } from '../../../src/installer/lock.js';
 import { verifyRuntime } from '../../../src/installer/verify.js';
 import { makeArtifact, tempDir } from '../../unit/artifact/fixture.js';
@@ -103,10 +104,7 @@ describe('installTargets with a builder', () => {
       throw new Error('no builds here');
     });
     await installTargets([{ kind: 'artifact', file: v1.file }], o);
-    const oldDir = path.resolve(
-      path.join(p.root, 'demo'),
-      await readlink(path.join(p.root, 'demo', 'demo-1')),
-    );
+    const oldDir = await resolveRuntimeDir(path.join(p.root, 'demo', 'demo-1'));
     const job = spawn('sleep', ['60']);
     try {
       await mkdir(path.join(p.state, 'jobs'), { recursive: true });
@@ -124,6 +122,38 @@ describe('installTargets with a builder', () => {
     }
     await installTargets([{ kind: 'artifact', file: v3.file }], o);
     expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
+  });
+});
+
+describe('jobs that recorded only the runtime name directory', () => {
+  it('keep every version of that runtime until they end', async () => {
+    const p = await paths();
+    const outDir = await tempDir();
+    const v1 = await makeArtifact(outDir, { payload: 'one' });
+    const v2 = await makeArtifact(outDir, { payload: 'two' });
+    const o = options(p, async () => {
+      throw new Error('no builds here');
+    });
+    await installTargets([{ kind: 'artifact', file: v1.file }], o);
+    const job = spawn('sleep', ['60']);
+    try {
+      await mkdir(path.join(p.state, 'jobs'), { recursive: true });
+      const namePath = path.join(p.root, 'demo', 'demo-1');
+      await writeFile(
+        path.join(p.state, 'jobs', 'j.json'),
+        JSON.stringify({ pid: job.pid, runtimeDir: namePath }),
+      );
+      await installTargets([{ kind: 'artifact', file: v2.file }], o);
+      expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(2);
+    } finally {
+      job.kill('SIGKILL');
+      await new Promise((r) => job.on('close', r));
+    }
+    const { cleanDebris } = await import('../../../src/installer/place.js');
+    const removed = await cleanDebris(p.root, p.state);
+    expect(removed).toHaveLength(1);
+    expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
+    expect((await verifyRuntime(path.join(p.root, 'demo', 'demo-1'))).ok).toBe(true);
   });
 });
 
