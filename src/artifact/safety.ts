@@ -121,6 +121,8 @@ export function validateManifest(value: unknown): Manifest {
     const pathWhy = entryPathProblem(p);
     if (pathWhy) throw unsafe(p, pathWhy);
     if (p === MANIFEST_JSON) throw unsafe(p, 'the manifest lists itself');
+    if (p.startsWith('.jrt'))
+      throw unsafe(p, "top-level names starting with '.jrt' are reserved for the installer");
     if (seen.has(p)) throw unsafe(p, 'listed twice in the manifest');
     if (!['file', 'dir', 'symlink'].includes(f.type)) throw unsafe(p, `unsupported type '${String(f.type)}'`);
     if (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o7777) throw unsafe(p, 'bad mode');

@@ -26,7 +26,7 @@ async function jobletScan(root: string): Promise<{ path: string; name: string }[
         found.push({ path: path.join(root, a.name, b.name), name: /^name: (.*)$/m.exec(yml)?.[1] ?? '' });
     }
   }
-  return found;
+  return found.sort((x, y) => x.path.localeCompare(y.path));
 }
 
 async function hello(sb: Sandbox): Promise<string> {
@@ -107,6 +107,26 @@ describe('concurrent installs of the same runtime', () => {
     expect(results).toEqual(['installed', 'unchanged']);
     expect((await jrt(sb, ['verify'])).code).toBe(0);
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+  });
+
+  it('different runtimes of one language install side by side', async () => {
+    const sb = await sandbox();
+    const a = await makeArtifact(sb.dir, { name: 'demo-1' });
+    const b = await makeArtifact(sb.dir, { name: 'demo-2' });
+    const [ra, rb] = await Promise.all([
+      jrt(sb, ['install', a.file, '--json']),
+      jrt(sb, ['install', b.file, '--json']),
+    ]);
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    expect([JSON.parse(ra.stdout).runtimes[0].result, JSON.parse(rb.stdout).runtimes[0].result]).toEqual([
+      'installed',
+      'installed',
+    ]);
+    expect(await jobletScan(sb.root)).toEqual([
+      { path: path.join(sb.root, 'demo', 'demo-1'), name: 'demo-1' },
+      { path: path.join(sb.root, 'demo', 'demo-2'), name: 'demo-2' },
+    ]);
+    expect((await jrt(sb, ['verify'])).stdout).toBe('demo-1: ok\ndemo-2: ok\n');
   });
 
   it('a second install waits for the lock holder and takes over its stale lock once it is killed', async () => {
