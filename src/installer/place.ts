@@ -6,7 +6,7 @@
  * temporary name and renames it into place, so it appears complete or not at all. A kill -9 leaves
  * only debris under dot names, which the next run removes (cleanDebris).
  */
-import { mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { jobsUsing, pidAlive } from './in-use.js';
 import {
@@ -151,13 +151,11 @@ export async function commitRuntime(o: CommitOptions): Promise<string> {
   await mkdir(vdir, { recursive: true, mode: 0o755 });
   const live = await currentVersion(o.root, o.language, o.name);
   let base = versionDirName(o.name, o.digest);
-  const wanted = path.join(vdir, base);
-  if (live && path.resolve(live.dir) === wanted) {
-    // --force over the same contents: a fresh directory, so the live one is never touched.
-    base = `${base}~${Date.now().toString(36)}`;
-  } else {
-    // Left by an interrupted run (placed, never switched to).
-    await rm(wanted, { recursive: true, force: true });
+  if (await lstat(path.join(vdir, base)).catch(() => undefined)) {
+    // Taken: the live version (--force), one a running job still uses, or debris of an interrupted
+    // run. Never touch it here; a fresh name keeps the switch atomic and old versions are removed
+    // afterwards only when unused.
+    base = `${base}~${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   }
   const finalDir = path.join(vdir, base);
   await rename(o.stagedTree, finalDir);

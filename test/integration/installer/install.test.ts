@@ -223,3 +223,38 @@ describe('artifacts with a broken runtime.yml', () => {
     expect(results[1]?.error).toMatch(/runtime.yml names 'other', the manifest 'demo-1'/);
   });
 });
+
+describe('reinstalling a version a running job still uses', () => {
+  it('does not delete or reuse that directory', async () => {
+    const p = await paths();
+    const outDir = await tempDir();
+    const v1 = await makeArtifact(outDir, { payload: 'one' });
+    const v2 = await makeArtifact(outDir, { payload: 'two' });
+    const o = options(p, async () => {
+      throw new Error('no builds here');
+    });
+    await installTargets([{ kind: 'artifact', file: v1.file }], o);
+    const v1Dir = await resolveRuntimeDir(path.join(p.root, 'demo', 'demo-1'));
+    const job = spawn('sleep', ['60']);
+    try {
+      await mkdir(path.join(p.state, 'jobs'), { recursive: true });
+      await writeFile(
+        path.join(p.state, 'jobs', 'j.json'),
+        JSON.stringify({ pid: job.pid, runtimeDir: v1Dir }),
+      );
+      await installTargets([{ kind: 'artifact', file: v2.file }], o);
+      const [back] = await installTargets([{ kind: 'artifact', file: v1.file }], o);
+      expect(back?.result).toBe('installed');
+      const now = await resolveRuntimeDir(path.join(p.root, 'demo', 'demo-1'));
+      expect(now).not.toBe(v1Dir);
+      expect(path.basename(now).startsWith(`${path.basename(v1Dir)}~`)).toBe(true);
+      expect((await verifyRuntime(v1Dir)).ok).toBe(true);
+    } finally {
+      job.kill('SIGKILL');
+      await new Promise((r) => job.on('close', r));
+    }
+    // v1 is live under its new name, so installing it again is a no-op.
+    const [again] = await installTargets([{ kind: 'artifact', file: v1.file }], o);
+    expect(again?.result).toBe('unchanged');
+  });
+});
