@@ -100,7 +100,14 @@ describe('packArtifact', () => {
     await expect(
       packArtifact(dir, path.join(work, 'x.jrt.tar.gz'), { sourceDateEpoch: EPOCH }),
     ).rejects.toThrow(/extra: rootfs\/extra/);
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(dir, 'rootfs/extra'));
     await writeFile(path.join(dir, 'rootfs/usr/bin/hello'), 'changed!');
+    await expect(
+      packArtifact(dir, path.join(work, 'y.jrt.tar.gz'), { sourceDateEpoch: EPOCH }),
+    ).rejects.toThrow(/rootfs\/usr\/bin\/hello changed after its manifest was written/);
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(work)).filter((f) => f.includes('.jrt.tar.gz'))).toEqual([]);
   });
 });
 
