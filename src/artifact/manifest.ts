@@ -4,7 +4,7 @@
  * never carry: device nodes, fifos, sockets and setuid/setgid files.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
@@ -28,6 +28,9 @@ export function compareBytes(a: string, b: string): number {
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
+  // Small files in one synchronous read: per-call thread-pool round trips dominate otherwise.
+  const st = statSync(file);
+  if (st.size <= 1 << 20) return hash.update(readFileSync(file)).digest('hex');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

@@ -6,7 +6,7 @@
  * name, mtime 0 and a fixed OS byte.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -21,6 +21,7 @@ import { encodeHeader, padding, TAR_END } from './tar-format.js';
 /** Offset of the OS byte in a gzip member header; 3 = Unix. */
 const GZIP_OS_OFFSET = 9;
 const GZIP_OS_UNIX = 3;
+const SMALL_FILE = 1 << 20;
 
 export interface PackResult {
   sha256: string;
@@ -72,10 +73,13 @@ export async function packArtifact(
         yield encodeHeader({ ...header, mode: 0o777, size: 0, linkpath: f.target ?? '' });
       else {
         yield encodeHeader({ ...header, size: f.size });
+        const abs = path.join(dir, f.path);
         const hash = createHash('sha256');
         let size = 0;
-        for await (const chunk of createReadStream(path.join(dir, f.path))) {
-          const b = chunk as Buffer;
+        // Small files in one synchronous read: per-call thread-pool round trips dominate otherwise.
+        const chunks: AsyncIterable<Buffer> | Buffer[] =
+          f.size <= SMALL_FILE ? [readFileSync(abs)] : (createReadStream(abs) as AsyncIterable<Buffer>);
+        for await (const b of chunks) {
           size += b.length;
           if (size > f.size) break;
           hash.update(b);
@@ -93,7 +97,7 @@ export async function packArtifact(
   try {
     await pipeline(
       Readable.from(entries()),
-      createGzip({ level: 9 }),
+      createGzip({ level: 6 }),
       createWriteStream(tmp, { mode: 0o644 }),
     );
     // zlib writes the OS byte of the build host; pin it so archives agree across platforms.

@@ -121,6 +121,8 @@ export function validateManifest(value: unknown): Manifest {
     const pathWhy = entryPathProblem(p);
     if (pathWhy) throw unsafe(p, pathWhy);
     if (p === MANIFEST_JSON) throw unsafe(p, 'the manifest lists itself');
+    if (p.startsWith('.jrt'))
+      throw unsafe(p, "top-level names starting with '.jrt' are reserved for the installer");
     if (seen.has(p)) throw unsafe(p, 'listed twice in the manifest');
     if (!['file', 'dir', 'symlink'].includes(f.type)) throw unsafe(p, `unsupported type '${String(f.type)}'`);
     if (!Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o7777) throw unsafe(p, 'bad mode');
@@ -149,4 +151,25 @@ export function validateManifest(value: unknown): Manifest {
     if (why) throw unsafe(p, why);
   }
   return value as Manifest;
+}
+
+/**
+ * Why a runtime.yml mount source is refused, or undefined. Joblet bind-mounts `source` on the host,
+ * so it and every directory above it must be real entries of the runtime (never a symlink, which the
+ * host would resolve against its own filesystem).
+ */
+export function mountSourceProblem(source: unknown, entries: Map<string, ManifestFile>): string | undefined {
+  if (typeof source !== 'string') return 'mount source is not a string';
+  const p = source.replace(/^\.\//, '').replace(/\/+$/, '');
+  const why = entryPathProblem(p);
+  if (why) return `mount source '${source}': ${why}`;
+  const parts = p.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/');
+    const e = entries.get(prefix);
+    if (!e) return `mount source '${source}' is not in the runtime (${prefix} missing)`;
+    if (e.type === 'symlink') return `mount source '${source}' goes through the symlink ${prefix}`;
+    if (i < parts.length && e.type !== 'dir') return `mount source '${source}': ${prefix} is not a directory`;
+  }
+  return undefined;
 }

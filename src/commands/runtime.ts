@@ -165,7 +165,7 @@ async function remove(ctx: CommandContext, names: string[], force: boolean): Pro
   const r = await resolveInstalled(ctx.paths.root, names[0] as string);
   const release = await acquireLock(ctx.paths.state, r.name);
   try {
-    const users = await jobsUsing(r.dir, ctx.paths.state);
+    const users = await jobsUsing(r.dir, ctx.paths.state, r.path);
     if (users.length > 0 && !force)
       throw failure(
         'ERR_JRT_RUNTIME_IN_USE',

@@ -51,13 +51,24 @@ async function real(p: string): Promise<string> {
   }
 }
 
-/** The running jobs that use `dir` (compared as given and after resolving symlinks). */
-export async function jobsUsing(dir: string, state: string): Promise<RunningJob[]> {
+/**
+ * The running jobs that use the version directory `dir` (compared as given and after resolving
+ * symlinks). A job that recorded only the runtime's name directory (`namePath`, <root>/<lang>/<name>)
+ * may use any of its versions, so it counts as using each of them: old versions then stay until the
+ * job ends (the next install or cleanup removes them).
+ */
+export async function jobsUsing(dir: string, state: string, namePath?: string): Promise<RunningJob[]> {
   const target = await real(dir);
   const inside = (p: string) => p === target || p.startsWith(`${target}/`);
   const out: RunningJob[] = [];
   for (const j of await runningJobs(state)) {
-    if (inside(path.resolve(j.runtimeDir)) || inside(await real(j.runtimeDir))) out.push(j);
+    const given = path.resolve(j.runtimeDir);
+    if (
+      inside(given) ||
+      inside(await real(j.runtimeDir)) ||
+      (namePath !== undefined && given === path.resolve(namePath))
+    )
+      out.push(j);
   }
   return out;
 }

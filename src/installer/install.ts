@@ -8,14 +8,21 @@ import { access, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compareBytes, serializeManifest, sha256Bytes } from '../artifact/manifest.js';
 import { readArtifact, readArtifactHead } from '../artifact/read.js';
+import { mountSourceProblem, unsafe } from '../artifact/safety.js';
 import { failure, isJrtError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import { type OnProgress, phase } from '../core/progress.js';
-import { MANIFEST_JSON, type Manifest, RUNTIME_JSON, type RuntimeYml } from '../core/runtime-format.js';
+import {
+  MANIFEST_JSON,
+  type Manifest,
+  RUNTIME_JSON,
+  RUNTIME_YML,
+  type RuntimeYml,
+} from '../core/runtime-format.js';
 import type { BuildRuntime } from './builder.js';
 import { currentVersion, isValidName } from './layout.js';
 import { acquireLock } from './lock.js';
-import { commitRuntime, pausePoint, removeOldVersions, stagingPath } from './place.js';
+import { commitRuntime, createStaging, pausePoint, removeOldVersions } from './place.js';
 import { checkFreeSpace, checkWritableRoot } from './precheck.js';
 import type { InstallTarget } from './select.js';
 
@@ -52,7 +59,15 @@ async function describe(
   if (!head.runtimeYml)
     throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml must follow manifest.json`);
   const { parse } = await import('yaml');
-  const yml = parse(head.runtimeYml.toString('utf8')) as RuntimeYml;
+  let yml: RuntimeYml;
+  try {
+    yml = parse(head.runtimeYml.toString('utf8')) as RuntimeYml;
+  } catch (e) {
+    throw failure(
+      'ERR_JRT_ARTIFACT_CORRUPT',
+      `${file}: runtime.yml is not valid YAML: ${(e as Error).message}`,
+    );
+  }
   if (yml?.name !== head.manifest.name)
     throw failure(
       'ERR_JRT_ARTIFACT_CORRUPT',
@@ -60,6 +75,11 @@ async function describe(
     );
   if (typeof yml.language !== 'string' || !isValidName(yml.language))
     throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml has no valid language`);
+  const entries = new Map(head.manifest.files.map((f) => [f.path, f]));
+  for (const m of Array.isArray(yml.mounts) ? yml.mounts : []) {
+    const why = mountSourceProblem(m?.source, entries);
+    if (why) throw unsafe(RUNTIME_YML, why);
+  }
   return yml;
 }
 
@@ -105,43 +125,50 @@ export async function installArtifact(
         o.onProgress({ type: 'info', task: name, message: `waiting for pid ${pid} installing it` }),
     }),
   );
-  let staged: string | undefined;
+  let staging: Awaited<ReturnType<typeof createStaging>> | undefined;
   try {
     const current = await currentVersion(p.root, language, name);
-    if (!o.force && current?.kind === 'link' && current.digest12 === head.digest.slice(0, 12)) {
+    if (!o.force && current?.kind === 'managed' && current.digest12 === head.digest.slice(0, 12)) {
       return { name, language, result: 'unchanged', ms: performance.now() - started, size, dir: current.dir };
     }
-    staged = await stagingPath(p.root, name);
-    const stagedDir = staged;
-    const contents = await phase(o.onProgress, name, 'extract', () => readArtifact(file, stagedDir));
+    staging = await createStaging(p.root, name);
+    const tree = staging.tree;
+    const contents = await phase(o.onProgress, name, 'extract', () => readArtifact(file, tree));
     if (contents.digest !== head.digest)
       throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file} changed while installing`);
-    await ensureRuntimeJson(stagedDir, yml, contents.manifest);
+    await ensureRuntimeJson(tree, yml, contents.manifest);
     await pausePoint(o.env, 'staged', o.note);
     const dir = await phase(o.onProgress, name, 'switch', () =>
       commitRuntime({
         root: p.root,
-        state: p.state,
         language,
         name,
         digest: head.digest,
-        stagedDir,
+        stagedTree: tree,
         env: o.env,
         write: o.note,
       }),
     );
-    staged = undefined;
     await phase(o.onProgress, name, 'remove old versions', () =>
       removeOldVersions(p.root, language, name, p.state),
     );
     return { name, language, result: 'installed', ms: performance.now() - started, size, dir };
   } finally {
-    if (staged) await rm(staged, { recursive: true, force: true });
+    // After a commit the tree has moved out and only the empty staging dir is left.
+    if (staging) await rm(staging.dir, { recursive: true, force: true });
     await release();
   }
 }
 
-function failed(name: string, started: number, e: unknown): InstallOutcome {
+/** Filesystem errors (ENOSPC, EACCES, EROFS, EIO, ...) are failed operations, not bugs. */
+function asFailure(e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (isJrtError(e) || typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
+  return failure('ERR_JRT_INSTALL_IO', (e as Error).message, { cause: e });
+}
+
+function failed(name: string, started: number, err: unknown): InstallOutcome {
+  const e = asFailure(err);
   if (!isJrtError(e)) throw e;
   return {
     name,

@@ -59,7 +59,7 @@ export async function listInstalled(root: string): Promise<InstalledRuntime[]> {
         language,
         path: path.join(langDir, name),
         dir: cur.dir,
-        managed: cur.kind === 'link',
+        managed: cur.kind === 'managed',
         runtime,
         manifest,
       });

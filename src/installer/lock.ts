@@ -1,8 +1,10 @@
 /**
  * Per-runtime install lock: <JRT_STATE>/locks/<name>.lock, created with O_EXCL and holding the pid.
  * Installs of the same runtime queue up; different runtimes proceed in parallel. A lock whose pid is
- * dead is stale and taken over (renamed away first, so two waiters cannot both take it).
+ * dead — or now belongs to another process (start time differs) — is stale and taken over (renamed
+ * away first, so two waiters cannot both take it).
  */
+import { readFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +12,26 @@ import { failure } from '../core/errors.js';
 import { pidAlive } from './in-use.js';
 
 export type Release = () => Promise<void>;
+
+/** A process's start time in clock ticks since boot (/proc/PID/stat field 22), to tell a reused pid apart. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the lock holder written as "PID STARTTIME" is still that same process. */
+export function holderAlive(content: string): boolean {
+  const [pidText, start] = content.trim().split(/\s+/);
+  const pid = Number.parseInt(pidText ?? '', 10);
+  if (!pidAlive(pid)) return false;
+  const now = processStartTime(pid);
+  return start === undefined || now === undefined || now === start;
+}
 
 export async function acquireLock(
   state: string,
@@ -23,18 +45,22 @@ export async function acquireLock(
   let told = false;
   for (;;) {
     try {
-      await writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
+      await writeFile(file, `${process.pid} ${processStartTime(process.pid) ?? ''}\n`, {
+        flag: 'wx',
+        mode: 0o644,
+      });
       return async () => {
         await rm(file, { force: true });
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+    const content = await readFile(file, 'utf8').catch(() => '');
+    const holder = Number.parseInt(content, 10);
     if (Number.isNaN(holder)) {
       // Being created or removed right now; look again shortly.
-    } else if (!pidAlive(holder)) {
-      await takeStale(file, holder);
+    } else if (!holderAlive(content)) {
+      await takeStale(file, content);
       continue;
     } else if (!told) {
       opts.onWait?.(holder);
@@ -48,15 +74,15 @@ export async function acquireLock(
   }
 }
 
-async function takeStale(file: string, deadPid: number): Promise<void> {
+async function takeStale(file: string, staleContent: string): Promise<void> {
   const aside = `${file}.stale.${process.pid}`;
   try {
     await rename(file, aside);
   } catch {
     return; // someone else moved it first
   }
-  const moved = Number.parseInt(await readFile(aside, 'utf8').catch(() => ''), 10);
-  if (moved !== deadPid && pidAlive(moved)) {
+  const moved = await readFile(aside, 'utf8').catch(() => '');
+  if (moved !== staleContent && holderAlive(moved)) {
     // We raced and moved a fresh lock: put it back unless a newer one is already there.
     await link(aside, file).catch(() => {});
   }

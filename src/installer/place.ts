@@ -1,16 +1,20 @@
 /**
- * Atomic placement. The staged directory is renamed into <language>/.jrt/<name>@<digest12>, a new
- * symlink is made under a temporary name and renamed over <language>/<name>. rename() is atomic, so
- * at every instant <language>/<name> is the old runtime or the new one; a kill -9 leaves only debris
- * in dot directories, which the next run removes (cleanDebris).
+ * Atomic placement (layout: see layout.ts). The staged tree is renamed into
+ * <language>/.jrt/<name>@<digest12>; then `<name>/.jrt-current` is replaced by a new symlink made
+ * under a temporary name and renamed over it. rename() is atomic, so at every instant <name> shows
+ * the old runtime or the new one. A first install builds the whole <name>/ directory under a
+ * temporary name and renames it into place, so it appears complete or not at all. A kill -9 leaves
+ * only debris under dot names, which the next run removes (cleanDebris).
  */
 import { lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { jobsUsing, pidAlive } from './in-use.js';
 import {
+  CURRENT_LINK,
   currentVersion,
   LINK_TMP_PREFIX,
-  runtimeLink,
+  NEW_DIR_PREFIX,
+  runtimePath,
   STAGING_DIR,
   VERSIONS_DIR,
   versionDirName,
@@ -31,37 +35,47 @@ export async function pausePoint(
   });
 }
 
-/** A new staging directory path for `name`: <root>/.jrt-staging/<pid>-<name>-<random>. */
-export async function stagingPath(root: string, name: string): Promise<string> {
-  const dir = path.join(root, STAGING_DIR);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  return path.join(dir, `${process.pid}-${name}-${Math.random().toString(36).slice(2, 10)}`);
+export interface Staging {
+  /** <root>/.jrt-staging/<pid>-<name>-<random>: removed as a whole. */
+  dir: string;
+  /** dir/tree: where the runtime is extracted. One level down, so a scanner that reads
+   * <root>/<x>/<y>/runtime.yml (Joblet does) never finds a half-extracted runtime. */
+  tree: string;
 }
 
-const ownerPid = (entry: string) =>
-  Number.parseInt(entry.replace(LINK_TMP_PREFIX, '').split(/[-.]/)[0] ?? '', 10);
+export async function createStaging(root: string, name: string): Promise<Staging> {
+  const base = path.join(root, STAGING_DIR);
+  await mkdir(base, { recursive: true, mode: 0o755 });
+  const dir = path.join(base, `${process.pid}-${name}-${Math.random().toString(36).slice(2, 10)}`);
+  await mkdir(dir, { mode: 0o700 });
+  return { dir, tree: path.join(dir, 'tree') };
+}
+
+const ownerPid = (entry: string, prefix = '') =>
+  Number.parseInt(entry.slice(prefix.length).split(/[-.]/)[0] ?? '', 10);
+
+async function removeDeadOwned(dir: string, prefix: string, removed: string[]): Promise<void> {
+  for (const e of await readdir(dir).catch(() => [] as string[])) {
+    if (!e.startsWith(prefix) || pidAlive(ownerPid(e, prefix))) continue;
+    await rm(path.join(dir, e), { recursive: true, force: true });
+    removed.push(path.join(dir, e));
+  }
+}
 
 /**
- * Remove what interrupted runs left: staging dirs and temporary links of dead processes, and
- * version dirs that no symlink points at and no running job uses.
+ * Remove what interrupted runs left: staging dirs, temporary links and new-dir attempts of dead
+ * processes, and version dirs that nothing points at and no running job uses.
  */
 export async function cleanDebris(root: string, state: string): Promise<string[]> {
   const removed: string[] = [];
-  const staging = path.join(root, STAGING_DIR);
-  for (const e of await readdir(staging).catch(() => [] as string[])) {
-    if (pidAlive(ownerPid(e))) continue;
-    await rm(path.join(staging, e), { recursive: true, force: true });
-    removed.push(path.join(staging, e));
-  }
+  await removeDeadOwned(path.join(root, STAGING_DIR), '', removed);
   for (const language of await readdir(root).catch(() => [] as string[])) {
     if (language.startsWith('.')) continue;
     const langDir = path.join(root, language);
+    await removeDeadOwned(versionsDir(root, language), NEW_DIR_PREFIX, removed);
     const entries = await readdir(langDir).catch(() => [] as string[]);
-    for (const e of entries.filter((x) => x.startsWith(LINK_TMP_PREFIX))) {
-      if (pidAlive(ownerPid(e))) continue;
-      await rm(path.join(langDir, e), { force: true });
-      removed.push(path.join(langDir, e));
-    }
+    for (const name of entries.filter((e) => !e.startsWith('.')))
+      await removeDeadOwned(path.join(langDir, name), LINK_TMP_PREFIX, removed);
     const names = new Set(
       (await readdir(versionsDir(root, language)).catch(() => [] as string[])).map(
         (v) => v.split('@')[0] ?? v,
@@ -95,7 +109,7 @@ export async function removeOldVersions(
     if (!v.startsWith(`${name}@`)) continue;
     const dir = path.join(vdir, v);
     if (live && path.resolve(live.dir) === dir) continue;
-    if ((await jobsUsing(dir, state)).length > 0) continue;
+    if ((await jobsUsing(dir, state, runtimePath(root, language, name))).length > 0) continue;
     await rm(dir, { recursive: true, force: true });
     removed.push(dir);
   }
@@ -104,52 +118,75 @@ export async function removeOldVersions(
 
 export interface CommitOptions {
   root: string;
-  state: string;
   language: string;
   name: string;
   digest: string;
-  stagedDir: string;
+  /** The extracted runtime (Staging.tree). */
+  stagedTree: string;
   env: NodeJS.ProcessEnv;
   write: (s: string) => void;
 }
 
-/** Move a staged runtime into place and switch the symlink to it; returns the new real dir. */
+/** Fixed links <name>/<entry> -> .jrt-current/<entry> for every top-level entry of a version. */
+async function ensureEntryLinks(nameDir: string, versionDir: string): Promise<void> {
+  const have = new Set(await readdir(nameDir).catch(() => [] as string[]));
+  for (const entry of await readdir(versionDir)) {
+    if (have.has(entry)) continue;
+    await symlink(path.join(CURRENT_LINK, entry), path.join(nameDir, entry));
+  }
+}
+
+/** Links of entries the live version no longer has (dangling after a switch). */
+async function dropStaleEntryLinks(nameDir: string, versionDir: string): Promise<void> {
+  const keep = new Set(await readdir(versionDir));
+  for (const entry of await readdir(nameDir)) {
+    if (entry.startsWith('.') || keep.has(entry)) continue;
+    await rm(path.join(nameDir, entry), { force: true });
+  }
+}
+
+/** Move a staged runtime into place and switch to it; returns the new version dir. */
 export async function commitRuntime(o: CommitOptions): Promise<string> {
   const vdir = versionsDir(o.root, o.language);
   await mkdir(vdir, { recursive: true, mode: 0o755 });
   const live = await currentVersion(o.root, o.language, o.name);
   let base = versionDirName(o.name, o.digest);
-  const wanted = path.join(vdir, base);
-  if (live && path.resolve(live.dir) === wanted) {
-    // --force over the same contents: a fresh directory, so the live one is never touched.
-    base = `${base}~${Date.now().toString(36)}`;
-  } else {
-    // Left by an interrupted run (renamed into place, never switched to).
-    await rm(wanted, { recursive: true, force: true });
+  if (await lstat(path.join(vdir, base)).catch(() => undefined)) {
+    // Taken: the live version (--force), one a running job still uses, or debris of an interrupted
+    // run. Never touch it here; a fresh name keeps the switch atomic and old versions are removed
+    // afterwards only when unused.
+    base = `${base}~${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   }
   const finalDir = path.join(vdir, base);
-  await rename(o.stagedDir, finalDir);
+  await rename(o.stagedTree, finalDir);
   await pausePoint(o.env, 'placed', o.write);
 
-  const link = runtimeLink(o.root, o.language, o.name);
-  if (live?.kind === 'dir') {
-    // A plain directory from deploy_runtimes.sh: move it aside (kept as a version until unused).
-    await rename(link, path.join(vdir, `${o.name}@legacy${Date.now().toString(36)}`));
+  const nameDir = runtimePath(o.root, o.language, o.name);
+  const target = path.join('..', VERSIONS_DIR, base);
+  if (live?.kind !== 'managed') {
+    // First install (or a plain directory from deploy_runtimes.sh): build <name>/ aside, rename it in.
+    // Built inside .jrt/, which a two-level scanner (Joblet) never descends into.
+    const fresh = path.join(vdir, `${NEW_DIR_PREFIX}${process.pid}-${o.name}`);
+    await rm(fresh, { recursive: true, force: true });
+    await mkdir(fresh, { mode: 0o755 });
+    await symlink(target, path.join(fresh, CURRENT_LINK));
+    await ensureEntryLinks(fresh, finalDir);
+    await pausePoint(o.env, 'switching', o.write);
+    if (live?.kind === 'plain') {
+      // Kept as a version until unused; between these two renames the name is briefly absent.
+      await rename(nameDir, path.join(vdir, `${o.name}@legacy${Date.now().toString(36)}`));
+    }
+    await rename(fresh, nameDir);
+    await pausePoint(o.env, 'switched', o.write);
+    return finalDir;
   }
-  const tmp = path.join(o.root, o.language, `${LINK_TMP_PREFIX}${process.pid}-${o.name}`);
+  await ensureEntryLinks(nameDir, finalDir);
+  const tmp = path.join(nameDir, `${LINK_TMP_PREFIX}${process.pid}`);
   await rm(tmp, { force: true });
-  await symlink(path.join(VERSIONS_DIR, base), tmp);
+  await symlink(target, tmp);
   await pausePoint(o.env, 'switching', o.write);
-  await rename(tmp, link);
+  await rename(tmp, path.join(nameDir, CURRENT_LINK));
   await pausePoint(o.env, 'switched', o.write);
+  await dropStaleEntryLinks(nameDir, finalDir);
   return finalDir;
-}
-
-export async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { scanTree } from '../artifact/manifest.js';
 import { MANIFEST_JSON, type Manifest, type ManifestFile } from '../core/runtime-format.js';
+import { resolveRuntimeDir } from './layout.js';
 
 export interface VerifyReport {
   ok: boolean;
@@ -41,7 +42,9 @@ export async function readManifest(dir: string): Promise<Manifest> {
   return JSON.parse(await readFile(path.join(dir, MANIFEST_JSON), 'utf8')) as Manifest;
 }
 
-export async function verifyRuntime(dir: string): Promise<VerifyReport> {
+/** Verify the runtime at `at` (a version dir, or <root>/<language>/<name>, resolved through .jrt-current). */
+export async function verifyRuntime(at: string): Promise<VerifyReport> {
+  const dir = await resolveRuntimeDir(at);
   const manifest = await readManifest(dir);
   const { files, problems } = await scanTree(dir, { exclude: (p) => p === MANIFEST_JSON });
   const report = compareTree(manifest.files, files);

@@ -19,14 +19,24 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(out.runtimes).toHaveLength(1);
     expect(out.runtimes[0]).toMatchObject({ name: 'demo-1', result: 'installed', size: manifest.total_size });
     const link = path.join(sb.root, 'demo', 'demo-1');
-    expect((await lstat(link)).isSymbolicLink()).toBe(true);
-    expect(await readlink(link)).toMatch(/^\.jrt\/demo-1@[0-9a-f]{12}$/);
+    // A real directory (Joblet skips symlinks when it lists runtimes) whose .jrt-current is switched.
+    expect((await lstat(link)).isDirectory()).toBe(true);
+    expect(await readlink(path.join(link, '.jrt-current'))).toMatch(/^\.\.\/\.jrt\/demo-1@[0-9a-f]{12}$/);
+    expect((await readdir(link)).sort()).toEqual([
+      '.jrt-current',
+      'manifest.json',
+      'rootfs',
+      'runtime.json',
+      'runtime.yml',
+    ]);
+    expect(await readlink(path.join(link, 'rootfs'))).toBe('.jrt-current/rootfs');
     expect(await readFile(path.join(link, 'rootfs/usr/bin/hello'), 'utf8')).toContain('echo hello');
     expect(parse(await readFile(sb.config, 'utf8'))).toEqual({
       runtime: { enabled: true, base_path: sb.root },
     });
     expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
     expect((await stat(link)).mode & 0o7777).toBe(0o755);
+    expect((await stat(path.join(link, '.jrt-current'))).mode & 0o7777).toBe(0o755);
 
     const again = await jrt(sb, ['install', file, '--json']);
     expect(again.code).toBe(0);
@@ -42,11 +52,11 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     const v1 = await makeArtifact(sb.dir, { payload: 'one' });
     const v2 = await makeArtifact(sb.dir, { payload: 'two' });
     expect((await jrt(sb, ['install', v1.file])).code).toBe(0);
-    const first = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+    const first = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     const r = await jrt(sb, ['install', v2.file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^NAME\s+RESULT\s+TIME\s+SIZE\ndemo-1\s+installed\s/);
-    const second = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+    const second = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     expect(second).not.toBe(first);
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(second)]);
     expect(await readFile(path.join(sb.root, 'demo', 'demo-1', 'rootfs/usr/bin/hello'), 'utf8')).toContain(
@@ -58,10 +68,10 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     const sb = await sandbox();
     const { file } = await makeArtifact(sb.dir);
     await jrt(sb, ['install', file]);
-    const before = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+    const before = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     const r = await jrt(sb, ['install', '--force', file, '--json']);
     expect(JSON.parse(r.stdout).runtimes[0].result).toBe('installed');
-    const after = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+    const after = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     expect(after).not.toBe(before);
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(after)]);
   });
@@ -157,8 +167,130 @@ describe('migration from deploy_runtimes.sh', () => {
     const { file } = await makeArtifact(sb.dir);
     const r = await jrt(sb, ['install', file]);
     expect(r.code).toBe(0);
-    expect((await lstat(legacy)).isSymbolicLink()).toBe(true);
+    expect(await readlink(path.join(legacy, '.jrt-current'))).toMatch(/^\.\.\/\.jrt\/demo-1@/);
+    await expect(lstat(path.join(legacy, 'isolated'))).rejects.toThrow();
     expect((await jrt(sb, ['verify'])).code).toBe(0);
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+  });
+});
+
+describe('a refused artifact leaves the installed runtime as it was', () => {
+  const yml = (mount: string) =>
+    `name: demo-1\nlanguage: demo\nversion: "2"\nmounts:\n  - {source: ${mount}, target: /usr, readonly: true}\n`;
+  const cases: { name: string; entries: RawTarEntry[]; tamper?: RawTarEntry; code: string; says: string }[] =
+    [
+      {
+        name: 'a tampered file',
+        entries: [
+          { path: 'runtime.yml', type: 'File', body: yml('rootfs') },
+          { path: 'rootfs', type: 'Directory' },
+          { path: 'rootfs/tool', type: 'File', body: 'good' },
+        ],
+        tamper: { path: 'rootfs/tool', type: 'File', body: 'evil' },
+        code: 'ERR_JRT_ARTIFACT_MISMATCH',
+        says: "'rootfs/tool'",
+      },
+      {
+        name: 'a mount source through a symlink to the host',
+        entries: [
+          { path: 'runtime.yml', type: 'File', body: yml('rootfs/usr') },
+          { path: 'rootfs', type: 'Directory' },
+          { path: 'rootfs/usr', type: 'SymbolicLink', linkpath: '/opt' },
+        ],
+        code: 'ERR_JRT_ARTIFACT_UNSAFE',
+        says: 'goes through the symlink rootfs/usr',
+      },
+    ];
+  for (const c of cases) {
+    it(`refuses ${c.name}`, async () => {
+      const sb = await sandbox();
+      const good = await makeArtifact(sb.dir);
+      expect((await jrt(sb, ['install', good.file])).code).toBe(0);
+      const linkBefore = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
+      const body = c.tamper ? [...c.entries.slice(0, -1), c.tamper] : c.entries;
+      const file = path.join(sb.dir, 'bad.jrt.tar.gz');
+      await writeFile(
+        file,
+        rawTarGz([
+          { path: 'manifest.json', type: 'File', body: serializeManifest(manifestFor(c.entries, 'demo-1')) },
+          ...body,
+        ]),
+      );
+      const r = await jrt(sb, ['install', file, '--json']);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({ result: 'failed', code: c.code });
+      expect(r.stderr).toContain(c.says);
+      expect(await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'))).toBe(linkBefore);
+      expect((await jrt(sb, ['verify', 'demo-1'])).code).toBe(0);
+      expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(linkBefore)]);
+      expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
+    });
+  }
+});
+
+describe('pre-checks and Joblet config through the CLI', () => {
+  it('an unprivileged user with a read-only runtimes root gets ERR_JRT_ROOT_NOT_WRITABLE and nothing changes', async () => {
+    if (process.getuid?.() !== 0)
+      throw new Error('this test needs root (it drops to uid 65534 with setpriv)');
+    const sb = await sandbox();
+    const { chmod, mkdir } = await import('node:fs/promises');
+    const { file } = await makeArtifact(sb.dir);
+    await chmod(sb.dir, 0o755);
+    await chmod(file, 0o644);
+    await mkdir(sb.root, { mode: 0o755 });
+    const { spawnSync } = await import('node:child_process');
+    const { BUNDLE } = await import('../integration/installer/cli-helpers.js');
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        BUNDLE,
+        'install',
+        file,
+        '--json',
+      ],
+      { env: sb.env, encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).error.code).toBe('ERR_JRT_ROOT_NOT_WRITABLE');
+    expect(r.stderr).toContain(`cannot write to ${sb.root}`);
+    expect(await readdir(sb.root)).toEqual([]);
+  });
+
+  it('keeps a realistic joblet-config.yml byte-for-byte outside the runtime keys, and its mode', async () => {
+    const sb = await sandbox();
+    const { chmod, mkdir } = await import('node:fs/promises');
+    await mkdir(path.dirname(sb.config));
+    const before = [
+      '# Joblet configuration (generated)',
+      'version: "3.0"',
+      'server:',
+      '  address: "0.0.0.0"',
+      '  port: 50051   # gRPC',
+      'security:',
+      '  serverCert: |',
+      '    -----BEGIN CERTIFICATE-----',
+      '    MIIBszCCAVmgAwIBAgIUX8yTn5iHqtJ0dKq0p0IK',
+      '    -----END CERTIFICATE-----',
+      'runtime:',
+      '  enabled: false',
+      '  base_path: /opt/joblet/runtimes',
+      'logging: {level: INFO}',
+      '',
+    ].join('\n');
+    await writeFile(sb.config, before);
+    await chmod(sb.config, 0o600);
+    const { file } = await makeArtifact(sb.dir);
+    expect((await jrt(sb, ['install', file])).code).toBe(0);
+    const after = await readFile(sb.config, 'utf8');
+    expect(after).toBe(
+      before
+        .replace('enabled: false', 'enabled: true')
+        .replace('base_path: /opt/joblet/runtimes', `base_path: "${sb.root}"`),
+    );
+    expect((await stat(sb.config)).mode & 0o7777).toBe(0o600);
   });
 });

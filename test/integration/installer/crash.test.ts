@@ -9,6 +9,26 @@ import { describe, expect, it } from 'vitest';
 import { makeArtifact } from '../../unit/artifact/fixture.js';
 import { jrt, killAt, type Sandbox, sandbox } from './cli-helpers.js';
 
+/**
+ * How Joblet finds runtimes (internal/joblet/runtime/resolver.go): os.ReadDir of the root, of each
+ * directory entry, and runtime.yml in each directory entry below — symlinked entries are skipped
+ * because DirEntry.IsDir() is false for them. readdir withFileTypes has the same d_type semantics.
+ */
+async function jobletScan(root: string): Promise<{ path: string; name: string }[]> {
+  const { readdir: rd, readFile: rf } = await import('node:fs/promises');
+  const found: { path: string; name: string }[] = [];
+  for (const a of await rd(root, { withFileTypes: true })) {
+    if (!a.isDirectory()) continue;
+    for (const b of await rd(path.join(root, a.name), { withFileTypes: true })) {
+      if (!b.isDirectory()) continue;
+      const yml = await rf(path.join(root, a.name, b.name, 'runtime.yml'), 'utf8').catch(() => undefined);
+      if (yml !== undefined)
+        found.push({ path: path.join(root, a.name, b.name), name: /^name: (.*)$/m.exec(yml)?.[1] ?? '' });
+    }
+  }
+  return found.sort((x, y) => x.path.localeCompare(y.path));
+}
+
 async function hello(sb: Sandbox): Promise<string> {
   return readFile(path.join(sb.root, 'demo', 'demo-1', 'rootfs/usr/bin/hello'), 'utf8');
 }
@@ -33,6 +53,10 @@ describe('kill -9 during an upgrade', () => {
       expect(v.stdout).toBe('demo-1: ok\n');
       expect(v.code).toBe(0);
       expect(await hello(sb)).toContain(`hello ${survivor}`);
+      // What Joblet would see right now: exactly the one runtime, never a staged or half-placed copy.
+      expect(await jobletScan(sb.root)).toEqual([
+        { path: path.join(sb.root, 'demo', 'demo-1'), name: 'demo-1' },
+      ]);
 
       // The next run finishes the job and leaves no debris.
       const again = await jrt(sb, ['install', v2.file, '--json']);
@@ -43,7 +67,14 @@ describe('kill -9 during an upgrade', () => {
       expect(await hello(sb)).toContain('hello two');
       expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
       expect((await readdir(path.join(sb.root, 'demo'))).sort()).toEqual(['.jrt', 'demo-1']);
-      const live = await readlink(path.join(sb.root, 'demo', 'demo-1'));
+      expect((await readdir(path.join(sb.root, 'demo', 'demo-1'))).sort()).toEqual([
+        '.jrt-current',
+        'manifest.json',
+        'rootfs',
+        'runtime.json',
+        'runtime.yml',
+      ]);
+      const live = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
       expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(live)]);
       expect(await readdir(path.join(sb.state, 'locks'))).toEqual([]);
     });
@@ -55,8 +86,11 @@ describe('kill -9 during an upgrade', () => {
     await killAt(sb, ['install', v1.file], 'switching');
     const list = await jrt(sb, ['list', '--json']);
     expect(JSON.parse(list.stdout)).toEqual([]);
+    expect(await jobletScan(sb.root)).toEqual([]);
     expect((await jrt(sb, ['install', v1.file])).code).toBe(0);
     expect((await jrt(sb, ['verify'])).code).toBe(0);
+    // The killed run's placed version and its half-built name directory are gone.
+    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 });
 
@@ -73,6 +107,26 @@ describe('concurrent installs of the same runtime', () => {
     expect(results).toEqual(['installed', 'unchanged']);
     expect((await jrt(sb, ['verify'])).code).toBe(0);
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+  });
+
+  it('different runtimes of one language install side by side', async () => {
+    const sb = await sandbox();
+    const a = await makeArtifact(sb.dir, { name: 'demo-1' });
+    const b = await makeArtifact(sb.dir, { name: 'demo-2' });
+    const [ra, rb] = await Promise.all([
+      jrt(sb, ['install', a.file, '--json']),
+      jrt(sb, ['install', b.file, '--json']),
+    ]);
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    expect([JSON.parse(ra.stdout).runtimes[0].result, JSON.parse(rb.stdout).runtimes[0].result]).toEqual([
+      'installed',
+      'installed',
+    ]);
+    expect(await jobletScan(sb.root)).toEqual([
+      { path: path.join(sb.root, 'demo', 'demo-1'), name: 'demo-1' },
+      { path: path.join(sb.root, 'demo', 'demo-2'), name: 'demo-2' },
+    ]);
+    expect((await jrt(sb, ['verify'])).stdout).toBe('demo-1: ok\ndemo-2: ok\n');
   });
 
   it('a second install waits for the lock holder and takes over its stale lock once it is killed', async () => {

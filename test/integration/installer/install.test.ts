@@ -1,12 +1,13 @@
 /** The install pipeline in-process, with a fake builder that packs a fixture tree with packArtifact. */
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JrtPaths } from '../../../src/core/paths.js';
 import type { ProgressEvent } from '../../../src/core/progress.js';
 import type { BuildRuntime } from '../../../src/installer/builder.js';
 import { type InstallOptions, installTargets } from '../../../src/installer/install.js';
+import { resolveRuntimeDir } from '../../../src/installer/layout.js';
 import { acquireLock } from '../../../src/installer/lock.js';
 import { verifyRuntime } from '../../../src/installer/verify.js';
 import { makeArtifact, tempDir } from '../../unit/artifact/fixture.js';
@@ -103,10 +104,7 @@ describe('installTargets with a builder', () => {
       throw new Error('no builds here');
     });
     await installTargets([{ kind: 'artifact', file: v1.file }], o);
-    const oldDir = path.resolve(
-      path.join(p.root, 'demo'),
-      await readlink(path.join(p.root, 'demo', 'demo-1')),
-    );
+    const oldDir = await resolveRuntimeDir(path.join(p.root, 'demo', 'demo-1'));
     const job = spawn('sleep', ['60']);
     try {
       await mkdir(path.join(p.state, 'jobs'), { recursive: true });
@@ -127,6 +125,38 @@ describe('installTargets with a builder', () => {
   });
 });
 
+describe('jobs that recorded only the runtime name directory', () => {
+  it('keep every version of that runtime until they end', async () => {
+    const p = await paths();
+    const outDir = await tempDir();
+    const v1 = await makeArtifact(outDir, { payload: 'one' });
+    const v2 = await makeArtifact(outDir, { payload: 'two' });
+    const o = options(p, async () => {
+      throw new Error('no builds here');
+    });
+    await installTargets([{ kind: 'artifact', file: v1.file }], o);
+    const job = spawn('sleep', ['60']);
+    try {
+      await mkdir(path.join(p.state, 'jobs'), { recursive: true });
+      const namePath = path.join(p.root, 'demo', 'demo-1');
+      await writeFile(
+        path.join(p.state, 'jobs', 'j.json'),
+        JSON.stringify({ pid: job.pid, runtimeDir: namePath }),
+      );
+      await installTargets([{ kind: 'artifact', file: v2.file }], o);
+      expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(2);
+    } finally {
+      job.kill('SIGKILL');
+      await new Promise((r) => job.on('close', r));
+    }
+    const { cleanDebris } = await import('../../../src/installer/place.js');
+    const removed = await cleanDebris(p.root, p.state);
+    expect(removed).toHaveLength(1);
+    expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
+    expect((await verifyRuntime(path.join(p.root, 'demo', 'demo-1'))).ok).toBe(true);
+  });
+});
+
 describe('acquireLock', () => {
   it('takes over a lock whose pid is dead, and times out on a live holder', async () => {
     const state = await tempDir();
@@ -144,5 +174,87 @@ describe('acquireLock', () => {
     await other();
     await release();
     expect(await readdir(path.join(state, 'locks'))).toEqual([]);
+  });
+});
+
+describe('lock holder identity', () => {
+  it('treats a live pid with another start time as stale (pid reuse)', async () => {
+    const { holderAlive, processStartTime } = await import('../../../src/installer/lock.js');
+    const mine = processStartTime(process.pid);
+    expect(mine).toMatch(/^\d+$/);
+    expect(holderAlive(`${process.pid} ${mine}`)).toBe(true);
+    expect(holderAlive(`${process.pid}`)).toBe(true);
+    expect(holderAlive(`${process.pid} 1`)).toBe(false);
+    const state = await tempDir();
+    await mkdir(path.join(state, 'locks'));
+    await writeFile(path.join(state, 'locks', 'z.lock'), `${process.pid} 1\n`);
+    const release = await acquireLock(state, 'z', { timeoutMs: 0 });
+    await release();
+  });
+});
+
+describe('artifacts with a broken runtime.yml', () => {
+  it('fail as ERR_JRT_ARTIFACT_CORRUPT (not as a bug) for bad YAML or a name differing from the manifest', async () => {
+    const { manifestFor, rawTarGz } = await import('../../unit/artifact/fixture.js');
+    const { serializeManifest } = await import('../../../src/artifact/manifest.js');
+    const p = await paths();
+    const out = await tempDir();
+    const o = options(p, async () => {
+      throw new Error('unused');
+    });
+    const results = [];
+    for (const [i, body] of ['name: [unclosed\n', 'name: other\nlanguage: demo\n'].entries()) {
+      const entries = [{ path: 'runtime.yml', type: 'File' as const, body }];
+      const file = path.join(out, `bad${i}.jrt.tar.gz`);
+      await writeFile(
+        file,
+        rawTarGz([
+          { path: 'manifest.json', type: 'File', body: serializeManifest(manifestFor(entries, 'demo-1')) },
+          ...entries,
+        ]),
+      );
+      results.push(...(await installTargets([{ kind: 'artifact', file }], o)));
+    }
+    expect(results.map((r) => [r.result, r.code])).toEqual([
+      ['failed', 'ERR_JRT_ARTIFACT_CORRUPT'],
+      ['failed', 'ERR_JRT_ARTIFACT_CORRUPT'],
+    ]);
+    expect(results[0]?.error).toMatch(/runtime.yml is not valid YAML/);
+    expect(results[1]?.error).toMatch(/runtime.yml names 'other', the manifest 'demo-1'/);
+  });
+});
+
+describe('reinstalling a version a running job still uses', () => {
+  it('does not delete or reuse that directory', async () => {
+    const p = await paths();
+    const outDir = await tempDir();
+    const v1 = await makeArtifact(outDir, { payload: 'one' });
+    const v2 = await makeArtifact(outDir, { payload: 'two' });
+    const o = options(p, async () => {
+      throw new Error('no builds here');
+    });
+    await installTargets([{ kind: 'artifact', file: v1.file }], o);
+    const v1Dir = await resolveRuntimeDir(path.join(p.root, 'demo', 'demo-1'));
+    const job = spawn('sleep', ['60']);
+    try {
+      await mkdir(path.join(p.state, 'jobs'), { recursive: true });
+      await writeFile(
+        path.join(p.state, 'jobs', 'j.json'),
+        JSON.stringify({ pid: job.pid, runtimeDir: v1Dir }),
+      );
+      await installTargets([{ kind: 'artifact', file: v2.file }], o);
+      const [back] = await installTargets([{ kind: 'artifact', file: v1.file }], o);
+      expect(back?.result).toBe('installed');
+      const now = await resolveRuntimeDir(path.join(p.root, 'demo', 'demo-1'));
+      expect(now).not.toBe(v1Dir);
+      expect(path.basename(now).startsWith(`${path.basename(v1Dir)}~`)).toBe(true);
+      expect((await verifyRuntime(v1Dir)).ok).toBe(true);
+    } finally {
+      job.kill('SIGKILL');
+      await new Promise((r) => job.on('close', r));
+    }
+    // v1 is live under its new name, so installing it again is a no-op.
+    const [again] = await installTargets([{ kind: 'artifact', file: v1.file }], o);
+    expect(again?.result).toBe('unchanged');
   });
 });

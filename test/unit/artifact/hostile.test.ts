@@ -165,6 +165,12 @@ const cases: Case[] = [
     entry: 'runtime.yml',
   },
   {
+    name: "a top-level name reserved for the installer's layout",
+    bytes: () => archive([...base, { path: '.jrt-current', type: 'SymbolicLink', linkpath: 'rootfs' }]),
+    code: 'ERR_JRT_ARTIFACT_UNSAFE',
+    entry: '.jrt-current',
+  },
+  {
     name: 'an entry listed twice',
     bytes: () => archive(base, [...base, base[4] as RawTarEntry]),
     code: 'ERR_JRT_ARTIFACT_UNSAFE',

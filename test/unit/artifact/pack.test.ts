@@ -52,6 +52,12 @@ describe('packArtifact', () => {
     expect(r1.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r2.sha256).toBe(r1.sha256);
     expect(r3.sha256).toBe(r1.sha256);
+    // A tree written again from scratch (new inodes, other directory order and mtimes) packs the same.
+    const c = path.join(work, 'c');
+    await makeRuntimeTree(c);
+    const r5 = await packArtifact(c, path.join(work, 'five.jrt.tar.gz'), { sourceDateEpoch: EPOCH });
+    expect(r5.sha256).toBe(r1.sha256);
+    expect(r5.size).toBe(r1.size);
     const r4 = await packArtifact(a, path.join(work, 'four.jrt.tar.gz'), { sourceDateEpoch: EPOCH + 1 });
     expect(r4.sha256).not.toBe(r1.sha256);
   });
@@ -63,8 +69,8 @@ describe('packArtifact', () => {
     const out = path.join(work, 'x.jrt.tar.gz');
     await packArtifact(dir, out, { sourceDateEpoch: EPOCH });
     const head = (await readFile(out)).subarray(0, 10);
-    // magic, deflate, no flags (no name), mtime 0, xfl 2 (level 9), OS 3 (Unix)
-    expect([...head]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
+    // magic, deflate, no flags (no name), mtime 0, xfl 0 (level 6), OS 3 (Unix)
+    expect([...head]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
     const seen: { path: string; mtime: number; uid: number; gid: number; uname: string; type: string }[] = [];
     await list({
       file: out,
@@ -94,7 +100,14 @@ describe('packArtifact', () => {
     await expect(
       packArtifact(dir, path.join(work, 'x.jrt.tar.gz'), { sourceDateEpoch: EPOCH }),
     ).rejects.toThrow(/extra: rootfs\/extra/);
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(dir, 'rootfs/extra'));
     await writeFile(path.join(dir, 'rootfs/usr/bin/hello'), 'changed!');
+    await expect(
+      packArtifact(dir, path.join(work, 'y.jrt.tar.gz'), { sourceDateEpoch: EPOCH }),
+    ).rejects.toThrow(/rootfs\/usr\/bin\/hello changed after its manifest was written/);
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(work)).filter((f) => f.includes('.jrt.tar.gz'))).toEqual([]);
   });
 });
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { entryPathProblem, modeProblem, symlinkProblem } from '../../../src/artifact/safety.js';
+import {
+  entryPathProblem,
+  modeProblem,
+  mountSourceProblem,
+  symlinkProblem,
+} from '../../../src/artifact/safety.js';
 
 describe('symlinkProblem', () => {
   const links = new Map<string, string>([
@@ -55,5 +60,34 @@ describe('entryPathProblem / modeProblem', () => {
     expect(modeProblem('file', 0o755)).toBeUndefined();
     expect(modeProblem('dir', 0o4755)).toMatch(/setuid/);
     expect(modeProblem('dir', 0o3777)).toBeUndefined();
+  });
+});
+
+describe('mountSourceProblem', () => {
+  const entries = new Map(
+    [
+      { path: 'rootfs', type: 'dir' as const },
+      { path: 'rootfs/usr', type: 'dir' as const },
+      { path: 'rootfs/usr/lib', type: 'dir' as const },
+      { path: 'rootfs/etc', type: 'dir' as const },
+      { path: 'rootfs/etc/ssl', type: 'symlink' as const, target: '/etc/ssl' },
+      { path: 'rootfs/lib', type: 'symlink' as const, target: 'usr/lib' },
+      { path: 'rootfs/usr/file', type: 'file' as const },
+    ].map((e) => [e.path, { mode: 0o755, size: 0, ...e }]),
+  );
+  it.each([
+    ['rootfs/usr', undefined],
+    ['rootfs/usr/lib/', undefined],
+    ['rootfs/usr/file', undefined],
+    ['rootfs/etc/ssl', /through the symlink rootfs\/etc\/ssl/],
+    ['rootfs/lib/x', /through the symlink rootfs\/lib/],
+    ['rootfs/usr/file/x', /not a directory/],
+    ['rootfs/opt', /not in the runtime/],
+    ['../x', /climbs/],
+    ['/usr', /absolute/],
+  ])('%j', (source, want) => {
+    const got = mountSourceProblem(source, entries);
+    if (want) expect(got).toMatch(want);
+    else expect(got).toBeUndefined();
   });
 });
