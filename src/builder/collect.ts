@@ -163,14 +163,39 @@ async function isTopLevelLink(outTree: string, p: string): Promise<boolean> {
   }
 }
 
-/** Bring `/usr/bin/java -> /etc/alternatives/java` style links whose chosen target is in the tree. */
+/**
+ * Bring `/usr/bin/java -> /etc/alternatives/java -> <choice>` links into the tree. The build root's
+ * current choice is kept when the tree has it; otherwise the tree gets the highest-priority choice it
+ * does contain (numpy's `libblas3 | libblas.so.3` may put reference BLAS in the closure while the
+ * build root chose OpenBLAS). Groups with no choice in the tree are left out.
+ */
 async function copyAlternatives(buildRoot: string, copier: TreeCopier): Promise<void> {
-  for (const [name, link] of await readAlternatives(buildRoot)) {
-    const chosen = await resolveInRoot(buildRoot, `/etc/alternatives/${name}`);
-    if (!chosen.exists || !(await copier.has(chosen.path))) continue;
-    const p = await canonicalInRoot(buildRoot, link);
-    const st = await lstat(path.join(buildRoot, p)).catch(() => undefined);
-    if (st?.isSymbolicLink()) await copier.copy(p);
+  for (const group of await readAlternatives(buildRoot)) {
+    if (!group.link.startsWith('/')) continue;
+    const current = await resolveInRoot(buildRoot, `/etc/alternatives/${group.name}`);
+    if (current.exists && (await copier.has(current.path))) {
+      for (const l of [group.link, ...group.slaves.map((x) => x.link)]) {
+        const p = await canonicalInRoot(buildRoot, l);
+        const st = await lstat(path.join(buildRoot, p)).catch(() => undefined);
+        if (st?.isSymbolicLink()) await copier.copy(p);
+      }
+      continue;
+    }
+    const inTree = [];
+    for (const c of group.choices) {
+      if (await copier.has(await canonicalInRoot(buildRoot, c.path))) inTree.push(c);
+    }
+    const best = inTree.sort((a, b) => b.priority - a.priority)[0];
+    if (!best) continue;
+    const pairs = [
+      { name: group.name, link: group.link, target: best.path },
+      ...group.slaves.map((x, i) => ({ ...x, target: best.slavePaths[i] ?? '' })),
+    ];
+    for (const { name, link, target } of pairs) {
+      if (!target) continue;
+      await copier.makeLink(`/etc/alternatives/${name}`, target);
+      await copier.makeLink(await canonicalInRoot(buildRoot, link), `/etc/alternatives/${name}`);
+    }
   }
 }
 

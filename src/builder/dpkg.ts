@@ -168,37 +168,49 @@ export async function readPackageFiles(root: string, pkg: DpkgPackage): Promise<
   throw failure('ERR_JRT_CLOSURE_NO_DPKG', `dpkg has no file list for ${pkg.name} in ${info}`);
 }
 
-/**
- * update-alternatives' links: link name → the link path it manages (`java` → `/usr/bin/java`),
- * parsed from `var/lib/dpkg/alternatives/<master>` (mode, master link, then slave name/link pairs).
- */
-export function parseAlternative(master: string, text: string): Map<string, string> {
-  const lines = text.split('\n');
-  const links = new Map<string, string>();
-  const masterLink = lines[1]?.trim();
-  if (masterLink?.startsWith('/')) links.set(master, masterLink);
-  for (let i = 2; i + 1 < lines.length; i += 2) {
-    const name = lines[i]?.trim();
-    const link = lines[i + 1]?.trim();
-    if (!name || !link?.startsWith('/')) break;
-    links.set(name, link);
-  }
-  return links;
+/** One update-alternatives group: its master, its slaves, and every choice with its priority. */
+export interface AlternativeGroup {
+  name: string;
+  link: string;
+  slaves: { name: string; link: string }[];
+  /** `slavePaths[i]` belongs to `slaves[i]` ('' when the choice provides none). */
+  choices: { path: string; priority: number; slavePaths: string[] }[];
 }
 
-export async function readAlternatives(root: string): Promise<Map<string, string>> {
+/**
+ * Parse `var/lib/dpkg/alternatives/<name>`: mode, master link, slave name/link pairs, a blank line,
+ * then per choice its path, its priority and one line per slave. Pure.
+ */
+export function parseAlternative(name: string, text: string): AlternativeGroup {
+  const lines = text.split('\n').map((l) => l.trim());
+  const group: AlternativeGroup = { name, link: lines[1] ?? '', slaves: [], choices: [] };
+  let i = 2;
+  while (i + 1 < lines.length && lines[i] !== '') {
+    group.slaves.push({ name: lines[i] as string, link: lines[i + 1] as string });
+    i += 2;
+  }
+  i++;
+  while (i + 1 < lines.length && lines[i] !== '') {
+    const choice = { path: lines[i] as string, priority: Number(lines[i + 1]), slavePaths: [] as string[] };
+    i += 2;
+    for (let k = 0; k < group.slaves.length; k++) choice.slavePaths.push(lines[i++] ?? '');
+    group.choices.push(choice);
+  }
+  return group;
+}
+
+export async function readAlternatives(root: string): Promise<AlternativeGroup[]> {
   const dir = path.join(root, 'var/lib/dpkg/alternatives');
-  const all = new Map<string, string>();
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return all;
+    return [];
   }
-  for (const name of names.sort()) {
-    for (const [k, v] of parseAlternative(name, await readFile(path.join(dir, name), 'utf8'))) all.set(k, v);
-  }
-  return all;
+  const groups: AlternativeGroup[] = [];
+  for (const name of names.sort())
+    groups.push(parseAlternative(name, await readFile(path.join(dir, name), 'utf8')));
+  return groups;
 }
 
 export interface Diversion {

@@ -4,7 +4,7 @@
  * their target unchanged, directories are created with the build root's mode. Hard links become
  * separate files with identical content.
  */
-import { chmod, copyFile, lstat, mkdir, readdir, readlink, symlink } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 
 export class TreeCopier {
@@ -48,6 +48,15 @@ export class TreeCopier {
       await mkdir(path.join(this.outTree, cur));
       await chmod(path.join(this.outTree, cur), mode);
     }
+  }
+
+  /** Create (or replace) a symlink at the canonical in-tree path `p`. */
+  async makeLink(p: string, target: string): Promise<void> {
+    await this.ensureParents(p);
+    const dst = path.join(this.outTree, p);
+    await rm(dst, { force: true });
+    await symlink(target, dst);
+    this.newLinks.push(p);
   }
 
   /**

@@ -71,16 +71,15 @@ describe('missingPackages', () => {
 });
 
 describe('debFileName', () => {
-  it('drops the epoch like the archive does', () => {
-    expect(
-      debFileName({
-        package: 'p',
-        version: '1:2.0-1',
-        architecture: 'amd64',
-        filename: '',
-        size: 0,
-        sha256: '',
-      }),
-    ).toBe('p_2.0-1_amd64.deb');
+  it('keeps out the characters apt-get reads as patterns', () => {
+    const input = {
+      package: 'libssl3',
+      version: '1:3.0-1~deb12u2',
+      architecture: 'amd64',
+      filename: '',
+      size: 0,
+      sha256: '',
+    };
+    expect(debFileName(input)).toBe('libssl3_amd64.deb');
   });
 });

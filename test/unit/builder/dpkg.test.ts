@@ -99,13 +99,18 @@ describe('file lists and alternatives', () => {
   it('parseFileList drops /. and blank lines', () => {
     expect(parseFileList('/.\n/usr\n/usr/bin/x\n\n')).toEqual(['/usr', '/usr/bin/x']);
   });
-  it('parseAlternative maps the master and slave names to their links', () => {
+  it('parseAlternative reads the master, the slaves and every choice with its priority', () => {
     const text =
-      'auto\n/usr/bin/java\njava.1.gz\n/usr/share/man/man1/java.1.gz\n\n/usr/lib/jvm/x/bin/java\n1711\n';
-    expect([...parseAlternative('java', text)]).toEqual([
-      ['java', '/usr/bin/java'],
-      ['java.1.gz', '/usr/share/man/man1/java.1.gz'],
-    ]);
+      'auto\n/usr/bin/java\njava.1.gz\n/usr/share/man/man1/java.1.gz\n\n/usr/lib/jvm/x/bin/java\n1711\n/usr/lib/jvm/x/man/java.1.gz\n/usr/lib/jvm/y/bin/java\n2111\n\n\n';
+    expect(parseAlternative('java', text)).toEqual({
+      name: 'java',
+      link: '/usr/bin/java',
+      slaves: [{ name: 'java.1.gz', link: '/usr/share/man/man1/java.1.gz' }],
+      choices: [
+        { path: '/usr/lib/jvm/x/bin/java', priority: 1711, slavePaths: ['/usr/lib/jvm/x/man/java.1.gz'] },
+        { path: '/usr/lib/jvm/y/bin/java', priority: 2111, slavePaths: [''] },
+      ],
+    });
   });
 });
 
