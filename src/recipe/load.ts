@@ -58,8 +58,11 @@ export async function findRecipe(dir: string, nameOrAlias: string): Promise<Load
   const all = await listRecipes(dir);
   const found = matchRecipe(all, nameOrAlias);
   if (found) return found;
-  const candidates = all.flatMap((r) => [r.recipe.name, ...r.recipe.aliases]);
-  const close = closeNames(nameOrAlias, candidates);
+  // Compare with names and aliases, suggest names: `openjdk-71` should offer java-17 once.
+  const nameOf = new Map(
+    all.flatMap((r) => [r.recipe.name, ...r.recipe.aliases].map((n) => [n, r.recipe.name])),
+  );
+  const close = [...new Set(closeNames(nameOrAlias, [...nameOf.keys()]).map((n) => nameOf.get(n) as string))];
   throw usageError(
     'ERR_JRT_UNKNOWN_RECIPE',
     `no recipe named '${nameOrAlias}' in ${dir}`,
