@@ -62,7 +62,10 @@ const npmSource = object(
 const urlSource = object(
   {
     kind: { const: 'url' },
-    url: str('^https?://[^\\s]+$', 'must be an http:// or https:// URL'),
+    url: str(
+      '^(https?://|\\$DEBIAN_MIRROR/|\\$NPM_REGISTRY/)[^\\s]+$',
+      'must be an http:// or https:// URL (or start with $DEBIAN_MIRROR/ or $NPM_REGISTRY/)',
+    ),
     sha256: SHA256,
     dest: ABSOLUTE,
     strip_components: stripComponents,
