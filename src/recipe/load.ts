@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { type RecipeFileResult, validateRecipeSet } from './set.js';
+import { spellingKey } from './spelling.js';
 import type { Recipe } from './types.js';
 import { editDistance, formatRecipeError, type RecipeError, validateRecipe } from './validate.js';
 
@@ -11,6 +12,8 @@ export interface LoadedRecipe {
   digest: string;
   file: string;
 }
+
+export { spellingKey };
 
 export async function loadRecipe(file: string): Promise<LoadedRecipe> {
   const result = validateRecipe(await readRecipeText(file), file);
@@ -79,19 +82,6 @@ export function matchRecipe<T extends { recipe: Recipe }>(all: T[], wanted: stri
     all.find((r) => r.recipe.aliases.includes(wanted)) ??
     all.find((r) => [r.recipe.name, ...r.recipe.aliases].some((n) => spellingKey(n) === spellingKey(wanted)))
   );
-}
-
-/**
- * What is left of a spelling once case, separators and vendor words are ignored:
- * `python-3.11-ml`, `python3.11-ml`, `python:3.11+ml` and `Python_3.11_ML` all become `python3.11ml`;
- * `openjdk-17` and `java17` become `java17`; `nodejs-18` becomes `node18`.
- */
-export function spellingKey(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/^(openjdk|jdk)(?=[^a-z]|$)/, 'java')
-    .replace(/^nodejs(?=[^a-z]|$)/, 'node')
-    .replace(/[^a-z0-9.]/g, '');
 }
 
 /** Up to five candidates within a small edit distance, closest first. */

@@ -97,6 +97,21 @@ describe('listRecipes and validateRecipeSet', () => {
     ]);
   });
 
+  it('refuses names of different recipes that read the same loosely', () => {
+    const base = (name: string, aliases: string[]) =>
+      `name: ${name}\nlanguage: java\nversion: "1"\ndescription: d\nbase: bookworm\naliases: [${aliases.join(', ')}]\n` +
+      'runtime: {packages: [x1]}\nmounts: [{source: r, target: /r, readonly: true}]\n';
+    const results = validateRecipeSet([
+      { file: 'a.yml', text: base('java-17', ['java17-x']) },
+      { file: 'b.yml', text: base('java-1-7', ['openjdk-17']) },
+    ]);
+    expect(results[0]?.errors).toEqual([]);
+    expect(results[1]?.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`)).toEqual([
+      "1:7 name: name 'java-1-7' reads the same as 'java-17' of a.yml",
+      "6:11 aliases[0]: alias 'openjdk-17' reads the same as 'java-17' of a.yml",
+    ]);
+  });
+
   it('a missing directory is a usage error', async () => {
     const e = await rejection(listRecipes(path.join(dir, 'missing')));
     expect(e.code).toBe('ERR_JRT_RECIPES_DIR');
