@@ -128,6 +128,9 @@ describe('findRecipe', () => {
     ['python3.11-ml', 'python-3.11-ml'],
     ['python:3.11+ml', 'python-3.11-ml'],
     ['Python_3.11_ML', 'python-3.11-ml'],
+    ['python_3_11_ml', 'python-3.11-ml'],
+    ['setup_python_3_11_ml.sh', 'python-3.11-ml'],
+    ['java-17-runtime-complete', 'java-17'],
     ['nodejs-18', 'node-18'],
     ['node18', 'node-18'],
   ])('%s → %s', async (wanted, name) => {
@@ -150,6 +153,8 @@ describe('findRecipe', () => {
 describe('spellings', () => {
   it('normalizes case, separators and vendor words', () => {
     expect(spellingKey('OpenJDK-21')).toBe('java21');
+    expect(spellingKey('python:3.11+ml')).toBe('python311ml');
+    expect(spellingKey('java-21-runtime')).toBe('java21');
     expect(spellingKey('jdk')).toBe('java');
     expect(spellingKey('jdkx-1')).toBe('jdkx1');
     expect(spellingKey('nodejs')).toBe('node');
