@@ -135,9 +135,15 @@ describe('jrt recipe validate', () => {
   });
 
   it('--help shows usage and examples', async () => {
-    const r = await jrt(['recipe', '--help']);
-    expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('Usage: jrt recipe validate');
-    expect(r.stdout).toContain('Examples:');
+    for (const args of [
+      ['recipe', '--help'],
+      ['validate', '--help'],
+      ['recipe', 'validate', '-h'],
+    ]) {
+      const r = await jrt(args);
+      expect(r.exitCode, args.join(' ')).toBe(0);
+      expect(r.stdout).toContain('Usage: jrt recipe validate');
+      expect(r.stdout).toContain('Examples:');
+    }
   });
 });
