@@ -3,9 +3,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { type RecipeFileResult, validateRecipeSet } from './set.js';
-import { spellingKey } from './spelling.js';
+import { editDistance, spellingKey } from './spelling.js';
 import type { Recipe } from './types.js';
-import { editDistance, formatRecipeError, type RecipeError, validateRecipe } from './validate.js';
+import { formatRecipeError, type RecipeError, validateRecipe } from './validate.js';
 
 export interface LoadedRecipe {
   recipe: Recipe;

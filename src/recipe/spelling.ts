@@ -16,3 +16,18 @@ export function spellingKey(s: string): string {
     .replace(/^nodejs(?=[^a-z]|$)/, 'node')
     .replace(/[^a-z0-9]/g, '');
 }
+
+/** Levenshtein distance; recipe names and keys are short. */
+export function editDistance(a: string, b: string): number {
+  if (a.length > 200 || b.length > 200) return Math.abs(a.length - b.length) + 200;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
