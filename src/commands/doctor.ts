@@ -1,10 +1,36 @@
-import { failure } from '../core/errors.js';
+import { emit } from '../core/context.js';
+import { EXIT } from '../core/errors.js';
+import { doctorOk, runChecks } from '../doctor/checks.js';
+import { hostProbes } from '../doctor/host.js';
+import { renderChecks } from '../doctor/render.js';
+import { parseFlags } from './args.js';
 import type { Command } from './types.js';
 
+const HELP = `Usage: jrt doctor
+
+Check what jrt needs on this host: root, user/mount/pid/net namespaces, overlayfs, cgroup
+controllers (v2, v1 or a hybrid of both: it says which will be used), bubblewrap and mmdebstrap,
+free disk under the runtimes root and the cache, and whether the Debian mirror and the npm
+registry of this host's configuration answer. Each failing check says how to fix it.
+
+Flags:
+  --json     {ok, checks: [{id, ok, level, message, fix}]} on stdout
+
+Exit status: 0 when no error-level check fails (warnings allowed), 1 otherwise.
+
+Examples:
+  jrt doctor
+  jrt doctor --json | jq '.checks[] | select(.ok | not)'
+  JRT_ROOT=/srv/runtimes jrt doctor`;
+
 export const doctorCommand: Command = {
-  summary: 'doctor',
-  help: 'Usage: jrt doctor (being built; see README)',
-  async run() {
-    throw failure('ERR_JRT_UNAVAILABLE', "'jrt doctor' is not available in this version yet");
+  summary: 'check what jrt needs on this host',
+  help: HELP,
+  async run(argv, ctx) {
+    parseFlags('doctor', argv, {}, false);
+    const checks = await runChecks(hostProbes(ctx.env), { root: ctx.paths.root, cache: ctx.paths.cache });
+    const ok = doctorOk(checks);
+    emit(ctx, { ok, checks }, () => renderChecks(checks));
+    return ok ? EXIT.ok : EXIT.failure;
   },
 };

@@ -2,7 +2,7 @@ import type { CommandContext } from '../core/context.js';
 import { EXIT, usageError } from '../core/errors.js';
 import { validateRecipeDir, validateRecipeFiles } from '../recipe/load.js';
 import { formatRecipeError } from '../recipe/validate.js';
-import { parseFlags } from './args.js';
+import { parseFlags, wantsHelp } from './args.js';
 import type { Command } from './types.js';
 
 const HELP = `Usage: jrt recipe validate [FILE...]     (shortcut: jrt validate [FILE...])
@@ -29,6 +29,11 @@ export const recipeCommand: Command = {
   summary: 'check recipes and report every error with its line',
   help: HELP,
   async run(argv, ctx) {
+    // `jrt validate --help` arrives here as ['validate', '--help'].
+    if (wantsHelp(argv)) {
+      ctx.stdout(HELP);
+      return EXIT.ok;
+    }
     const [sub, ...rest] = argv;
     if (sub !== 'validate')
       throw usageError(

@@ -3,14 +3,17 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { type RecipeFileResult, validateRecipeSet } from './set.js';
+import { editDistance, spellingKey } from './spelling.js';
 import type { Recipe } from './types.js';
-import { editDistance, formatRecipeError, type RecipeError, validateRecipe } from './validate.js';
+import { formatRecipeError, type RecipeError, validateRecipe } from './validate.js';
 
 export interface LoadedRecipe {
   recipe: Recipe;
   digest: string;
   file: string;
 }
+
+export { spellingKey };
 
 export async function loadRecipe(file: string): Promise<LoadedRecipe> {
   const result = validateRecipe(await readRecipeText(file), file);
@@ -58,8 +61,11 @@ export async function findRecipe(dir: string, nameOrAlias: string): Promise<Load
   const all = await listRecipes(dir);
   const found = matchRecipe(all, nameOrAlias);
   if (found) return found;
-  const candidates = all.flatMap((r) => [r.recipe.name, ...r.recipe.aliases]);
-  const close = closeNames(nameOrAlias, candidates);
+  // Compare with names and aliases, suggest names: `openjdk-71` should offer java-17 once.
+  const nameOf = new Map(
+    all.flatMap((r) => [r.recipe.name, ...r.recipe.aliases].map((n) => [n, r.recipe.name])),
+  );
+  const close = [...new Set(closeNames(nameOrAlias, [...nameOf.keys()]).map((n) => nameOf.get(n) as string))];
   throw usageError(
     'ERR_JRT_UNKNOWN_RECIPE',
     `no recipe named '${nameOrAlias}' in ${dir}`,
@@ -76,19 +82,6 @@ export function matchRecipe<T extends { recipe: Recipe }>(all: T[], wanted: stri
     all.find((r) => r.recipe.aliases.includes(wanted)) ??
     all.find((r) => [r.recipe.name, ...r.recipe.aliases].some((n) => spellingKey(n) === spellingKey(wanted)))
   );
-}
-
-/**
- * What is left of a spelling once case, separators and vendor words are ignored:
- * `python-3.11-ml`, `python3.11-ml`, `python:3.11+ml` and `Python_3.11_ML` all become `python3.11ml`;
- * `openjdk-17` and `java17` become `java17`; `nodejs-18` becomes `node18`.
- */
-export function spellingKey(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/^(openjdk|jdk)(?=[^a-z]|$)/, 'java')
-    .replace(/^nodejs(?=[^a-z]|$)/, 'node')
-    .replace(/[^a-z0-9.]/g, '');
 }
 
 /** Up to five candidates within a small edit distance, closest first. */

@@ -3,6 +3,7 @@
  * unique and no alias collides with another recipe's name or alias.
  */
 
+import { spellingKey } from './spelling.js';
 import type { Recipe } from './types.js';
 import { analyzeRecipe, type RecipeError } from './validate.js';
 
@@ -22,6 +23,7 @@ export function validateRecipeSet(
   );
   // Who claimed each spelling first: its file and whether it is a name or an alias.
   const claimed = new Map<string, { file: string; as: string }>();
+  const spellings = new Map<string, { file: string; value: string }>();
   analyzed.forEach((a, i) => {
     const res = results[i] as RecipeFileResult;
     const recipe = res.recipe;
@@ -32,13 +34,24 @@ export function validateRecipeSet(
     ];
     for (const c of claims) {
       const prior = claimed.get(c.value);
+      const loose = spellings.get(spellingKey(c.value));
+      if (!prior && loose && loose.file !== a.file) {
+        // Distinct names that read the same loosely would make `jrt install java17` ambiguous.
+        res.errors.push(
+          a.errorAt(c.path, `${c.as} '${c.value}' reads the same as '${loose.value}' of ${loose.file}`),
+        );
+        continue;
+      }
       if (prior) {
         const what =
           c.as === 'name' && prior.as === 'name'
             ? 'duplicate recipe name'
             : `${c.as} '${c.value}' collides with the ${prior.as}`;
         res.errors.push(a.errorAt(c.path, `${what} of ${prior.file}`));
-      } else claimed.set(c.value, { file: a.file, as: c.as });
+      } else {
+        claimed.set(c.value, { file: a.file, as: c.as });
+        spellings.set(spellingKey(c.value), { file: a.file, value: c.value });
+      }
     }
   });
   for (const r of results) {

@@ -3,26 +3,14 @@
  * cross-field rules, and returns either the defaulted Recipe with its digest or every error, each
  * with the path of the field and the line/column of the YAML node at fault.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import {
-  type Document,
-  isCollection,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  visit,
-} from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import { applyDefaults } from './defaults.js';
 import { recipeDigest } from './digest.js';
-import { formatPath, pointerToPath, type RecipePath, valueAt } from './path.js';
-import { recipeSchema } from './schema.js';
-import { type Issue, semanticIssues } from './semantics.js';
+import { formatPath, type RecipePath } from './path.js';
+import { schemaIssues } from './schema-errors.js';
+import { semanticIssues } from './semantics.js';
 import type { Recipe } from './types.js';
-import { type Anchor, locate, sourceText } from './yaml-position.js';
+import { type Anchor, collectionKeyOffsets, locate, pathAtOffset } from './yaml-position.js';
 
 export interface RecipeError {
   file: string;
@@ -139,157 +127,6 @@ export function analyzeRecipe(text: string, file: string): AnalyzedRecipe {
   }
   const recipe = applyDefaults(data as Record<string, unknown>);
   return { result: { recipe, digest: recipeDigest(recipe) }, errorAt };
-}
-
-let compiled: ValidateFunction | undefined;
-
-function schemaValidator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true });
-    ajv.addVocabulary(['x-message']);
-    compiled = ajv.compile(recipeSchema);
-  }
-  return compiled;
-}
-
-function schemaIssues(data: unknown, doc: Document): Issue[] {
-  const validate = schemaValidator();
-  if (validate(data)) return [];
-  const out: Issue[] = [];
-  for (const e of validate.errors ?? []) {
-    const issue = translate(e, data, doc);
-    if (issue) out.push(issue);
-  }
-  return out;
-}
-
-function translate(e: ErrorObject, data: unknown, doc: Document): Issue | undefined {
-  const path = pointerToPath(e.instancePath, data);
-  const params = e.params as Record<string, unknown>;
-  const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'required':
-      return { path: [...path, String(params.missingProperty)], locateAt: path, message: 'is required' };
-    case 'additionalProperties': {
-      const key = String(params.additionalProperty);
-      const allowed = Object.keys((parent.properties ?? {}) as object);
-      return { path: [...path, key], anchor: 'key', message: unknownKeyMessage(key, allowed) };
-    }
-    case 'propertyNames':
-    case 'oneOf':
-      // The nested error says what is wrong; these only repeat that something is.
-      return undefined;
-    case 'discriminator':
-      // A missing kind is reported by `required`, a kind of the wrong type by `type`.
-      if (typeof valueAt(data, [...path, 'kind']) !== 'string') return undefined;
-      return {
-        path: [...path, 'kind'],
-        message:
-          params.error === 'tag' ? 'must be a string: npm, url or file' : 'must be one of: npm, url, file',
-      };
-    case 'type': {
-      const value = valueAt(data, path);
-      if (params.type === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
-        const src = sourceText(doc, path) ?? String(value);
-        return { path, message: `must be a string (quote it: ${JSON.stringify(src)})` };
-      }
-      const expected = TYPE_WORDS[String(params.type)] ?? String(params.type);
-      return { path, message: `must be ${expected}${value === null ? ' (the value is empty)' : ''}` };
-    }
-    case 'pattern': {
-      // An empty string is reported once, by minLength.
-      if (e.data === '') return undefined;
-      if (e.propertyName !== undefined)
-        return {
-          path: [...path, e.propertyName],
-          anchor: 'key',
-          message: String(parent['x-message'] ?? e.message),
-        };
-      return { path, message: String(parent['x-message'] ?? e.message) };
-    }
-    case 'minLength':
-    case 'minItems':
-      return { path, message: params.limit === 1 ? 'must not be empty' : (e.message ?? 'is too short') };
-    case 'maxLength':
-      return { path, message: `is too long (at most ${params.limit} characters)` };
-    case 'const':
-      return { path, message: `must be ${JSON.stringify(params.allowedValue)}` };
-    default:
-      return { path, message: e.message ?? `fails ${e.keyword}` };
-  }
-}
-
-/** YAML words for JSON types; `string`, `boolean` and `integer` read well as they are. */
-const TYPE_WORDS: Record<string, string> = { object: 'a mapping', array: 'a list', number: 'a number' };
-
-function unknownKeyMessage(key: string, allowed: string[]): string {
-  const close = allowed.filter((a) => editDistance(a, key) <= Math.max(1, Math.floor(a.length / 3)));
-  if (close.length > 0) return `unknown key (did you mean '${close[0]}'?)`;
-  return allowed.length > 0 ? `unknown key (allowed: ${allowed.join(', ')})` : 'unknown key';
-}
-
-/** Levenshtein distance; recipe names and keys are short. */
-export function editDistance(a: string, b: string): number {
-  if (a.length > 200 || b.length > 200) return Math.abs(a.length - b.length) + 200;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length] as number;
-}
-
-/** Where mapping keys are collections (`? [a]`): JSON has no such keys, and yaml would only warn. */
-function collectionKeyOffsets(doc: Document): number[] {
-  const offsets: number[] = [];
-  visit(doc, {
-    Pair(_, pair) {
-      if (isCollection(pair.key)) offsets.push(pair.key.range?.[0] ?? 0);
-    },
-  });
-  return offsets;
-}
-
-/** The path of the deepest node whose source range holds `offset` (for YAML syntax errors). */
-function pathAtOffset(doc: Document, offset: number): RecipePath {
-  const path: Array<string | number> = [];
-  let node: unknown = doc.contents;
-  for (let depth = 0; depth < 1000; depth++) {
-    let next: unknown;
-    if (isMap(node)) {
-      for (const p of node.items) {
-        if (!isPair(p)) continue;
-        const k = p.key as Node | null;
-        const v = p.value as Node | null;
-        const kr = k?.range;
-        const vr = v?.range;
-        const start = kr?.[0] ?? vr?.[0];
-        const end = vr?.[2] ?? kr?.[2];
-        if (start !== undefined && end !== undefined && offset >= start && offset < end) {
-          // A key that is itself a collection has no name to show: stop at its mapping.
-          if (!isScalar(k)) return path;
-          path.push(String(k.value));
-          next = vr && offset >= vr[0] ? v : undefined;
-          break;
-        }
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const r = (item as Node | null)?.range;
-        if (next === undefined && r && offset >= r[0] && offset < r[2]) {
-          path.push(i);
-          next = item;
-        }
-      });
-    }
-    if (next === undefined) break;
-    node = next;
-  }
-  return path;
 }
 
 function sortErrors(errors: RecipeError[]): RecipeError[] {

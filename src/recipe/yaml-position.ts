@@ -2,7 +2,18 @@
  * Maps a recipe path (['build', 'steps', 1, 'run']) back to the YAML node it came from, so every
  * error can name the line and column a person has to edit.
  */
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+  visit,
+} from 'yaml';
 import type { RecipePath } from './path.js';
 
 export interface Position {
@@ -75,4 +86,53 @@ export function sourceText(doc: Document, path: RecipePath): string | undefined 
   const node = doc.getIn(path as Array<string | number>, true);
   if (isScalar(node)) return typeof node.source === 'string' ? node.source : String(node.value);
   return undefined;
+}
+
+/** Where mapping keys are collections (`? [a]`): JSON has no such keys, and yaml would only warn. */
+export function collectionKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) offsets.push(pair.key.range?.[0] ?? 0);
+    },
+  });
+  return offsets;
+}
+
+/** The path of the deepest node whose source range holds `offset` (for YAML syntax errors). */
+export function pathAtOffset(doc: Document, offset: number): RecipePath {
+  const path: Array<string | number> = [];
+  let node: unknown = doc.contents;
+  for (let depth = 0; depth < 1000; depth++) {
+    let next: unknown;
+    if (isMap(node)) {
+      for (const p of node.items) {
+        if (!isPair(p)) continue;
+        const k = p.key as Node | null;
+        const v = p.value as Node | null;
+        const kr = k?.range;
+        const vr = v?.range;
+        const start = kr?.[0] ?? vr?.[0];
+        const end = vr?.[2] ?? kr?.[2];
+        if (start !== undefined && end !== undefined && offset >= start && offset < end) {
+          // A key that is itself a collection has no name to show: stop at its mapping.
+          if (!isScalar(k)) return path;
+          path.push(String(k.value));
+          next = vr && offset >= vr[0] ? v : undefined;
+          break;
+        }
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const r = (item as Node | null)?.range;
+        if (next === undefined && r && offset >= r[0] && offset < r[2]) {
+          path.push(i);
+          next = item;
+        }
+      });
+    }
+    if (next === undefined) break;
+    node = next;
+  }
+  return path;
 }

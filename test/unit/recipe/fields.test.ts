@@ -63,6 +63,11 @@ describe('valid values are accepted', () => {
     ],
     ['sources', [{ kind: 'url', url: 'https://e.org/x.tgz', sha256: SHA, dest: '/o', strip_components: 1 }]],
     ['sources', [{ kind: 'file', path: 'files/x.tar', sha256: SHA, dest: '/o' }]],
+    [
+      'sources',
+      [{ kind: 'url', url: '$DEBIAN_MIRROR/pool/main/p/python3.11/x.orig.tar.xz', sha256: SHA, dest: '/o' }],
+    ],
+    ['sources', [{ kind: 'url', url: '$NPM_REGISTRY/npm/-/npm-10.8.2.tgz', sha256: SHA, dest: '/o' }]],
     ['build', { packages: ['g++-12', 'libssl-dev:amd64'], environment: { CFLAGS: '-O2' }, steps: [] }],
     ['build.steps', [{ name: 'a', run: 'make', cwd: '/src' }]],
     ['runtime.exclude', ['python3-pythran']],

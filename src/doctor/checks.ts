@@ -1,0 +1,250 @@
+/**
+ * `jrt doctor`: what jrt needs from this host, as a list of checks. Every effect goes through the
+ * DoctorProbes passed in, so the checks are plain logic that tests drive with fakes; host.ts has
+ * the real probes.
+ */
+import { type CgroupLayout, cgroupPlan, parseCgroupMounts, REQUIRED_CONTROLLERS } from './cgroups.js';
+
+export interface Check {
+  id: string;
+  ok: boolean;
+  /** Whether a failure stops jrt from working (error) or only degrades it (warn). */
+  level: 'error' | 'warn';
+  message: string;
+  /** How to fix a failing check; empty when it passes. */
+  fix: string;
+}
+
+export type ProbeRun = { exitCode: number; stdout: string; stderr: string } | { error: string };
+
+export interface DoctorProbes {
+  uid(): number;
+  /** Run a program briefly; `{error}` when it cannot be started. */
+  run(file: string, args: string[]): Promise<ProbeRun>;
+  readText(file: string): Promise<string | undefined>;
+  which(name: string): Promise<string | undefined>;
+  /** Free bytes for unprivileged use on the filesystem of `dir`'s nearest existing ancestor. */
+  freeBytes(dir: string): Promise<{ path: string; bytes: number } | undefined>;
+  debianMirror(): Promise<string>;
+  npmRegistry(): Promise<string>;
+  probe(url: string): Promise<{ ok: boolean; status?: number; error?: string }>;
+}
+
+export interface DoctorOptions {
+  /** Runtimes root (JRT_ROOT) and cache (JRT_CACHE): where installs and builds write. */
+  root: string;
+  cache: string;
+}
+
+export const MIN_FREE_BYTES = 5 * 2 ** 30;
+
+/** Every check id, in the order they are reported. */
+export const CHECK_IDS = [
+  'root',
+  'ns-user',
+  'ns-mount',
+  'ns-pid',
+  'ns-net',
+  'overlayfs',
+  'cgroups',
+  'cpuset',
+  'bwrap',
+  'mmdebstrap',
+  'disk-root',
+  'disk-cache',
+  'debian-mirror',
+  'npm-registry',
+] as const;
+
+export async function runChecks(probes: DoctorProbes, opts: DoctorOptions): Promise<Check[]> {
+  const checks = await Promise.all([
+    checkRoot(probes),
+    ...NAMESPACES.map((ns) => checkNamespace(probes, ns)),
+    checkOverlay(probes),
+    ...(await checkCgroups(probes)),
+    checkTool(probes, 'bwrap', 'bubblewrap', 'runs jobs in namespaces with read-only binds'),
+    checkTool(probes, 'mmdebstrap', 'mmdebstrap', 'creates the Debian build roots'),
+    checkDisk(probes, 'disk-root', 'runtimes root', opts.root),
+    checkDisk(probes, 'disk-cache', 'cache (downloads, build roots)', opts.cache),
+    checkReachable(probes, 'debian-mirror', 'Debian mirror', await probes.debianMirror(), DEBIAN_FIX),
+    checkReachable(probes, 'npm-registry', 'npm registry', await probes.npmRegistry(), NPM_FIX),
+  ]);
+  return checks;
+}
+
+const ok = (id: string, level: Check['level'], message: string): Check => ({
+  id,
+  ok: true,
+  level,
+  message,
+  fix: '',
+});
+const bad = (id: string, level: Check['level'], message: string, fix: string): Check => ({
+  id,
+  ok: false,
+  level,
+  message,
+  fix,
+});
+
+async function checkRoot(p: DoctorProbes): Promise<Check> {
+  const uid = p.uid();
+  return uid === 0
+    ? ok('root', 'error', 'running as root')
+    : bad(
+        'root',
+        'error',
+        `running as uid ${uid}: builds, installs into /opt and job sandboxes (mounts, cgroups) need root`,
+        'run jrt as root (sudo jrt ...)',
+      );
+}
+
+const NAMESPACES = [
+  { id: 'ns-user', what: 'user', args: ['--user', '--map-root-user', 'true'] },
+  { id: 'ns-mount', what: 'mount', args: ['--mount', 'true'] },
+  { id: 'ns-pid', what: 'pid', args: ['--pid', '--fork', 'true'] },
+  { id: 'ns-net', what: 'network', args: ['--net', 'true'] },
+] as const;
+
+async function checkNamespace(p: DoctorProbes, ns: (typeof NAMESPACES)[number]): Promise<Check> {
+  const r = await p.run('unshare', [...ns.args]);
+  if ('error' in r)
+    return bad(ns.id, 'error', `cannot test ${ns.what} namespaces: ${r.error}`, 'apt-get install util-linux');
+  if (r.exitCode === 0)
+    return ok(ns.id, 'error', `${ns.what} namespaces work (unshare ${ns.args.join(' ')})`);
+  const why = r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
+  return bad(
+    ns.id,
+    'error',
+    `cannot create a ${ns.what} namespace: ${why}`,
+    ns.what === 'user'
+      ? 'enable user namespaces: sysctl -w user.max_user_namespaces=15000 (and kernel.unprivileged_userns_clone=1 on older kernels)'
+      : 'run as root on the host, or in a container started with --privileged (CAP_SYS_ADMIN, no seccomp/AppArmor block on unshare)',
+  );
+}
+
+async function checkOverlay(p: DoctorProbes): Promise<Check> {
+  const fs = await p.readText('/proc/filesystems');
+  if (fs === undefined) return bad('overlayfs', 'error', 'cannot read /proc/filesystems', 'mount /proc');
+  const has = fs.split('\n').some((l) => l.split('\t').pop()?.trim() === 'overlay');
+  return has
+    ? ok('overlayfs', 'error', 'overlayfs is available (throwaway layers over cached build roots)')
+    : bad(
+        'overlayfs',
+        'error',
+        'overlayfs is not in /proc/filesystems',
+        'modprobe overlay (and add it to /etc/modules)',
+      );
+}
+
+async function checkCgroups(p: DoctorProbes): Promise<Check[]> {
+  const mounts = (await p.readText('/proc/self/mounts')) ?? '';
+  const parsed = parseCgroupMounts(mounts);
+  const v2Text = parsed.v2Mount ? await p.readText(`${parsed.v2Mount}/cgroup.controllers`) : undefined;
+  const layout: CgroupLayout = {
+    ...parsed,
+    v2Controllers: (v2Text ?? '').trim().split(/\s+/).filter(Boolean),
+  };
+  const plan = cgroupPlan(layout);
+  const v2Useful = layout.v2Controllers.filter((c) => [...REQUIRED_CONTROLLERS, 'cpuset'].includes(c));
+  const v2Desc = layout.v2Mount
+    ? `cgroup v2 at ${layout.v2Mount} ${v2Useful.length > 0 ? `has ${v2Useful.join(', ')}` : 'has none of memory, cpu, pids, cpuset'}`
+    : 'no cgroup v2 mount';
+  const v1Names = Object.keys(layout.v1).filter((c) => [...REQUIRED_CONTROLLERS, 'cpuset'].includes(c));
+  const v1Desc = v1Names.length > 0 ? `v1 ${v1Names.join(', ')}` : 'no v1 controllers';
+  const where = REQUIRED_CONTROLLERS.map((c) => `${c}: ${plan.from[c] ?? 'missing'}`).join(', ');
+  const cgroups =
+    plan.missing.length > 0
+      ? bad(
+          'cgroups',
+          'error',
+          `job limits need the ${plan.missing.join(', ')} controller${plan.missing.length > 1 ? 's' : ''}: ${v2Desc}; ${v1Desc}`,
+          'boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1) or mount the v1 controllers (mount -t cgroup -o memory cgroup /sys/fs/cgroup/memory, ...)',
+        )
+      : ok(
+          'cgroups',
+          'error',
+          `${v2Desc}; ${v1Desc}: jrt will use ${plan.mode === 'mixed' ? `both (${where})` : plan.mode}`,
+        );
+  const cpuset = plan.from.cpuset
+    ? ok('cpuset', 'warn', `cpuset (CPU affinity) from cgroup ${plan.from.cpuset}`)
+    : bad(
+        'cpuset',
+        'warn',
+        'no cpuset controller: jobs cannot be pinned to CPUs',
+        'enable cpuset (echo +cpuset > <cgroup2>/cgroup.subtree_control, or mount the v1 cpuset hierarchy)',
+      );
+  return [cgroups, cpuset];
+}
+
+async function checkTool(p: DoctorProbes, name: string, pkg: string, why: string): Promise<Check> {
+  const where = await p.which(name);
+  if (!where) return bad(name, 'error', `${name} is not on PATH (it ${why})`, `apt-get install ${pkg}`);
+  const r = await p.run(where, ['--version']);
+  const version = 'error' in r ? undefined : (r.stdout || r.stderr).trim().split('\n')[0];
+  if ('error' in r || r.exitCode !== 0 || !version)
+    return bad(
+      name,
+      'error',
+      `${where} does not run: ${'error' in r ? r.error : `exit ${r.exitCode}`}`,
+      `apt-get install --reinstall ${pkg}`,
+    );
+  return ok(name, 'error', `${version} (${where})`);
+}
+
+async function checkDisk(p: DoctorProbes, id: string, what: string, dir: string): Promise<Check> {
+  const free = await p.freeBytes(dir);
+  if (!free)
+    return bad(
+      id,
+      'warn',
+      `cannot measure free space for the ${what} ${dir}`,
+      `check that ${dir} or a parent exists`,
+    );
+  const text = `${formatBytes(free.bytes)} free under the ${what} ${dir}${free.path !== dir ? ` (on ${free.path})` : ''}`;
+  return free.bytes >= MIN_FREE_BYTES
+    ? ok(id, 'warn', text)
+    : bad(
+        id,
+        'warn',
+        `only ${text}; a runtime build needs up to ${formatBytes(MIN_FREE_BYTES)}`,
+        `free space on ${free.path} or point ${id === 'disk-root' ? 'JRT_ROOT' : 'JRT_CACHE'} elsewhere`,
+      );
+}
+
+const DEBIAN_FIX = 'check the network and the URIs in /etc/apt/sources.list.d/ (or set JRT_DEBIAN_MIRROR)';
+const NPM_FIX = "check the network and 'npm config get registry' (or set JRT_NPM_REGISTRY)";
+
+async function checkReachable(
+  p: DoctorProbes,
+  id: string,
+  what: string,
+  url: string,
+  fix: string,
+): Promise<Check> {
+  const r = await p.probe(url);
+  return r.ok
+    ? ok(id, 'warn', `${what} ${url} answers (HTTP ${r.status ?? '?'})`)
+    : bad(
+        id,
+        'warn',
+        `${what} ${url} is unreachable: ${r.error ?? 'no answer'}; builds cannot fetch inputs`,
+        fix,
+      );
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+/** Exit 0 when no error-level check failed. */
+export function doctorOk(checks: Check[]): boolean {
+  return checks.every((c) => c.ok || c.level !== 'error');
+}

@@ -1,0 +1,46 @@
+/** The real DoctorProbes: this host's processes, files, disks and network. */
+import { readFile, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import { hostDebianMirror, hostNpmRegistry } from '../core/host-sources.js';
+import { probe } from '../core/http.js';
+import { run, which } from '../core/proc.js';
+import type { DoctorProbes } from './checks.js';
+
+const RUN_TIMEOUT_MS = 5000;
+const PROBE_TIMEOUT_MS = 3000;
+
+export function hostProbes(env: NodeJS.ProcessEnv = process.env): DoctorProbes {
+  return {
+    uid: () => process.getuid?.() ?? -1,
+    async run(file, args) {
+      try {
+        const r = await run(file, args, { reject: false, timeoutMs: RUN_TIMEOUT_MS });
+        return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+      } catch (e) {
+        return { error: e instanceof Error ? e.message : String(e) };
+      }
+    },
+    async readText(file) {
+      try {
+        return await readFile(file, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    which,
+    async freeBytes(dir) {
+      // The root may not exist yet: measure the filesystem it will be created on.
+      for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+        try {
+          const s = await statfs(at);
+          return { path: at, bytes: s.bavail * s.bsize };
+        } catch {
+          if (at === path.dirname(at)) return undefined;
+        }
+      }
+    },
+    debianMirror: () => hostDebianMirror(env),
+    npmRegistry: () => hostNpmRegistry(env),
+    probe: (url) => probe(url, PROBE_TIMEOUT_MS),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * `jrt doctor` through the bundle, on this host. The mirror and registry point at loopback: a
+ * server this test runs (reachable) and a closed port (unreachable), so no traffic leaves the host.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECK_IDS, type Check } from '../../src/doctor/checks.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BUNDLE = path.join(ROOT, 'dist/jrt.mjs');
+let tmp: string;
+let server: Server;
+let mirror: string;
+let closed: string;
+const requests: string[] = [];
+
+function jrt(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BUNDLE, ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+          HOME: tmp,
+          JRT_ROOT: path.join(tmp, 'runtimes'),
+          JRT_CACHE: path.join(tmp, 'cache'),
+          JRT_STATE: path.join(tmp, 'state'),
+          JRT_LOG: path.join(tmp, 'log'),
+          JRT_JOBLET_CONFIG: path.join(tmp, 'joblet-config.yml'),
+          JRT_DEBIAN_MIRROR: mirror,
+          JRT_NPM_REGISTRY: closed,
+        },
+      },
+      (error, stdout, stderr) =>
+        resolve({ exitCode: error && typeof error.code === 'number' ? error.code : 0, stdout, stderr }),
+    );
+  });
+}
+
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(path.join(d, name)));
+}
+
+beforeAll(async () => {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'npm run build' before the CLI tests`);
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'jrt-cli-doctor-'));
+  server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/debian`;
+  // A port that was free a moment ago and has no listener now.
+  const spare = createServer();
+  await new Promise<void>((r) => spare.listen(0, '127.0.0.1', r));
+  closed = `http://127.0.0.1:${(spare.address() as AddressInfo).port}`;
+  await new Promise((r) => spare.close(r));
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('jrt doctor', () => {
+  it('--json reports every check, and the exit status follows the error-level checks', async () => {
+    const r = await jrt(['doctor', '--json']);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { ok: boolean; checks: Check[] };
+    expect(report.checks.map((c) => c.id)).toEqual([...CHECK_IDS]);
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    for (const c of report.checks) {
+      expect(['error', 'warn']).toContain(c.level);
+      expect(c.message.length).toBeGreaterThan(0);
+      if (!c.ok) expect(c.fix.length, `${c.id} needs a fix`).toBeGreaterThan(0);
+    }
+    const errorsFail = report.checks.some((c) => !c.ok && c.level === 'error');
+    expect(report.ok).toBe(!errorsFail);
+    expect(r.exitCode).toBe(errorsFail ? 1 : 0);
+
+    // Facts about this host, established independently of jrt.
+    expect(byId.root?.ok).toBe(process.getuid?.() === 0);
+    expect(byId.bwrap?.ok).toBe(onPath('bwrap'));
+    expect(byId.mmdebstrap?.ok).toBe(onPath('mmdebstrap'));
+    expect(byId['disk-root']?.message).toContain(path.join(tmp, 'runtimes'));
+    expect(byId['disk-root']?.message).toContain(`(on ${tmp})`);
+
+    // The mirror answered (our server saw the probe); the registry's port is closed.
+    expect(byId['debian-mirror']).toMatchObject({ ok: true, level: 'warn' });
+    expect(byId['debian-mirror']?.message).toBe(`Debian mirror ${mirror} answers (HTTP 200)`);
+    expect(requests).toContain('HEAD /debian');
+    expect(byId['npm-registry']).toMatchObject({ ok: false, level: 'warn' });
+    expect(byId['npm-registry']?.message).toContain(`npm registry ${closed} is unreachable`);
+  });
+
+  it('prints a human check list with a summary on stdout', async () => {
+    const r = await jrt(['doctor']);
+    const lines = r.stdout.trimEnd().split('\n');
+    for (const id of CHECK_IDS)
+      expect(
+        lines.some((l) => new RegExp(`^(ok  |FAIL|warn)  ${id} `).test(l)),
+        id,
+      ).toBe(true);
+    const indent = ' '.repeat(Math.max(...CHECK_IDS.map((i) => i.length)) + 8);
+    expect(lines).toContain(
+      `${indent}fix: check the network and 'npm config get registry' (or set JRT_NPM_REGISTRY)`,
+    );
+    expect(lines.at(-1)).toMatch(/^jrt doctor: (ready|\d+ problems? to fix)/);
+  });
+
+  it('refuses arguments', async () => {
+    const r = await jrt(['doctor', 'extra']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('doctor:');
+  });
+});

@@ -1,0 +1,244 @@
+/** Doctor checks driven by fake probes: each host condition maps to the right verdict and fix. */
+import { describe, expect, it } from 'vitest';
+import { cgroupPlan, parseCgroupMounts } from '../../../src/doctor/cgroups.js';
+import {
+  CHECK_IDS,
+  type Check,
+  type DoctorProbes,
+  doctorOk,
+  formatBytes,
+  type ProbeRun,
+  runChecks,
+} from '../../../src/doctor/checks.js';
+import { renderChecks } from '../../../src/doctor/render.js';
+
+const HYBRID_MOUNTS = [
+  'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0',
+  'tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0',
+  'cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0',
+  'cgroup /sys/fs/cgroup/cpuacct cgroup rw,relatime,cpuacct 0 0',
+  'cgroup /sys/fs/cgroup/cpuset cgroup rw,relatime,cpuset 0 0',
+  'cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0',
+  'cgroup /sys/fs/cgroup/pids cgroup rw,relatime,pids 0 0',
+  'cgroup /sys/fs/cgroup/systemd cgroup rw,relatime,name=systemd 0 0',
+  'cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0',
+].join('\n');
+const V2_MOUNTS = 'cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime,nsdelegate 0 0\n';
+
+interface FakeHost {
+  uid: number;
+  files: Record<string, string>;
+  tools: Record<string, string>;
+  /** `unshare` argv joined by spaces → result. */
+  unshare: (args: string) => ProbeRun;
+  free: Record<string, number>;
+  reachable: Record<string, boolean>;
+}
+
+function healthyHost(): FakeHost {
+  return {
+    uid: 0,
+    files: {
+      '/proc/filesystems': 'nodev\tsysfs\nnodev\ttmpfs\n\text4\nnodev\toverlay\n',
+      '/proc/self/mounts': HYBRID_MOUNTS,
+      '/sys/fs/cgroup/unified/cgroup.controllers': 'hugetlb\n',
+    },
+    tools: { bwrap: 'bubblewrap 0.8.0', mmdebstrap: 'mmdebstrap 1.3.5' },
+    unshare: () => ({ exitCode: 0, stdout: '', stderr: '' }),
+    free: { '/opt': 50 * 2 ** 30, '/var/cache/jrt': 50 * 2 ** 30 },
+    reachable: { 'http://mirror.test/debian': true, 'https://npm.test': true },
+  };
+}
+
+function probesFor(h: FakeHost): DoctorProbes {
+  return {
+    uid: () => h.uid,
+    async run(file, args) {
+      if (file === 'unshare') return h.unshare(args.join(' '));
+      const name = Object.keys(h.tools).find((t) => file === `/usr/bin/${t}`);
+      if (name && args[0] === '--version') return { exitCode: 0, stdout: `${h.tools[name]}\n`, stderr: '' };
+      return { error: `unexpected program ${file}` };
+    },
+    readText: async (f) => h.files[f],
+    which: async (name) => (h.tools[name] !== undefined ? `/usr/bin/${name}` : undefined),
+    async freeBytes(dir) {
+      for (let at = dir; at !== ''; at = at.slice(0, at.lastIndexOf('/'))) {
+        const bytes = h.free[at];
+        if (bytes !== undefined) return { path: at, bytes };
+      }
+      return undefined;
+    },
+    debianMirror: async () => 'http://mirror.test/debian',
+    npmRegistry: async () => 'https://npm.test',
+    probe: async (url) =>
+      h.reachable[url] ? { ok: true, status: 200 } : { ok: false, error: 'connect ECONNREFUSED 127.0.0.1:9' },
+  };
+}
+
+const OPTS = { root: '/opt/joblet/runtimes', cache: '/var/cache/jrt' };
+
+async function checksOf(h: FakeHost): Promise<Record<string, Check>> {
+  const list = await runChecks(probesFor(h), OPTS);
+  expect(list.map((c) => c.id)).toEqual([...CHECK_IDS]);
+  return Object.fromEntries(list.map((c) => [c.id, c]));
+}
+
+describe('runChecks', () => {
+  it('a healthy hybrid host passes every check, and says it will use cgroup v1', async () => {
+    const c = await checksOf(healthyHost());
+    for (const check of Object.values(c)) expect(check, check.id).toMatchObject({ ok: true, fix: '' });
+    expect(c.cgroups?.message).toBe(
+      'cgroup v2 at /sys/fs/cgroup/unified has none of memory, cpu, pids, cpuset; v1 cpu, cpuset, memory, pids: jrt will use v1',
+    );
+    expect(c.bwrap?.message).toBe('bubblewrap 0.8.0 (/usr/bin/bwrap)');
+    expect(c['disk-root']?.message).toBe(
+      '50.0 GiB free under the runtimes root /opt/joblet/runtimes (on /opt)',
+    );
+    expect(doctorOk(Object.values(c))).toBe(true);
+  });
+
+  it('a pure v2 host with the controllers uses v2', async () => {
+    const h = healthyHost();
+    h.files['/proc/self/mounts'] = V2_MOUNTS;
+    h.files['/sys/fs/cgroup/cgroup.controllers'] = 'cpuset cpu io memory hugetlb pids rdma misc\n';
+    const c = await checksOf(h);
+    expect(c.cgroups).toMatchObject({ ok: true });
+    expect(c.cgroups?.message).toMatch(/has cpuset, cpu, memory, pids; no v1 controllers: jrt will use v2$/);
+    expect(c.cpuset?.message).toBe('cpuset (CPU affinity) from cgroup v2');
+  });
+
+  it('no usable controllers is an error; no cpuset only a warning', async () => {
+    const h = healthyHost();
+    h.files['/proc/self/mounts'] = V2_MOUNTS;
+    h.files['/sys/fs/cgroup/cgroup.controllers'] = 'memory\n';
+    const c = await checksOf(h);
+    expect(c.cgroups).toMatchObject({ ok: false, level: 'error' });
+    expect(c.cgroups?.message).toContain('job limits need the cpu, pids controllers');
+    expect(c.cgroups?.fix).toContain('systemd.unified_cgroup_hierarchy=1');
+    expect(c.cpuset).toMatchObject({ ok: false, level: 'warn' });
+    expect(doctorOk(Object.values(c))).toBe(false);
+  });
+
+  it('not root is an error with the fix', async () => {
+    const h = healthyHost();
+    h.uid = 1000;
+    const c = await checksOf(h);
+    expect(c.root).toMatchObject({ ok: false, level: 'error', fix: 'run jrt as root (sudo jrt ...)' });
+    expect(c.root?.message).toContain('running as uid 1000');
+  });
+
+  it('a namespace that cannot be created names the kernel message and the fix', async () => {
+    const h = healthyHost();
+    h.unshare = (args) =>
+      args.startsWith('--user')
+        ? { exitCode: 1, stdout: '', stderr: 'unshare: unshare failed: Operation not permitted\n' }
+        : { exitCode: 0, stdout: '', stderr: '' };
+    const c = await checksOf(h);
+    expect(c['ns-user']).toMatchObject({
+      ok: false,
+      message: 'cannot create a user namespace: unshare: unshare failed: Operation not permitted',
+    });
+    expect(c['ns-user']?.fix).toContain('user.max_user_namespaces');
+    expect(c['ns-mount']?.ok).toBe(true);
+  });
+
+  it('a missing unshare says to install util-linux', async () => {
+    const h = healthyHost();
+    h.unshare = () => ({ error: 'could not run unshare: ENOENT' });
+    const c = await checksOf(h);
+    for (const id of ['ns-user', 'ns-mount', 'ns-pid', 'ns-net'])
+      expect(c[id]).toMatchObject({ ok: false, fix: 'apt-get install util-linux' });
+  });
+
+  it('missing overlayfs, bwrap and mmdebstrap are errors with apt-get fixes', async () => {
+    const h = healthyHost();
+    h.files['/proc/filesystems'] = 'nodev\tsysfs\n\text4\n';
+    h.tools = {};
+    const c = await checksOf(h);
+    expect(c.overlayfs).toMatchObject({
+      ok: false,
+      level: 'error',
+      fix: 'modprobe overlay (and add it to /etc/modules)',
+    });
+    expect(c.bwrap).toMatchObject({ ok: false, fix: 'apt-get install bubblewrap' });
+    expect(c.mmdebstrap).toMatchObject({ ok: false, fix: 'apt-get install mmdebstrap' });
+    expect(c.bwrap?.message).toBe('bwrap is not on PATH (it runs jobs in namespaces with read-only binds)');
+  });
+
+  it('little free disk is a warning, not an error', async () => {
+    const h = healthyHost();
+    h.free['/opt'] = 3 * 2 ** 30;
+    const c = await checksOf(h);
+    expect(c['disk-root']).toMatchObject({ ok: false, level: 'warn' });
+    expect(c['disk-root']?.message).toContain('only 3.0 GiB free');
+    expect(c['disk-root']?.fix).toContain('JRT_ROOT');
+    expect(c['disk-cache']?.ok).toBe(true);
+    expect(doctorOk(Object.values(c))).toBe(true);
+  });
+
+  it('unreachable sources are warnings naming the URL', async () => {
+    const h = healthyHost();
+    h.reachable = {};
+    const c = await checksOf(h);
+    expect(c['debian-mirror']).toMatchObject({ ok: false, level: 'warn' });
+    expect(c['debian-mirror']?.message).toContain(
+      'http://mirror.test/debian is unreachable: connect ECONNREFUSED',
+    );
+    expect(c['npm-registry']?.fix).toContain('JRT_NPM_REGISTRY');
+    expect(doctorOk(Object.values(c))).toBe(true);
+  });
+});
+
+describe('cgroup parsing', () => {
+  it('reads v1 controllers and the v2 mount from /proc/self/mounts', () => {
+    expect(parseCgroupMounts(HYBRID_MOUNTS)).toEqual({
+      v2Mount: '/sys/fs/cgroup/unified',
+      v1: {
+        cpu: '/sys/fs/cgroup/cpu',
+        cpuacct: '/sys/fs/cgroup/cpuacct',
+        cpuset: '/sys/fs/cgroup/cpuset',
+        memory: '/sys/fs/cgroup/memory',
+        pids: '/sys/fs/cgroup/pids',
+      },
+    });
+    expect(parseCgroupMounts('cgroup /sys/fs/cgroup/cpu,cpuacct cgroup rw,nosuid,cpu,cpuacct 0 0')).toEqual({
+      v1: { cpu: '/sys/fs/cgroup/cpu,cpuacct', cpuacct: '/sys/fs/cgroup/cpu,cpuacct' },
+    });
+  });
+  it('prefers v2 per controller and reports mixed layouts', () => {
+    expect(cgroupPlan({ v2Controllers: ['memory'], v1: { cpu: '/c', pids: '/p' } })).toEqual({
+      mode: 'mixed',
+      missing: [],
+      from: { memory: 'v2', cpu: 'v1', pids: 'v1' },
+    });
+    expect(cgroupPlan({ v2Controllers: [], v1: {} }).mode).toBe('none');
+  });
+});
+
+describe('render', () => {
+  it('lists checks, fixes under failures, and a summary', () => {
+    const text = renderChecks([
+      { id: 'root', ok: true, level: 'error', message: 'running as root', fix: '' },
+      {
+        id: 'bwrap',
+        ok: false,
+        level: 'error',
+        message: 'bwrap is not on PATH',
+        fix: 'apt-get install bubblewrap',
+      },
+      { id: 'disk-root', ok: false, level: 'warn', message: 'only 1 GiB', fix: 'free space' },
+    ]);
+    expect(text.split('\n')).toEqual([
+      'ok    root       running as root',
+      'FAIL  bwrap      bwrap is not on PATH',
+      '                 fix: apt-get install bubblewrap',
+      'warn  disk-root  only 1 GiB',
+      '                 fix: free space',
+      'jrt doctor: 1 problem to fix, 1 warning',
+    ]);
+  });
+  it('formats bytes', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(5 * 2 ** 30)).toBe('5.0 GiB');
+  });
+});
