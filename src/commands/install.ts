@@ -42,7 +42,7 @@ export const installCommand: Command = {
       return EXIT.ok;
     }
     const { parseInstallArgs, selectTargets } = await import('../installer/select.js');
-    const { listRecipes } = await import('../installer/recipes.js');
+    const { listRecipes } = await import('../recipe/load.js');
     const { installTargets } = await import('../installer/install.js');
     const { cleanDebris } = await import('../installer/place.js');
     const { checkWritableRoot, formatBytes } = await import('../installer/precheck.js');

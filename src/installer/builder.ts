@@ -2,7 +2,6 @@
  * The seam to the builder. `jrt install NAME` builds the recipe into an artifact, then installs the
  * artifact exactly like `jrt install ./X.jrt.tar.gz`. Tests pass their own BuildRuntime.
  */
-import { failure } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import type { OnProgress } from '../core/progress.js';
 import type { Manifest } from '../core/runtime-format.js';
@@ -17,17 +16,10 @@ export interface BuildRequest {
 
 export type BuildRuntime = (req: BuildRequest) => Promise<{ artifact: string; manifest: Manifest }>;
 
-/**
- * The real builder lives in src/builder/build.ts (the lead's branch). Until it is merged this reports
- * that building is unavailable; the lead replaces the body with
- * `return (await import('../builder/build.js')).buildRuntime(req);`.
- */
+/** Builds into JRT_CACHE/artifacts, so a later `jrt install` of the same artifact finds it. */
 export const defaultBuildRuntime: BuildRuntime = async (req) => {
-  throw failure(
-    'ERR_JRT_BUILDER_UNAVAILABLE',
-    `cannot build ${req.recipeFile}: the builder is not part of this version`,
-    {
-      hint: 'install a prebuilt artifact instead: jrt install ./NAME-VERSION.jrt.tar.gz',
-    },
-  );
+  const { buildRuntime } = await import('../builder/build.js');
+  const path = await import('node:path');
+  const r = await buildRuntime({ ...req, outDir: path.join(req.paths.cache, 'artifacts') });
+  return { artifact: r.artifact, manifest: r.manifest };
 };

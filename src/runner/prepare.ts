@@ -8,6 +8,7 @@ import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
+import { resolveRuntimeDir } from '../installer/layout.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { insideRuntime, type NetworkMode, type SandboxJob, WORK_DIR } from './plan.js';
 import { listInstalled, readRuntimeDescription, resolveRuntimeSpec } from './resolve.js';
@@ -120,8 +121,9 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
   let runtimeDir: string | undefined;
   if (req.runtimeSpec !== undefined) {
     const chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
-    // Once, at job start: an install switching the symlink later does not move this job.
-    runtimeDir = await realpath(chosen.dir);
+    // Once, at job start: the installed version's real directory. An install switching
+    // `.jrt-current` later does not move this job, and the installer keeps that version while it runs.
+    runtimeDir = await realpath(await resolveRuntimeDir(chosen.dir));
     runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir);
     checkMinMemory(runtime, req.limits);
   }
