@@ -104,7 +104,11 @@ export function unpackScript(source: Source, blobPathInRoot: string): string {
   const dest = source.dest;
   const strip = source.kind === 'npm' ? 1 : (source.strip_components ?? 0);
   const name =
-    source.kind === 'url' ? (source.url.split(/[?#]/)[0] ?? '') : source.kind === 'file' ? source.path : 'x.tgz';
+    source.kind === 'url'
+      ? (source.url.split(/[?#]/)[0] ?? '')
+      : source.kind === 'file'
+        ? source.path
+        : 'x.tgz';
   const archive =
     source.kind === 'npm' || /\.(tar|tgz|tar\.gz|tar\.xz|txz|tar\.bz2|tbz2|tar\.zst)$/.test(name);
   if (!archive) return `mkdir -p ${q(path.posix.dirname(dest))} && cp ${q(blobPathInRoot)} ${q(dest)}`;

@@ -1,7 +1,9 @@
 import { wantsHelp } from '../commands/args.js';
 import { type CommandContext, emit } from '../core/context.js';
-import { EXIT } from '../core/errors.js';
+import { EXIT, failure } from '../core/errors.js';
 import { formatMs, lineProgress, silentProgress } from '../core/progress.js';
+import type { InstallOutcome } from '../installer/install.js';
+import type { InstallTarget } from '../installer/select.js';
 import type { Command } from './types.js';
 
 const HELP = `Usage: jrt install [flags] (--all | --<language>-all | NAME... | ./NAME-VERSION.jrt.tar.gz...)
@@ -31,7 +33,46 @@ Examples:
   jrt install ./java-17-17.0.12.jrt.tar.gz --json
   JRT_ROOT=/tmp/rt jrt install ./node-18-18.20.8.jrt.tar.gz
 
-Exit status: 0 all installed or unchanged, 1 any runtime failed, 2 usage error.`;
+A runtime whose inputs are neither cached nor reachable from this host is skipped by --all and\n--<language>-all (reported, exit 0 if the rest installs) and stops an install that names it.\n\nExit status: 0 all installed, unchanged or skipped, 1 any runtime failed, 2 usage error.`;
+
+/**
+ * Inputs that are neither cached nor reachable: with --all or --LANG-all such a runtime is skipped
+ * (this host cannot build it; the others still install), a runtime named explicitly stops the
+ * install before anything changes.
+ */
+async function checkReachable(targets: InstallTarget[], group: boolean, ctx: CommandContext) {
+  const { unreachableInputs, originProber } = await import('../installer/reachable.js');
+  const { loadRecipe } = await import('../recipe/load.js');
+  const reachable = originProber();
+  const buildable: InstallTarget[] = [];
+  const skipped: InstallOutcome[] = [];
+  for (const t of targets) {
+    const missing =
+      t.kind === 'recipe'
+        ? await unreachableInputs((await loadRecipe(t.file)).recipe, ctx.paths.cache, reachable, ctx.env)
+        : [];
+    if (missing.length === 0) buildable.push(t);
+    else if (group && t.kind === 'recipe') {
+      skipped.push({
+        name: t.name,
+        result: 'skipped',
+        ms: 0,
+        size: 0,
+        code: 'ERR_JRT_SOURCE_UNREACHABLE',
+        error: `cannot reach ${missing.join(', ')} (not in the cache)`,
+      });
+    } else {
+      throw failure(
+        'ERR_JRT_SOURCE_UNREACHABLE',
+        `${t.kind === 'recipe' ? t.name : t.file}: cannot reach ${missing.join(', ')}, and it is not in the cache`,
+        {
+          hint: 'build it where the source is reachable and install the artifact: jrt install ./NAME-VERSION.jrt.tar.gz',
+        },
+      );
+    }
+  }
+  return { buildable, skipped };
+}
 
 export const installCommand: Command = {
   summary: 'build or take artifacts and install them atomically',
@@ -87,9 +128,12 @@ export const installCommand: Command = {
     }
 
     await checkWritableRoot(ctx.paths.root);
+    const { buildable, skipped } = req.offline
+      ? { buildable: targets, skipped: [] }
+      : await checkReachable(targets, req.all || req.languages.length > 0, ctx);
     await cleanDebris(ctx.paths.root, ctx.paths.state);
     const onProgress = ctx.json ? silentProgress : lineProgress(ctx.stderr);
-    const outcomes = await installTargets(targets, {
+    const installed = await installTargets(buildable, {
       paths: ctx.paths,
       env: ctx.env,
       force: req.force,
@@ -99,6 +143,7 @@ export const installCommand: Command = {
       build: defaultBuildRuntime,
       note: ctx.stderr,
     });
+    const outcomes = [...installed, ...skipped];
 
     if (outcomes.some((o) => o.result !== 'failed')) {
       const updates = await updateJobletConfig(ctx.paths.jobletConfig, ctx.paths.root);
@@ -107,6 +152,7 @@ export const installCommand: Command = {
       if (outcomes.some((o) => o.result === 'installed') && (await jobletServicePresent()))
         ctx.stderr('restart Joblet to pick up the runtimes: systemctl restart joblet');
     }
+    for (const o of skipped) ctx.stderr(`jrt: ${o.name}: skipped: ${o.error}`);
     for (const o of outcomes.filter((x) => x.result === 'failed'))
       ctx.stderr(`jrt: ${o.name}: ${o.error}${o.hint ? `\nhint: ${o.hint}` : ''}`);
 
@@ -124,7 +170,7 @@ export const installCommand: Command = {
           o.name,
           o.result,
           formatMs(o.ms),
-          o.result === 'failed' ? '-' : formatBytes(o.size),
+          o.result === 'failed' || o.result === 'skipped' ? '-' : formatBytes(o.size),
         ]),
       ];
       const w = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

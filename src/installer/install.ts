@@ -40,7 +40,7 @@ export interface InstallOptions {
 
 export interface InstallOutcome {
   name: string;
-  result: 'installed' | 'unchanged' | 'failed';
+  result: 'installed' | 'unchanged' | 'failed' | 'skipped';
   ms: number;
   /** Unpacked bytes (manifest total_size). */
   size: number;
