@@ -27,10 +27,24 @@ const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
 
 let defaultDispatcher: import('undici').Dispatcher | undefined;
 
-/** undici, and a dispatcher that follows redirects (mirrors and registries redirect to CDNs). */
+/** Debian's CA store: certificates an operator added with update-ca-certificates are trusted too. */
+export const SYSTEM_CA_FILE = '/etc/ssl/certs/ca-certificates.crt';
+
+/**
+ * undici with a dispatcher that follows redirects (mirrors and registries redirect to CDNs) and
+ * trusts Node's roots plus the host's CA store, as apt and npm on the same host do.
+ */
 async function undici() {
   const u = await import('undici');
-  defaultDispatcher ??= new u.Agent().compose(u.interceptors.redirect({ maxRedirections: 5 }));
+  if (!defaultDispatcher) {
+    const { rootCertificates } = await import('node:tls');
+    const { readFile } = await import('node:fs/promises');
+    const system = await readFile(SYSTEM_CA_FILE, 'utf8').catch(() => undefined);
+    const ca = system ? [...rootCertificates, system] : undefined;
+    defaultDispatcher = new u.Agent(ca ? { connect: { ca } } : {}).compose(
+      u.interceptors.redirect({ maxRedirections: 5 }),
+    );
+  }
   return { request: u.request, dispatcher: defaultDispatcher };
 }
 

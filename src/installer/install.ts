@@ -25,6 +25,7 @@ import { acquireLock } from './lock.js';
 import { commitRuntime, createStaging, pausePoint, removeOldVersions } from './place.js';
 import { checkFreeSpace, checkWritableRoot } from './precheck.js';
 import type { InstallTarget } from './select.js';
+import { buildIdentity, cachedArtifact, currentInstall } from './up-to-date.js';
 
 export interface InstallOptions {
   paths: JrtPaths;
@@ -191,16 +192,25 @@ export async function installTargets(targets: InstallTarget[], o: InstallOptions
       let file = t.kind === 'artifact' ? path.resolve(t.file) : undefined;
       if (t.kind === 'recipe') {
         await checkWritableRoot(o.paths.root);
-        const built = await phase(o.onProgress, t.name, 'build', () =>
-          o.build({
-            recipeFile: t.file,
-            paths: o.paths,
-            onProgress: o.onProgress,
-            offline: o.offline,
-            locked: o.locked,
-          }),
-        );
-        file = built.artifact;
+        const id = o.force ? undefined : await buildIdentity(t.file);
+        const current = id && (await currentInstall(o.paths.root, id));
+        if (current) {
+          const ms = performance.now() - started;
+          out.push({ name: t.name, language: t.language, result: 'unchanged', ms, size: current.total_size });
+          continue;
+        }
+        file = id ? await cachedArtifact(o.paths.cache, id) : undefined;
+        file ??= (
+          await phase(o.onProgress, t.name, 'build', () =>
+            o.build({
+              recipeFile: t.file,
+              paths: o.paths,
+              onProgress: o.onProgress,
+              offline: o.offline,
+              locked: o.locked,
+            }),
+          )
+        ).artifact;
       } else if (file)
         await access(file, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
           throw failure('ERR_JRT_ARTIFACT_NOT_FOUND', `cannot read ${t.file}: ${e.code ?? e.message}`);

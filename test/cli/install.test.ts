@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -114,11 +114,7 @@ describe('jrt install ./X.jrt.tar.gz', () => {
 
   it('unknown runtime names are usage errors with a did-you-mean list', async () => {
     const sb = await sandbox();
-    await writeFile(path.join(sb.recipes, 'python-3.11-ml.yml'), 'name: python-3.11-ml\nlanguage: python\n');
-    await writeFile(
-      path.join(sb.recipes, 'node-18.yml'),
-      'name: node-18\nlanguage: node\naliases: [node18]\n',
-    );
+    await copyRecipes(sb.recipes, 'python-3.11-ml', 'node-18');
     const r = await jrt(sb, ['install', 'python-3.11-m']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown runtime 'python-3.11-m'");
@@ -130,9 +126,7 @@ describe('jrt install ./X.jrt.tar.gz', () => {
 
   it('--dry-run prints the plan for group flags and deploy_runtimes.sh spellings without changing anything', async () => {
     const sb = await sandbox();
-    await writeFile(path.join(sb.recipes, 'python-3.11-ml.yml'), 'name: python-3.11-ml\nlanguage: python\n');
-    await writeFile(path.join(sb.recipes, 'java-17.yml'), 'name: java-17\nlanguage: java\n');
-    await writeFile(path.join(sb.recipes, 'java-21.yml'), 'name: java-21\nlanguage: java\n');
+    await copyRecipes(sb.recipes, 'python-3.11-ml', 'java-17', 'java-21');
     const r = await jrt(sb, ['install', '--java-all', '--python-3.11-ml', '--dry-run', '--json']);
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout).plan as { name: string }[];
@@ -142,18 +136,31 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(all.stdout).toContain('java-17: build and install');
   });
 
-  it('a recipe install without the builder fails clearly (exit 1) and leaves the root untouched', async () => {
+  it('a recipe whose build fails is reported (exit 1) and leaves the root untouched', async () => {
     const sb = await sandbox();
-    await writeFile(path.join(sb.recipes, 'node-18.yml'), 'name: node-18\nlanguage: node\n');
+    const recipe = (await readFile(path.join(REPO_RECIPES, 'node-18.yml'), 'utf8')).replace(
+      'base: bookworm',
+      'base: no-such-suite',
+    );
+    await writeFile(path.join(sb.recipes, 'node-18.yml'), recipe);
     const r = await jrt(sb, ['install', 'node-18', '--json']);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout, r.stderr).toMatch(/"runtimes"/);
     expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({
       name: 'node-18',
       result: 'failed',
-      code: 'ERR_JRT_BUILDER_UNAVAILABLE',
+      code: 'ERR_JRT_BASE_ROOT',
     });
+    expect(await readdir(sb.root).catch(() => [])).toEqual([]);
   });
 });
+
+const REPO_RECIPES = path.resolve(import.meta.dirname, '../../recipes');
+
+/** Real recipes from the repository: the validator accepts nothing less. */
+async function copyRecipes(dir: string, ...names: string[]): Promise<void> {
+  for (const n of names) await copyFile(path.join(REPO_RECIPES, `${n}.yml`), path.join(dir, `${n}.yml`));
+}
 
 describe('migration from deploy_runtimes.sh', () => {
   it('replaces a plain runtime directory with the managed symlink layout', async () => {
