@@ -192,7 +192,8 @@ export async function installTargets(targets: InstallTarget[], o: InstallOptions
       let file = t.kind === 'artifact' ? path.resolve(t.file) : undefined;
       if (t.kind === 'recipe') {
         await checkWritableRoot(o.paths.root);
-        const id = o.force ? undefined : await buildIdentity(t.file);
+        // An unreadable recipe or lock is the build's to report; here it only means "cannot skip".
+        const id = o.force ? undefined : await buildIdentity(t.file).catch(() => undefined);
         const current = id && (await currentInstall(o.paths.root, id));
         if (current) {
           const ms = performance.now() - started;
