@@ -58,6 +58,10 @@ beforeAll(() => {
   requireRoot();
   hostBefore = snapshotHost();
   t = makeJrtEnv({ cache: process.env.JRT_E2E_CACHE });
+  // A kept cache may hold base roots and downloads, never finished artifacts: every runtime is built here.
+  execFileSync('rm', ['-rf', path.join(t.env.JRT_CACHE as string, 'artifacts')]);
+  // Jobs run as nobody: the runtimes root must be reachable by them.
+  execFileSync('chmod', ['755', t.home]);
   const r = jrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 50 * 60_000 });
   expect(r.exitCode, `jrt install --all failed:\n${r.stderr.slice(-4000)}`).toBe(0);
   const report = JSON.parse(r.stdout) as { runtimes: { name: string; result: string; error?: string }[] };
