@@ -103,7 +103,12 @@ describe('a job attacking the caller', () => {
         'while [ ! -e /work/go ]; do sleep 0.05; done; exit 3',
     ]);
     await job.waitFor('started');
-    const pids = pidsWithMarker(`sleep\0${marker}`);
+    // The third sleep is forked by a subshell that may not have exec'd yet: wait until all three run.
+    let pids = pidsWithMarker(`sleep\0${marker}`);
+    while (pids.length < 3) {
+      await new Promise((r) => setTimeout(r, 20));
+      pids = pidsWithMarker(`sleep\0${marker}`);
+    }
     expect(pids, 'the three background sleeps run on the host while the job lives').toHaveLength(3);
     await writeFile(path.join(t.work, 'go'), '');
     // No timer here: if jrt waited for the sleeps, this would hang until the test's timeout.
@@ -114,9 +119,28 @@ describe('a job attacking the caller', () => {
     expect(pidsWithMarker(`sleep\0${marker}`)).toEqual([]);
   });
 
+  it('a job that ignores SIGTERM is killed at --timeout together with its children', async () => {
+    const marker = `1000.${process.pid}${(Date.now() % 100000) + 1}`;
+    const r = await jrtExec(t, [
+      RT,
+      '--timeout',
+      '500ms',
+      '--',
+      'sh',
+      '-c',
+      `trap "" TERM; sh -c 'trap "" TERM; sleep ${marker}' & sleep ${marker} & echo started; ` +
+        'while :; do sleep 0.1; done',
+    ]);
+    expect(r.stdout).toBe('started\n');
+    expect(r.exitCode).toBe(124);
+    expect(r.stderr).toContain('jrt: job killed: timeout after 500 ms');
+    expect(pidsWithMarker(`sleep\0${marker}`)).toEqual([]);
+  });
+
   it('a fork bomb under --pids 50 ends, leaves no process behind, and the host still forks', async () => {
     const marker = `jrt-bomb-${process.pid}-${Date.now()}`;
-    // dash's subshells are forks: every copy of the bomb keeps `marker` as its $0 in cmdline.
+    // dash's subshells are forks: every copy of the bomb keeps `marker` as its $0 in cmdline. The
+    // job's first process execs sleep (no fork), so it lives until the timeout whatever the bomb does.
     const r = await jrtExec(t, [
       RT,
       '--pids',
@@ -126,7 +150,7 @@ describe('a job attacking the caller', () => {
       '--',
       'sh',
       '-c',
-      'b() { b | b & }; b; sleep 60',
+      'b() { b | b & }; b; exec sleep 60',
       marker,
     ]);
     // The limit stops the forks (dash says so); the bomb never ends by itself, the timeout ends it.
