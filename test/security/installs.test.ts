@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   statfsSync,
   writeFileSync,
 } from 'node:fs';
@@ -23,10 +24,13 @@ import { EPOCH, makeArtifact, makeRuntimeTree, tempDir } from '../unit/artifact/
 import { type MountNamespace, openMountNamespace } from './mount-namespace.js';
 
 let ns: MountNamespace | undefined;
+/** Temp dirs to remove after each test (the tmpfs goes with the namespace). */
+const scratch: string[] = [];
 beforeAll(() => requireRoot());
 afterEach(() => {
   ns?.close();
   ns = undefined;
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Every entry under `dir`: type, mode, size and content hash or link target. */
@@ -49,7 +53,9 @@ function snapshot(dir: string): string[] {
 
 /** A demo-1 artifact: the fixture tree plus `extra(tree)`, with the manifest recomputed. */
 async function artifactWith(outDir: string, version: string, extra: (tree: string) => void): Promise<string> {
-  const tree = path.join(await tempDir('jrt-sec-tree-'), 'rt');
+  const tmp = await tempDir('jrt-sec-tree-');
+  scratch.push(tmp);
+  const tree = path.join(tmp, 'rt');
   await makeRuntimeTree(tree, { version, payload: version });
   extra(tree);
   const manifest = await computeManifest(tree, {
@@ -68,11 +74,13 @@ async function artifactWith(outDir: string, version: string, extra: (tree: strin
 /** A runtimes root on an 8 MiB tmpfs with demo-1 installed and verified. */
 async function smallDiskWithRuntime() {
   const e = makeJrtEnv();
+  scratch.push(e.home);
   const root = e.env.JRT_ROOT as string;
   mkdirSync(root);
   ns = await openMountNamespace();
   ns.run(['mount', '-t', 'tmpfs', '-o', 'size=8m,mode=0755', 'jrt-sec-tmpfs', root]);
   const first = await makeArtifact(e.home, { payload: 'one' });
+  scratch.push(path.dirname(first.tree));
   const r = ns.jrt(['install', first.file, '--json'], e.env);
   expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
   expect(r.code).toBe(0);
@@ -140,6 +148,7 @@ describe('a read-only runtimes root', () => {
   it('install and remove fail with a clear error naming the root, and nothing changes', async () => {
     const { e, root, ns: n } = await smallDiskWithRuntime();
     const next = await makeArtifact(e.home, { payload: 'two' });
+    scratch.push(path.dirname(next.tree));
     n.run(['mount', '-o', 'remount,ro', root]);
     const before = snapshot(n.view(root));
 

@@ -4,7 +4,7 @@
  * this proves the command around it — file reading, byte-level damage, the set rules across files,
  * the JSON report — never crashes, never exits other than 0/2, and locates every error.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jrt, makeJrtEnv } from '../helpers/jrt.js';
@@ -82,5 +82,6 @@ describe('jrt recipe validate on 200 mutated recipe files at once', () => {
     expect(report.files.filter((f) => !f.ok).length).toBeGreaterThan(100);
     expect(located).toBeGreaterThan(100);
     expect(res.exitCode).toBe(2);
+    rmSync(home, { recursive: true, force: true });
   });
 });
