@@ -121,19 +121,32 @@ describe('a job attacking the caller', () => {
 
   it('a job that ignores SIGTERM is killed at --timeout together with its children', async () => {
     const marker = `1000.${process.pid}${(Date.now() % 100000) + 1}`;
-    const r = await jrtExec(t, [
+    const job = startJob(t, [
       RT,
       '--timeout',
-      '500ms',
+      '2s',
       '--',
       'sh',
       '-c',
       `trap "" TERM; sh -c 'trap "" TERM; sleep ${marker}' & sleep ${marker} & echo started; ` +
         'while :; do sleep 0.1; done',
     ]);
+    let ended = false;
+    void job.done.then(() => {
+      ended = true;
+    });
+    await job.waitFor('started');
+    let pids = pidsWithMarker(`sleep\0${marker}`);
+    while (pids.length < 2 && !ended) {
+      await new Promise((r) => setTimeout(r, 20));
+      pids = pidsWithMarker(`sleep\0${marker}`);
+    }
+    expect(pids, 'both children ran before the timeout').toHaveLength(2);
+    const r = await job.done;
     expect(r.stdout).toBe('started\n');
     expect(r.exitCode).toBe(124);
-    expect(r.stderr).toContain('jrt: job killed: timeout after 500 ms');
+    expect(r.stderr).toContain('jrt: job killed: timeout after 2000 ms');
+    expect(pids.filter(isAlive)).toEqual([]);
     expect(pidsWithMarker(`sleep\0${marker}`)).toEqual([]);
   });
 
