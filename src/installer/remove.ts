@@ -4,8 +4,11 @@ import path from 'node:path';
 import type { InstalledRuntime } from './installed.js';
 import { versionsDir } from './layout.js';
 import { createStaging } from './place.js';
+import { checkWritableRoot } from './precheck.js';
 
 export async function removeRuntime(root: string, r: InstalledRuntime): Promise<void> {
+  // A read-only root is the user's setup, not a bug: say so before touching anything.
+  await checkWritableRoot(root);
   const aside = await createStaging(root, r.name);
   try {
     await rename(r.path, aside.tree);
