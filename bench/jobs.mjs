@@ -3,7 +3,7 @@
 // `npm run build`. Legacy mode (the host's /usr, same isolation) unless a runtime spec is given with
 // an installed JRT_ROOT:  node bench/jobs.mjs [COUNT] [--runtime=SPEC]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,6 +11,8 @@ const BUNDLE = path.resolve(import.meta.dirname, '../dist/jrt.mjs');
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);
 const spec = process.argv.find((a) => a.startsWith('--runtime='));
 const home = mkdtempSync(path.join(os.tmpdir(), 'jrt-bench-jobs-'));
+// The job runs as nobody and gets the current directory at /work: it must be able to enter it.
+chmodSync(home, 0o755);
 const env = {
   PATH: process.env.PATH,
   JRT_ROOT: process.env.JRT_ROOT ?? path.join(home, 'root'),
