@@ -2,6 +2,7 @@ import { wantsHelp } from '../commands/args.js';
 import { type CommandContext, emit } from '../core/context.js';
 import { EXIT } from '../core/errors.js';
 import { formatMs, lineProgress, silentProgress } from '../core/progress.js';
+import { table } from './table.js';
 import type { Command } from './types.js';
 
 const HELP = `Usage: jrt install [flags] (--all | --<language>-all | NAME... | ./NAME-VERSION.jrt.tar.gz...)
@@ -118,7 +119,7 @@ export const installCommand: Command = {
       ...(o.error ? { error: o.error, code: o.code } : {}),
     }));
     emit(ctx, { runtimes }, () => {
-      const rows = [
+      return table([
         ['NAME', 'RESULT', 'TIME', 'SIZE'],
         ...outcomes.map((o) => [
           o.name,
@@ -126,16 +127,7 @@ export const installCommand: Command = {
           formatMs(o.ms),
           o.result === 'failed' ? '-' : formatBytes(o.size),
         ]),
-      ];
-      const w = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-      return rows
-        .map((r) =>
-          r
-            .map((c, i) => c.padEnd(w[i] ?? 0))
-            .join('  ')
-            .trimEnd(),
-        )
-        .join('\n');
+      ]);
     });
     return outcomes.some((o) => o.result === 'failed') ? EXIT.failure : EXIT.ok;
   },

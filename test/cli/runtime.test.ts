@@ -29,16 +29,46 @@ describe('jrt runtime list / info', () => {
     expect(rows[0].size).toBeGreaterThan(70_000);
   });
 
-  it('shows info by name or alias; unknown names get a did-you-mean', async () => {
+  it("shows info by name, alias or --runtime spec; unknown names get the runner's error", async () => {
     const sb = await installed();
     const r = await jrt(sb, ['info', 'demo-1-alias']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--- runtime.yml\nname: demo-1');
     expect(r.stdout).toMatch(/entries, \d+ files/);
     expect(r.stdout).toContain('base: bookworm');
+    for (const spec of ['demo:1+test', 'demo:1.0+test', 'demo-1@1.0', 'demo-1']) {
+      const s = await jrt(sb, ['runtime', 'info', spec, '--json']);
+      expect(s.code, `${spec}: ${s.stderr}`).toBe(0);
+      expect(JSON.parse(s.stdout)).toMatchObject({ name: 'demo-1', language: 'demo', managed: true });
+    }
     const bad = await jrt(sb, ['info', 'demo-2']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('did you mean: demo-1');
+    expect(bad.stderr).toContain("no installed runtime matches 'demo-2'");
+    expect(bad.stderr).toContain('installed: demo-1; closest: demo-1');
+    // Tags must match, as for jrt exec: demo-1 is tagged 'test'.
+    for (const spec of ['demo:1', 'demo:1+gpu']) {
+      const tagged = await jrt(sb, ['verify', spec]);
+      expect(tagged.code).toBe(2);
+      expect(tagged.stderr).toContain(`no installed runtime matches '${spec}'`);
+    }
+  });
+
+  it('still lists and verifies a runtime whose runtime.json is damaged', async () => {
+    const sb = await installed();
+    await writeFile(path.join(sb.root, 'demo', 'demo-1', 'runtime.json'), '{"name": "dem');
+    const l = await jrt(sb, ['list', '--json']);
+    expect(l.code).toBe(0);
+    expect(JSON.parse(l.stdout)).toEqual([
+      expect.objectContaining({
+        name: 'demo-1',
+        description: expect.stringContaining('cannot read its runtime description'),
+      }),
+    ]);
+    const v = await jrt(sb, ['verify', 'demo-1', '--json']);
+    expect(v.code).toBe(1);
+    expect(JSON.parse(v.stdout).runtimes[0].modified).toEqual([
+      { path: 'runtime.json', reason: expect.stringMatching(/^size 13, manifest says \d+$/) },
+    ]);
   });
 });
 
