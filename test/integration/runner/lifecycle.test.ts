@@ -8,20 +8,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProcCgroup } from '../../../src/runner/cgroups.js';
 import { runningJobs } from '../../../src/runner/jobs.js';
-import {
-  addHostRuntime,
-  jrtExec,
-  makeTestEnv,
-  requireRoot,
-  type TestEnv,
-} from '../../fixtures/runtimes/host-runtime.js';
+import { addHostRuntime, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
+import { type JrtHome, jrtExec, makeJrtHome } from '../../helpers/jrt.js';
 
-let t: TestEnv;
+let t: JrtHome;
 let versioned: string;
 
 beforeAll(async () => {
-  requireRoot();
-  t = await makeTestEnv();
+  requireSandboxHost();
+  t = await makeJrtHome({ prefix: 'jrt-runner-test-' });
   // The installer's layout: <name> is a symlink to a versioned directory.
   versioned = await addHostRuntime(t, {
     name: 'tool-1',
@@ -238,11 +233,11 @@ describe('nothing is left behind', () => {
     const ours = (text: string) =>
       text
         .split('\n')
-        .filter((l) => l.includes(t.base) || !l.includes('/tmp/'))
+        .filter((l) => l.includes(t.home) || !l.includes('/tmp/'))
         .map((l) => l.split(' ').slice(3, 5).join(' '))
         .sort();
     // jrt makes no temp files; if it ever does, they go to TMPDIR, which must stay empty.
-    const tmp = path.join(t.base, 'tmp');
+    const tmp = path.join(t.home, 'tmp');
     await mkdir(tmp, { mode: 0o755 });
     const before = (await jobRecords()).length;
     const reasons = ['exit 0', 'exit 1', 'kill -TERM $$', 'sleep 5'];

@@ -8,21 +8,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addHostRuntime,
-  jrtExec,
-  makeTestEnv,
-  requireRoot,
-  type TestEnv,
-} from '../../fixtures/runtimes/host-runtime.js';
+import { addHostRuntime, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
+import { type JrtHome, jrtExec, makeJrtHome } from '../../helpers/jrt.js';
 
-let t: TestEnv;
+let t: JrtHome;
 let runtimeDir: string;
 const RT = '--runtime=host:12';
 
 beforeAll(async () => {
-  requireRoot();
-  t = await makeTestEnv();
+  requireSandboxHost();
+  t = await makeJrtHome({ prefix: 'jrt-runner-test-' });
   runtimeDir = await addHostRuntime(t, {
     name: 'host-12',
     language: 'host',
@@ -110,7 +105,7 @@ describe('jrt exec isolation', () => {
   });
 
   it('cannot read host files that are not mounted', async () => {
-    const secret = path.join(t.base, 'secret.txt');
+    const secret = path.join(t.home, 'secret.txt');
     await writeFile(secret, 'top secret', { mode: 0o644 });
     const r = await jrtExec(t, [
       RT,
@@ -165,7 +160,7 @@ describe('jrt exec isolation', () => {
     const r = await jrtExec(t, [RT, 'hello.py', 'a', '--b']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe("py ['a', '--b'] /work\n");
-    const outside = path.join(t.base, 'outside.py');
+    const outside = path.join(t.home, 'outside.py');
     await writeFile(outside, 'print(__file__)\n', { mode: 0o644 });
     const o = await jrtExec(t, [RT, outside]);
     expect(o.stdout).toBe('/job/outside.py\n');
@@ -337,7 +332,7 @@ describe('jrt exec usage errors', () => {
   });
 
   it('exits 125 with the reason when the sandbox cannot be set up, and records it', async () => {
-    const closed = path.join(t.base, 'closed');
+    const closed = path.join(t.home, 'closed');
     await mkdir(closed, { mode: 0o700 });
     const r = await jrtExec(t, [RT, '--workdir', closed, '--', 'true']);
     expect(r.exitCode).toBe(125);
