@@ -3,7 +3,6 @@
  * server this test runs (reachable) and a closed port (unreachable), so no traffic leaves the host.
  */
 import { existsSync } from 'node:fs';
-import { rmdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -29,8 +28,6 @@ function onPath(name: string): boolean {
 beforeAll(async () => {
   h = await makeJrtHome({ prefix: 'jrt-cli-doctor-' });
   tmp = h.home;
-  // No runtimes root yet, as on a fresh host: disk-root then measures the nearest existing parent.
-  await rmdir(h.root);
   server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     res.end();

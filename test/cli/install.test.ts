@@ -1,4 +1,4 @@
-import { chmod, lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -114,11 +114,8 @@ describe('jrt install ./X.jrt.tar.gz', () => {
 
   it('unknown runtime names are usage errors with a did-you-mean list', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
-    await writeFile(path.join(sb.recipes, 'python-3.11-ml.yml'), 'name: python-3.11-ml\nlanguage: python\n');
-    await writeFile(
-      path.join(sb.recipes, 'node-18.yml'),
-      'name: node-18\nlanguage: node\naliases: [node18]\n',
-    );
+    await writeRecipe(sb.recipes, 'python-3.11-ml', 'python');
+    await writeRecipe(sb.recipes, 'node-18', 'node', 'aliases: [node18]\n');
     const r = await jrt(sb, ['install', 'python-3.11-m']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("unknown runtime 'python-3.11-m'");
@@ -130,9 +127,9 @@ describe('jrt install ./X.jrt.tar.gz', () => {
 
   it('--dry-run prints the plan for group flags and deploy_runtimes.sh spellings without changing anything', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
-    await writeFile(path.join(sb.recipes, 'python-3.11-ml.yml'), 'name: python-3.11-ml\nlanguage: python\n');
-    await writeFile(path.join(sb.recipes, 'java-17.yml'), 'name: java-17\nlanguage: java\n');
-    await writeFile(path.join(sb.recipes, 'java-21.yml'), 'name: java-21\nlanguage: java\n');
+    await writeRecipe(sb.recipes, 'python-3.11-ml', 'python');
+    await writeRecipe(sb.recipes, 'java-17', 'java');
+    await writeRecipe(sb.recipes, 'java-21', 'java');
     const r = await jrt(sb, ['install', '--java-all', '--python-3.11-ml', '--dry-run', '--json']);
     expect(r.exitCode).toBe(0);
     const plan = JSON.parse(r.stdout).plan as { name: string }[];
@@ -142,23 +139,33 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(all.stdout).toContain('java-17: build and install');
   });
 
-  it('a recipe install without the builder fails clearly (exit 1) and leaves the root untouched', async () => {
+  it('a recipe install that cannot build fails clearly (exit 1) and leaves the root untouched', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
-    await writeFile(path.join(sb.recipes, 'node-18.yml'), 'name: node-18\nlanguage: node\n');
-    const r = await jrt(sb, ['install', 'node-18', '--json']);
+    await writeRecipe(sb.recipes, 'node-18', 'node');
+    // --offline with an empty cache: the build stops before any network or chroot work.
+    const r = await jrt(sb, ['install', 'node-18', '--offline', '--json']);
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({
       name: 'node-18',
       result: 'failed',
-      code: 'ERR_JRT_BUILDER_UNAVAILABLE',
+      code: 'ERR_JRT_OFFLINE_MISSING',
     });
+    expect((await readdir(sb.root).catch(() => [])).filter((x) => x !== '.jrt-staging')).toEqual([]);
   });
 });
+
+/** A small valid recipe (selection reads and validates every recipe in the directory). */
+function writeRecipe(dir: string, name: string, language: string, extra = ''): Promise<void> {
+  return writeFile(
+    path.join(dir, `${name}.yml`),
+    `name: ${name}\nlanguage: ${language}\nversion: "1"\ndescription: d\nbase: bookworm\n${extra}` +
+      'runtime: {packages: [coreutils]}\nmounts: [{source: rootfs/usr, target: /usr, readonly: true}]\n',
+  );
+}
 
 describe('migration from deploy_runtimes.sh', () => {
   it('replaces a plain runtime directory with the managed symlink layout', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
-    const { mkdir } = await import('node:fs/promises');
     const legacy = path.join(sb.root, 'demo', 'demo-1');
     await mkdir(path.join(legacy, 'isolated'), { recursive: true });
     await writeFile(path.join(legacy, 'runtime.yml'), 'name: demo-1\nlanguage: demo\nversion: "0.9"\n');
@@ -234,7 +241,8 @@ describe('pre-checks and Joblet config through the CLI', () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const { file } = await makeArtifact(sb.home);
     await chmod(file, 0o644);
-    // The runtimes root exists (0755, root's): uid 65534 cannot write to it.
+    // The runtimes root exists, 0755 and root's: uid 65534 cannot write to it.
+    await mkdir(sb.root, { mode: 0o755 });
     const r = await runJrt(['install', file, '--json'], {
       env: sb.env,
       wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],

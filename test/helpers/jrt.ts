@@ -23,10 +23,11 @@ export interface JrtResult {
 export interface JrtHome {
   /** The temp dir holding everything below (0755, so a job's user 65534 can reach the runtimes). */
   home: string;
+  /** JRT_ROOT, JRT_STATE, JRT_LOG: not created (jrt makes them). */
   root: string;
   state: string;
-  cache: string;
   log: string;
+  cache: string;
   /** JRT_JOBLET_CONFIG; not created. */
   config: string;
   /** JRT_RECIPES, an empty directory. */
@@ -67,6 +68,7 @@ export async function makeJrtHome(
   const home = await mkdtemp(path.join(os.tmpdir(), opts.prefix ?? 'jrt-test-'));
   await chmod(home, 0o755);
   const at = (p: string) => path.join(home, p);
+  // Only what a caller brings: jrt must create the runtimes root, state and log dirs itself.
   const dirs = {
     root: at('runtimes'),
     state: at('state'),
@@ -74,7 +76,8 @@ export async function makeJrtHome(
     recipes: at('recipes'),
     work: at('work'),
   };
-  for (const d of Object.values(dirs)) await mkdir(d, { mode: 0o755 });
+  await mkdir(dirs.recipes);
+  await mkdir(dirs.work, { mode: 0o777 });
   await chmod(dirs.work, 0o777);
   const cache = opts.cache ?? at('cache');
   await mkdir(cache, { recursive: true });
