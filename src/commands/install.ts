@@ -46,7 +46,8 @@ export const installCommand: Command = {
     const { listRecipes } = await import('../recipe/load.js');
     const { installTargets } = await import('../installer/install.js');
     const { cleanDebris } = await import('../installer/place.js');
-    const { checkWritableRoot, formatBytes } = await import('../installer/precheck.js');
+    const { checkWritableRoot } = await import('../installer/precheck.js');
+    const { formatBytes } = await import('../core/disk.js');
     const { defaultBuildRuntime } = await import('../installer/builder.js');
     const { updateJobletConfig, jobletServicePresent } = await import('../installer/joblet-config.js');
 

@@ -26,7 +26,7 @@ Examples:
 
 async function list(ctx: CommandContext): Promise<number> {
   const { listInstalledDetails } = await import('../installer/installed.js');
-  const { formatBytes } = await import('../installer/precheck.js');
+  const { formatBytes } = await import('../core/disk.js');
   const all = await listInstalledDetails(ctx.paths.root);
   const rows = all.map((r) => ({
     name: r.name,
@@ -59,7 +59,7 @@ async function info(ctx: CommandContext, names: string[]): Promise<number> {
   if (names.length !== 1)
     throw usageError('ERR_JRT_BAD_FLAG', 'runtime info takes one NAME', 'jrt runtime info java-17');
   const { resolveInstalled } = await import('../installer/installed.js');
-  const { formatBytes } = await import('../installer/precheck.js');
+  const { formatBytes } = await import('../core/disk.js');
   const { readFile } = await import('node:fs/promises');
   const path = await import('node:path');
   const r = await resolveInstalled(ctx.paths.root, names[0] as string);
