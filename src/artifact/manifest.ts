@@ -3,11 +3,10 @@
  * permission bits, size, sha256 (files) or target (symlinks). The walk refuses what a runtime must
  * never carry: device nodes, fifos, sockets and setuid/setgid files.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
+import { sha256File } from '../core/hash.js';
 import { MANIFEST_JSON, type Manifest, type ManifestFile } from '../core/runtime-format.js';
 
 export type ManifestMeta = Pick<
@@ -24,15 +23,6 @@ export interface TreeProblem {
 /** Bytewise (UTF-8) order, the order of manifest entries and of the archive. */
 export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  // Small files in one synchronous read: per-call thread-pool round trips dominate otherwise.
-  const st = statSync(file);
-  if (st.size <= 1 << 20) return hash.update(readFileSync(file)).digest('hex');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**
@@ -107,8 +97,4 @@ export async function computeManifest(dir: string, meta: ManifestMeta): Promise<
 /** The canonical bytes of a manifest (what packArtifact stores and the digest is taken of). */
 export function serializeManifest(m: Manifest): Buffer {
   return Buffer.from(`${JSON.stringify(m, null, 1)}\n`, 'utf8');
-}
-
-export function sha256Bytes(b: Buffer | string): string {
-  return createHash('sha256').update(b).digest('hex');
 }
