@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { appendFile, chmod, mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fakeRunningJob } from '../helpers/jobs.js';
 import { type JrtHome, jrt, makeJrtHome } from '../helpers/jrt.js';
 import { makeArtifact } from '../unit/artifact/fixture.js';
 
@@ -126,13 +126,8 @@ describe('jrt runtime remove', () => {
 
   it('refuses while a running job uses the runtime, unless --force', async () => {
     const sb = await installed();
-    const job = spawn('sleep', ['60']);
+    const job = await fakeRunningJob(sb.state, path.join(sb.root, 'demo', 'demo-1'));
     try {
-      await mkdir(path.join(sb.state, 'jobs'), { recursive: true });
-      await writeFile(
-        path.join(sb.state, 'jobs', 'j1.json'),
-        JSON.stringify({ pid: job.pid, runtimeDir: path.join(sb.root, 'demo', 'demo-1') }),
-      );
       const r = await jrt(sb, ['remove', 'demo-1']);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain(`used by running job(s) pid ${job.pid}`);
@@ -140,7 +135,7 @@ describe('jrt runtime remove', () => {
       const f = await jrt(sb, ['remove', 'demo-1', '--force']);
       expect(f.exitCode).toBe(0);
     } finally {
-      job.kill('SIGKILL');
+      await job.end();
     }
   });
 });
