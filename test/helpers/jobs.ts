@@ -1,6 +1,8 @@
-/** A running job as the installer sees one: a live process and the record the runner writes for it. */
+/** Jobs as tests see them: a fake running job the installer must respect, and the records of finished ones. */
 import { spawn } from 'node:child_process';
-import { recordRunning } from '../../src/runner/jobs.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type JobRecord, recordRunning } from '../../src/runner/jobs.js';
 
 export interface FakeJob {
   pid: number;
@@ -22,4 +24,13 @@ export async function fakeRunningJob(state: string, runtimeDir: string, id = 'j1
       await closed;
     },
   };
+}
+
+/** Every finished job's record, oldest first, from `<log>/jobs.jsonl`. */
+export async function jobRecords(log: string): Promise<JobRecord[]> {
+  const text = await readFile(path.join(log, 'jobs.jsonl'), 'utf8');
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as JobRecord);
 }
