@@ -4,11 +4,11 @@
  * themselves are the runner's (src/runner/resolve.ts), so `jrt runtime info java:17` resolves
  * exactly as `jrt exec --runtime=java:17` does.
  */
-import { readFile, readlink, realpath } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_JSON, type Manifest, type RuntimeYml } from '../core/runtime-format.js';
 import { type ListedRuntime, listInstalled, resolveRuntimeSpec } from '../runner/resolve.js';
-import { CURRENT_LINK } from './layout.js';
+import { resolveRuntimeDir } from './layout.js';
 
 export interface InstalledDetails {
   name: string;
@@ -27,8 +27,7 @@ export interface InstalledDetails {
 }
 
 export async function detailInstalled(r: ListedRuntime): Promise<InstalledDetails> {
-  const current = await readlink(path.join(r.dir, CURRENT_LINK)).catch(() => undefined);
-  const dir = current !== undefined ? path.resolve(r.dir, current) : await realpath(r.dir);
+  const dir = await resolveRuntimeDir(r.dir);
   let manifest: Manifest | undefined;
   try {
     manifest = JSON.parse(await readFile(path.join(dir, MANIFEST_JSON), 'utf8')) as Manifest;
@@ -40,7 +39,7 @@ export async function detailInstalled(r: ListedRuntime): Promise<InstalledDetail
     tags: r.tags,
     path: r.dir,
     dir,
-    managed: current !== undefined,
+    managed: dir !== r.dir,
     runtime: r.runtime ?? {},
     problem: r.problem,
     manifest,
