@@ -82,11 +82,13 @@ async function info(ctx: CommandContext, names: string[]): Promise<number> {
       dir: r.dir,
       managed: r.managed,
       runtime: r.runtime,
+      problem: r.problem ?? null,
       manifest: summary ?? null,
     },
     () =>
       [
         `${r.name} (${r.language}) at ${r.path}${r.managed ? ` -> ${r.dir}` : ''}`,
+        ...(r.problem ? [`DAMAGED: ${r.problem} (see 'jrt runtime verify ${r.name}')`] : []),
         '',
         '--- runtime.yml',
         yml.trimEnd(),

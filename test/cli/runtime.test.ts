@@ -64,6 +64,9 @@ describe('jrt runtime list / info', () => {
         description: expect.stringContaining('cannot read its runtime description'),
       }),
     ]);
+    const i = await jrt(sb, ['info', 'demo-1']);
+    expect(i.exitCode).toBe(0);
+    expect(i.stdout).toContain('DAMAGED: cannot read its runtime description');
     const v = await jrt(sb, ['verify', 'demo-1', '--json']);
     expect(v.exitCode).toBe(1);
     expect(JSON.parse(v.stdout).runtimes[0].modified).toEqual([
