@@ -3,12 +3,11 @@
  * permission bits, size, sha256 (files) or target (symlinks). The walk refuses what a runtime must
  * never carry: device nodes, fifos, sockets and setuid/setgid files.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
+import { sha256File } from '../core/hash.js';
 import { MANIFEST_JSON, type Manifest, type ManifestFile } from '../core/runtime-format.js';
+import { walkTree } from '../core/tree-walk.js';
 
 export type ManifestMeta = Pick<
   Manifest,
@@ -26,15 +25,6 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  // Small files in one synchronous read: per-call thread-pool round trips dominate otherwise.
-  const st = statSync(file);
-  if (st.size <= 1 << 20) return hash.update(readFileSync(file)).digest('hex');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /**
  * Walk `dir` and describe every entry (relative paths, sorted bytewise). `hash: false` skips the
  * file contents (used to compare a tree's shape cheaply). Unsupported entries land in `problems`.
@@ -45,38 +35,20 @@ export async function scanTree(
 ): Promise<{ files: ManifestFile[]; problems: TreeProblem[] }> {
   const files: ManifestFile[] = [];
   const problems: TreeProblem[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const names = await readdir(path.join(dir, rel));
-    for (const name of names) {
-      const child = rel === '' ? name : `${rel}/${name}`;
-      if (opts.exclude?.(child)) continue;
-      const abs = path.join(dir, child);
-      const st = await lstat(abs);
-      const mode = st.mode & 0o7777;
-      if (st.isDirectory()) {
-        if (mode & 0o4000) problems.push({ path: child, reason: 'setuid directory' });
-        files.push({ path: child, type: 'dir', mode, size: 0 });
-        await walk(child);
-      } else if (st.isFile()) {
-        if (mode & 0o6000) problems.push({ path: child, reason: 'setuid/setgid file' });
-        const entry: ManifestFile = { path: child, type: 'file', mode, size: st.size };
-        if (opts.hash !== false) entry.sha256 = await sha256File(abs);
-        files.push(entry);
-      } else if (st.isSymbolicLink()) {
-        files.push({ path: child, type: 'symlink', mode: 0o777, size: 0, target: await readlink(abs) });
-      } else {
-        const kind = st.isFIFO()
-          ? 'fifo'
-          : st.isSocket()
-            ? 'socket'
-            : st.isCharacterDevice()
-              ? 'character device'
-              : 'block device';
-        problems.push({ path: child, reason: kind });
-      }
-    }
-  };
-  await walk('');
+  for (const e of await walkTree(dir, '/', (p) => opts.exclude?.(p.slice(1)) === true)) {
+    const rel = e.path.slice(1);
+    if (e.type === 'dir') {
+      if (e.mode & 0o4000) problems.push({ path: rel, reason: 'setuid directory' });
+      files.push({ path: rel, type: 'dir', mode: e.mode, size: 0 });
+    } else if (e.type === 'file') {
+      if (e.mode & 0o6000) problems.push({ path: rel, reason: 'setuid/setgid file' });
+      const entry: ManifestFile = { path: rel, type: 'file', mode: e.mode, size: e.size };
+      if (opts.hash !== false) entry.sha256 = await sha256File(path.join(dir, rel));
+      files.push(entry);
+    } else if (e.type === 'symlink') {
+      files.push({ path: rel, type: 'symlink', mode: 0o777, size: 0, target: e.target ?? '' });
+    } else problems.push({ path: rel, reason: e.special ?? 'special file' });
+  }
   files.sort((a, b) => compareBytes(a.path, b.path));
   return { files, problems };
 }
@@ -107,8 +79,4 @@ export async function computeManifest(dir: string, meta: ManifestMeta): Promise<
 /** The canonical bytes of a manifest (what packArtifact stores and the digest is taken of). */
 export function serializeManifest(m: Manifest): Buffer {
   return Buffer.from(`${JSON.stringify(m, null, 1)}\n`, 'utf8');
-}
-
-export function sha256Bytes(b: Buffer | string): string {
-  return createHash('sha256').update(b).digest('hex');
 }

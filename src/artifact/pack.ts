@@ -13,8 +13,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { failure } from '../core/errors.js';
+import { sha256File } from '../core/hash.js';
 import { MANIFEST_JSON, type Manifest, RUNTIME_JSON, RUNTIME_YML } from '../core/runtime-format.js';
-import { scanTree, sha256File } from './manifest.js';
+import { scanTree } from './manifest.js';
 import { validateManifest } from './safety.js';
 import { encodeHeader, padding, TAR_END } from './tar-format.js';
 

@@ -23,8 +23,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { failure, isJrtError } from '../core/errors.js';
+import { sha256Bytes } from '../core/hash.js';
 import { MANIFEST_JSON, type Manifest, type ManifestFile, RUNTIME_YML } from '../core/runtime-format.js';
-import { sha256Bytes } from './manifest.js';
 import { entryPathProblem, mismatch, modeProblem, unsafe, validateManifest } from './safety.js';
 import { type EntrySink, parseTar, type RawEntry, TarFormatError } from './tar-read.js';
 

@@ -5,6 +5,7 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
+import { processAlive } from '../core/pid.js';
 import { run } from '../core/proc.js';
 import { parseStanzas } from './debian.js';
 
@@ -103,21 +104,12 @@ export async function removeStaleBuildDirs(cacheDir: string): Promise<string[]> 
     const m = /^build-(\d+)-/.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pid !== process.pid && !isAlive(pid)) {
+    if (pid !== process.pid && !processAlive(pid)) {
       await rm(path.join(tmpDir, name), { recursive: true, force: true });
       removed.push(name);
     }
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -4,8 +4,8 @@
  */
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256File } from '../artifact/manifest.js';
 import { failure } from '../core/errors.js';
+import { sha256File } from '../core/hash.js';
 import { downloadToFile } from '../core/http.js';
 
 export interface BlobStore {

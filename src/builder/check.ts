@@ -7,9 +7,9 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import type { OnProgress } from '../core/progress.js';
+import { walkTree } from '../core/tree-walk.js';
 import { type ElfInfo, EM, ET, isElf, parseElf } from './elf.js';
 import { relativeLinkEscapes, resolveInRoot } from './root-path.js';
-import { walkTree } from './tree-walk.js';
 
 const TRIPLET: Record<number, string> = {
   [EM.X86_64]: 'x86_64-linux-gnu',

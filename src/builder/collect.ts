@@ -8,6 +8,7 @@ import { lstat, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'n
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
+import { walkTree } from '../core/tree-walk.js';
 import type { StripRules } from '../recipe/types.js';
 import { type ClosureResult, resolveClosure } from './closure.js';
 import {
@@ -21,7 +22,6 @@ import {
 import { canonicalInRoot, resolveInRoot } from './root-path.js';
 import { stripTree } from './strip.js';
 import { TreeCopier } from './tree-copy.js';
-import { walkTree } from './tree-walk.js';
 
 export interface CollectOptions {
   buildRoot: string;

@@ -5,9 +5,9 @@
  */
 import { rm, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { type TreeEntry, walkTree } from '../core/tree-walk.js';
 import type { StripRules } from '../recipe/types.js';
 import { resolveInRoot } from './root-path.js';
-import { type TreeEntry, walkTree } from './tree-walk.js';
 
 /** Removed whatever the rules say: leftovers of installing (logs, apt and ldconfig caches, the dpkg db). */
 const ALWAYS = ['/var/lib/dpkg', '/var/lib/apt', '/var/cache/ldconfig/aux-cache', '/etc/ld.so.cache'];

@@ -4,6 +4,7 @@ import { EXIT, failure } from '../core/errors.js';
 import { formatMs, lineProgress, silentProgress } from '../core/progress.js';
 import type { InstallOutcome } from '../installer/install.js';
 import type { InstallTarget } from '../installer/select.js';
+import { table } from './table.js';
 import type { Command } from './types.js';
 
 const HELP = `Usage: jrt install [flags] (--all | --<language>-all | NAME... | ./NAME-VERSION.jrt.tar.gz...)
@@ -86,7 +87,8 @@ export const installCommand: Command = {
     const { listRecipes } = await import('../recipe/load.js');
     const { installTargets } = await import('../installer/install.js');
     const { cleanDebris } = await import('../installer/place.js');
-    const { checkWritableRoot, formatBytes } = await import('../installer/precheck.js');
+    const { checkWritableRoot } = await import('../installer/precheck.js');
+    const { formatBytes } = await import('../core/disk.js');
     const { defaultBuildRuntime } = await import('../installer/builder.js');
     const { updateJobletConfig, jobletServicePresent } = await import('../installer/joblet-config.js');
 
@@ -164,7 +166,7 @@ export const installCommand: Command = {
       ...(o.error ? { error: o.error, code: o.code } : {}),
     }));
     emit(ctx, { runtimes }, () => {
-      const rows = [
+      return table([
         ['NAME', 'RESULT', 'TIME', 'SIZE'],
         ...outcomes.map((o) => [
           o.name,
@@ -172,16 +174,7 @@ export const installCommand: Command = {
           formatMs(o.ms),
           o.result === 'failed' || o.result === 'skipped' ? '-' : formatBytes(o.size),
         ]),
-      ];
-      const w = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-      return rows
-        .map((r) =>
-          r
-            .map((c, i) => c.padEnd(w[i] ?? 0))
-            .join('  ')
-            .trimEnd(),
-        )
-        .join('\n');
+      ]);
     });
     return outcomes.some((o) => o.result === 'failed') ? EXIT.failure : EXIT.ok;
   },

@@ -1,8 +1,9 @@
 import { type CommandContext, emit } from '../core/context.js';
 import { EXIT, failure, usageError } from '../core/errors.js';
-import type { InstalledRuntime } from '../installer/installed.js';
+import type { InstalledDetails } from '../installer/installed.js';
 import type { VerifyReport } from '../installer/verify.js';
 import { parseFlags, wantsHelp } from './args.js';
+import { table } from './table.js';
 import type { Command } from './types.js';
 
 const HELP = `Usage: jrt runtime <list|info|verify|remove> [flags]   (shortcuts: jrt list, info, verify, remove)
@@ -13,37 +14,27 @@ const HELP = `Usage: jrt runtime <list|info|verify|remove> [flags]   (shortcuts:
                            and extra files (exit 1 if any); all runtimes when no NAME is given
   remove NAME [--force]    remove a runtime; refused while a running job uses it unless --force
 
-NAME is a runtime name or one of its aliases. Every subcommand takes --json.
+NAME is a runtime name, one of its aliases or a --runtime spec (java:17, python:3.11+ml), resolved
+as 'jrt exec' resolves it. Every subcommand takes --json.
 
 Examples:
   jrt runtime list
   jrt info java-17
+  jrt runtime info python:3.11+ml
   jrt verify --json
   jrt runtime remove node-18`;
 
-function table(rows: string[][]): string {
-  const w = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(w[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 async function list(ctx: CommandContext): Promise<number> {
-  const { listInstalled } = await import('../installer/installed.js');
-  const { formatBytes } = await import('../installer/precheck.js');
-  const all = await listInstalled(ctx.paths.root);
+  const { listInstalledDetails } = await import('../installer/installed.js');
+  const { formatBytes } = await import('../core/disk.js');
+  const all = await listInstalledDetails(ctx.paths.root);
   const rows = all.map((r) => ({
     name: r.name,
     language: r.language,
-    version: String(r.runtime.version ?? ''),
-    tags: r.runtime.tags ?? [],
+    version: r.version,
+    tags: r.tags,
     size: r.manifest?.total_size ?? null,
-    description: r.runtime.description ?? '',
+    description: r.problem ?? r.runtime.description ?? '',
     path: r.path,
   }));
   emit(ctx, rows, () =>
@@ -67,8 +58,8 @@ async function list(ctx: CommandContext): Promise<number> {
 async function info(ctx: CommandContext, names: string[]): Promise<number> {
   if (names.length !== 1)
     throw usageError('ERR_JRT_BAD_FLAG', 'runtime info takes one NAME', 'jrt runtime info java-17');
-  const { resolveInstalled } = await import('../installer/resolve-name.js');
-  const { formatBytes } = await import('../installer/precheck.js');
+  const { resolveInstalled } = await import('../installer/installed.js');
+  const { formatBytes } = await import('../core/disk.js');
   const { readFile } = await import('node:fs/promises');
   const path = await import('node:path');
   const r = await resolveInstalled(ctx.paths.root, names[0] as string);
@@ -91,11 +82,13 @@ async function info(ctx: CommandContext, names: string[]): Promise<number> {
       dir: r.dir,
       managed: r.managed,
       runtime: r.runtime,
+      problem: r.problem ?? null,
       manifest: summary ?? null,
     },
     () =>
       [
         `${r.name} (${r.language}) at ${r.path}${r.managed ? ` -> ${r.dir}` : ''}`,
+        ...(r.problem ? [`DAMAGED: ${r.problem} (see 'jrt runtime verify ${r.name}')`] : []),
         '',
         '--- runtime.yml',
         yml.trimEnd(),
@@ -113,13 +106,12 @@ async function info(ctx: CommandContext, names: string[]): Promise<number> {
 }
 
 async function verify(ctx: CommandContext, names: string[]): Promise<number> {
-  const { resolveInstalled } = await import('../installer/resolve-name.js');
-  const { listInstalled } = await import('../installer/installed.js');
+  const { listInstalledDetails, resolveInstalled } = await import('../installer/installed.js');
   const { verifyRuntime } = await import('../installer/verify.js');
-  const targets: InstalledRuntime[] =
+  const targets: InstalledDetails[] =
     names.length > 0
       ? await Promise.all(names.map((n) => resolveInstalled(ctx.paths.root, n)))
-      : await listInstalled(ctx.paths.root);
+      : await listInstalledDetails(ctx.paths.root);
   const results: (VerifyReport & { name: string; error?: string })[] = [];
   for (const r of targets) {
     try {
@@ -158,7 +150,7 @@ async function verify(ctx: CommandContext, names: string[]): Promise<number> {
 async function remove(ctx: CommandContext, names: string[], force: boolean): Promise<number> {
   if (names.length !== 1)
     throw usageError('ERR_JRT_BAD_FLAG', 'runtime remove takes one NAME', 'jrt runtime remove node-18');
-  const { resolveInstalled } = await import('../installer/resolve-name.js');
+  const { resolveInstalled } = await import('../installer/installed.js');
   const { jobsUsing } = await import('../installer/in-use.js');
   const { acquireLock } = await import('../installer/lock.js');
   const { removeRuntime } = await import('../installer/remove.js');

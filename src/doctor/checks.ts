@@ -3,6 +3,7 @@
  * DoctorProbes passed in, so the checks are plain logic that tests drive with fakes; host.ts has
  * the real probes.
  */
+import { formatBytes } from '../core/disk.js';
 import { type CgroupLayout, cgroupPlan, parseCgroupMounts, REQUIRED_CONTROLLERS } from './cgroups.js';
 
 export interface Check {
@@ -231,17 +232,6 @@ async function checkReachable(
         `${what} ${url} is unreachable: ${r.error ?? 'no answer'}; builds cannot fetch inputs`,
         fix,
       );
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
 /** Exit 0 when no error-level check failed. */

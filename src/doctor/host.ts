@@ -1,6 +1,6 @@
 /** The real DoctorProbes: this host's processes, files, disks and network. */
-import { readFile, statfs } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { freeSpace } from '../core/disk.js';
 import { hostDebianMirror, hostNpmRegistry } from '../core/host-sources.js';
 import { probe } from '../core/http.js';
 import { run, which } from '../core/proc.js';
@@ -28,17 +28,8 @@ export function hostProbes(env: NodeJS.ProcessEnv = process.env): DoctorProbes {
       }
     },
     which,
-    async freeBytes(dir) {
-      // The root may not exist yet: measure the filesystem it will be created on.
-      for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-        try {
-          const s = await statfs(at);
-          return { path: at, bytes: s.bavail * s.bsize };
-        } catch {
-          if (at === path.dirname(at)) return undefined;
-        }
-      }
-    },
+    // The root may not exist yet: measure the filesystem it will be created on.
+    freeBytes: (dir) => freeSpace(dir).catch(() => undefined),
     debianMirror: () => hostDebianMirror(env),
     npmRegistry: () => hostNpmRegistry(env),
     probe: (url) => probe(url, PROBE_TIMEOUT_MS),

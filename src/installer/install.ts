@@ -6,10 +6,11 @@
 import { constants } from 'node:fs';
 import { access, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compareBytes, serializeManifest, sha256Bytes } from '../artifact/manifest.js';
+import { compareBytes, serializeManifest } from '../artifact/manifest.js';
 import { readArtifact, readArtifactHead } from '../artifact/read.js';
 import { mountSourceProblem, unsafe } from '../artifact/safety.js';
 import { failure, isJrtError } from '../core/errors.js';
+import { sha256Bytes } from '../core/hash.js';
 import type { JrtPaths } from '../core/paths.js';
 import { type OnProgress, phase } from '../core/progress.js';
 import {

@@ -1,69 +1,57 @@
-/** What is installed under the runtimes root: <root>/<language>/<name> (a jrt symlink or a plain dir). */
-import { readdir, readFile, stat } from 'node:fs/promises';
+/**
+ * What `jrt runtime list|info|verify|remove` need beyond what the runner lists: the real version
+ * directory behind a name, whether jrt manages it, and its manifest. Listing and name resolution
+ * themselves are the runner's (src/runner/resolve.ts), so `jrt runtime info java:17` resolves
+ * exactly as `jrt exec --runtime=java:17` does.
+ */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  MANIFEST_JSON,
-  type Manifest,
-  RUNTIME_JSON,
-  RUNTIME_YML,
-  type RuntimeYml,
-} from '../core/runtime-format.js';
-import { currentVersion } from './layout.js';
+import { MANIFEST_JSON, type Manifest, type RuntimeYml } from '../core/runtime-format.js';
+import { type ListedRuntime, listInstalled, resolveRuntimeSpec } from '../runner/resolve.js';
+import { resolveRuntimeDir } from './layout.js';
 
-export interface InstalledRuntime {
+export interface InstalledDetails {
   name: string;
   language: string;
+  version: string;
+  tags: string[];
   /** <root>/<language>/<name> */
   path: string;
   /** The real directory behind it. */
   dir: string;
   managed: boolean;
   runtime: Partial<RuntimeYml>;
+  /** Why runtime.json / runtime.yml could not be read, if so. */
+  problem: string | undefined;
   manifest: Manifest | undefined;
 }
 
-async function readRuntimeYml(dir: string): Promise<Partial<RuntimeYml>> {
+export async function detailInstalled(r: ListedRuntime): Promise<InstalledDetails> {
+  const dir = await resolveRuntimeDir(r.dir);
+  let manifest: Manifest | undefined;
   try {
-    return JSON.parse(await readFile(path.join(dir, RUNTIME_JSON), 'utf8')) as Partial<RuntimeYml>;
+    manifest = JSON.parse(await readFile(path.join(dir, MANIFEST_JSON), 'utf8')) as Manifest;
   } catch {}
-  try {
-    const { parse } = await import('yaml');
-    return (parse(await readFile(path.join(dir, RUNTIME_YML), 'utf8')) ?? {}) as Partial<RuntimeYml>;
-  } catch {
-    return {};
-  }
+  return {
+    name: r.name,
+    language: r.language,
+    version: r.version,
+    tags: r.tags,
+    path: r.dir,
+    dir,
+    managed: dir !== r.dir,
+    runtime: r.runtime ?? {},
+    problem: r.problem,
+    manifest,
+  };
 }
 
-export async function listInstalled(root: string): Promise<InstalledRuntime[]> {
-  const out: InstalledRuntime[] = [];
-  for (const language of (await readdir(root).catch(() => [] as string[])).sort()) {
-    if (language.startsWith('.')) continue;
-    const langDir = path.join(root, language);
-    if (!(await stat(langDir).catch(() => undefined))?.isDirectory()) continue;
-    for (const name of (await readdir(langDir)).sort()) {
-      if (name.startsWith('.')) continue;
-      const cur = await currentVersion(root, language, name);
-      if (!cur) continue;
-      const runtime = await readRuntimeYml(cur.dir);
-      if (
-        Object.keys(runtime).length === 0 &&
-        !(await stat(path.join(cur.dir, RUNTIME_YML)).catch(() => undefined))
-      )
-        continue;
-      let manifest: Manifest | undefined;
-      try {
-        manifest = JSON.parse(await readFile(path.join(cur.dir, MANIFEST_JSON), 'utf8')) as Manifest;
-      } catch {}
-      out.push({
-        name,
-        language,
-        path: path.join(langDir, name),
-        dir: cur.dir,
-        managed: cur.kind === 'managed',
-        runtime,
-        manifest,
-      });
-    }
-  }
-  return out;
+/** Every installed runtime, damaged ones included, with its details. */
+export async function listInstalledDetails(root: string): Promise<InstalledDetails[]> {
+  return Promise.all((await listInstalled(root, { unreadable: true })).map(detailInstalled));
+}
+
+/** A name, alias or `--runtime` spec (`java:17`, `python-3.11-ml`, `name@version`), as `jrt exec` resolves it. */
+export async function resolveInstalled(root: string, spec: string): Promise<InstalledDetails> {
+  return detailInstalled(resolveRuntimeSpec(spec, await listInstalled(root, { unreadable: true })));
 }

@@ -9,7 +9,7 @@ import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failure } from '../core/errors.js';
-import { pidAlive } from './in-use.js';
+import { processAlive } from '../core/pid.js';
 
 export type Release = () => Promise<void>;
 
@@ -28,7 +28,7 @@ export function processStartTime(pid: number): string | undefined {
 export function holderAlive(content: string): boolean {
   const [pidText, start] = content.trim().split(/\s+/);
   const pid = Number.parseInt(pidText ?? '', 10);
-  if (!pidAlive(pid)) return false;
+  if (!processAlive(pid)) return false;
   const now = processStartTime(pid);
   return start === undefined || now === undefined || now === start;
 }

@@ -8,7 +8,8 @@
  */
 import { lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { jobsUsing, pidAlive } from './in-use.js';
+import { processAlive } from '../core/pid.js';
+import { jobsUsing } from './in-use.js';
 import {
   CURRENT_LINK,
   currentVersion,
@@ -56,7 +57,7 @@ const ownerPid = (entry: string, prefix = '') =>
 
 async function removeDeadOwned(dir: string, prefix: string, removed: string[]): Promise<void> {
   for (const e of await readdir(dir).catch(() => [] as string[])) {
-    if (!e.startsWith(prefix) || pidAlive(ownerPid(e, prefix))) continue;
+    if (!e.startsWith(prefix) || processAlive(ownerPid(e, prefix))) continue;
     await rm(path.join(dir, e), { recursive: true, force: true });
     removed.push(path.join(dir, e));
   }

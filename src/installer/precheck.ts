@@ -1,23 +1,8 @@
 /** Checks made before an install changes anything: the root is writable and has room. */
 import { constants } from 'node:fs';
-import { access, statfs } from 'node:fs/promises';
-import path from 'node:path';
+import { access } from 'node:fs/promises';
+import { formatBytes, freeSpace, nearestExisting } from '../core/disk.js';
 import { failure } from '../core/errors.js';
-
-/** The nearest existing ancestor of `p` (the root may not exist yet). */
-async function nearestExisting(p: string): Promise<string> {
-  let cur = path.resolve(p);
-  for (;;) {
-    try {
-      await access(cur);
-      return cur;
-    } catch {
-      const up = path.dirname(cur);
-      if (up === cur) return cur;
-      cur = up;
-    }
-  }
-}
 
 export async function checkWritableRoot(root: string): Promise<void> {
   const at = await nearestExisting(root);
@@ -32,9 +17,7 @@ export async function checkWritableRoot(root: string): Promise<void> {
 
 /** Free bytes on the filesystem of `root` must cover `bytes` × 1.1. */
 export async function checkFreeSpace(root: string, bytes: number, what: string): Promise<void> {
-  const at = await nearestExisting(root);
-  const s = await statfs(at);
-  const free = Number(s.bavail) * Number(s.bsize);
+  const { path: at, bytes: free } = await freeSpace(root);
   const need = Math.ceil(bytes * 1.1);
   if (free < need)
     throw failure(
@@ -42,15 +25,4 @@ export async function checkFreeSpace(root: string, bytes: number, what: string):
       `${what} needs ${formatBytes(need)} (unpacked size + 10%) but ${at} has ${formatBytes(free)} free`,
       { hint: 'free some space or remove unused runtimes (jrt runtime remove NAME)' },
     );
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }

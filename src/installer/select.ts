@@ -6,6 +6,7 @@
 
 import { usageError } from '../core/errors.js';
 import { ARTIFACT_SUFFIX } from '../core/runtime-format.js';
+import { closestNames } from '../core/suggest.js';
 
 export interface InstallRequest {
   all: boolean;
@@ -66,35 +67,6 @@ export function parseInstallArgs(argv: string[]): InstallRequest {
   return req;
 }
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] as number;
-      row[j] = Math.min(
-        (row[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      prev = tmp;
-    }
-  }
-  return row[b.length] as number;
-}
-
-export function didYouMean(input: string, candidates: string[]): string[] {
-  const limit = Math.max(2, Math.floor(input.length / 3));
-  return candidates
-    .map((c) => ({ c, d: c.includes(input) || input.includes(c) ? 0.5 : distance(input, c) }))
-    .filter((x) => x.d <= limit)
-    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
-    .slice(0, 3)
-    .map((x) => x.c);
-}
-
 /** The install targets a request means, in a stable order without duplicates. */
 export function selectTargets(req: InstallRequest, recipes: RecipeRef[]): InstallTarget[] {
   const out: InstallTarget[] = [];
@@ -120,10 +92,7 @@ export function selectTargets(req: InstallRequest, recipes: RecipeRef[]): Instal
   for (const n of req.names) {
     const r = recipes.find((x) => x.name === n) ?? recipes.find((x) => x.aliases.includes(n));
     if (!r) {
-      const close = didYouMean(
-        n,
-        recipes.flatMap((x) => [x.name, ...x.aliases]),
-      );
+      const close = closestNames(n, recipes);
       throw usageError(
         'ERR_JRT_UNKNOWN_RUNTIME',
         `unknown runtime '${n}'`,

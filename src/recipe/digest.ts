@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Bytes } from '../core/hash.js';
 
 /** JSON with object keys sorted at every level: the same data always gives the same bytes. */
 export function canonicalJson(value: unknown): string {
@@ -20,5 +20,5 @@ function sortKeys(value: unknown): unknown {
 
 /** `sha256:<hex>` of the canonical JSON of a (defaulted) recipe; recorded in locks and manifests. */
 export function recipeDigest(recipe: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(recipe)).digest('hex')}`;
+  return `sha256:${sha256Bytes(canonicalJson(recipe))}`;
 }

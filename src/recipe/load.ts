@@ -2,8 +2,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
+import { closestNames, spellingKey } from '../core/suggest.js';
 import { type RecipeFileResult, validateRecipeSet } from './set.js';
-import { editDistance, spellingKey } from './spelling.js';
 import type { Recipe } from './types.js';
 import { formatRecipeError, type RecipeError, validateRecipe } from './validate.js';
 
@@ -12,8 +12,6 @@ export interface LoadedRecipe {
   digest: string;
   file: string;
 }
-
-export { spellingKey };
 
 export async function loadRecipe(file: string): Promise<LoadedRecipe> {
   const result = validateRecipe(await readRecipeText(file), file);
@@ -61,11 +59,10 @@ export async function findRecipe(dir: string, nameOrAlias: string): Promise<Load
   const all = await listRecipes(dir);
   const found = matchRecipe(all, nameOrAlias);
   if (found) return found;
-  // Compare with names and aliases, suggest names: `openjdk-71` should offer java-17 once.
-  const nameOf = new Map(
-    all.flatMap((r) => [r.recipe.name, ...r.recipe.aliases].map((n) => [n, r.recipe.name])),
+  const close = closestNames(
+    nameOrAlias,
+    all.map((r) => r.recipe),
   );
-  const close = [...new Set(closeNames(nameOrAlias, [...nameOf.keys()]).map((n) => nameOf.get(n) as string))];
   throw usageError(
     'ERR_JRT_UNKNOWN_RECIPE',
     `no recipe named '${nameOrAlias}' in ${dir}`,
@@ -82,17 +79,6 @@ export function matchRecipe<T extends { recipe: Recipe }>(all: T[], wanted: stri
     all.find((r) => r.recipe.aliases.includes(wanted)) ??
     all.find((r) => [r.recipe.name, ...r.recipe.aliases].some((n) => spellingKey(n) === spellingKey(wanted)))
   );
-}
-
-/** Up to five candidates within a small edit distance, closest first. */
-export function closeNames(wanted: string, candidates: string[]): string[] {
-  const limit = Math.max(2, Math.floor(wanted.length / 3));
-  return [...new Set(candidates)]
-    .map((c) => ({ c, d: editDistance(spellingKey(wanted), spellingKey(c)) }))
-    .filter((x) => x.d <= limit)
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
-    .slice(0, 5)
-    .map((x) => x.c);
 }
 
 async function readRecipeText(file: string): Promise<string> {

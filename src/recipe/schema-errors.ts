@@ -4,10 +4,10 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Document } from 'yaml';
+import { editDistance } from '../core/suggest.js';
 import { pointerToPath, valueAt } from './path.js';
 import { recipeSchema } from './schema.js';
 import type { Issue } from './semantics.js';
-import { editDistance } from './spelling.js';
 import { sourceText } from './yaml-position.js';
 
 let compiled: ValidateFunction | undefined;

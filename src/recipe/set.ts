@@ -3,7 +3,7 @@
  * unique and no alias collides with another recipe's name or alias.
  */
 
-import { spellingKey } from './spelling.js';
+import { spellingKey } from '../core/suggest.js';
 import type { Recipe } from './types.js';
 import { analyzeRecipe, type RecipeError } from './validate.js';
 

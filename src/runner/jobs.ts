@@ -3,9 +3,9 @@
  * can refuse to pull a runtime from under it) and one JSON line per finished job in `<log>/jobs.jsonl`.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { processAlive } from '../core/pid.js';
 
 export type JobReason = 'exit' | 'oom' | 'timeout' | 'pids' | 'signal' | 'error';
 
@@ -53,21 +53,6 @@ export async function forgetRunning(state: string, id: string): Promise<void> {
   await rm(path.join(jobsDir(state), `${id}.json`), { force: true });
 }
 
-/** Whether `pid` is a live process: it exists and is not a zombie waiting for its reaper. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 /** Remove the records of jobs whose process is gone (their jrt was killed before it could). */
 export async function pruneStaleRecords(state: string): Promise<void> {
   let names: string[];
@@ -91,7 +76,7 @@ export async function runningJobs(state: string): Promise<RunningJob[]> {
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
     try {
       const job = JSON.parse(await readFile(path.join(jobsDir(state), name), 'utf8')) as RunningJob;
-      if (Number.isInteger(job.pid) && job.pid > 0 && alive(job.pid)) out.push(job);
+      if (processAlive(job.pid)) out.push(job);
     } catch {}
   }
   return out;
@@ -106,7 +91,7 @@ export async function isJobLive(state: string, id: string): Promise<boolean> {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code !== 'ENOENT';
   }
-  if (Number.isInteger(job.pid) && job.pid > 0 && alive(job.pid)) return true;
+  if (processAlive(job.pid)) return true;
   await rm(file, { force: true });
   return false;
 }

@@ -1,11 +1,15 @@
 /**
- * Which installed runtime a `--runtime` spec names. Parsing and matching are pure; `listInstalled`
- * is the one function here that reads the disk. The installer resolves names through the same code.
+ * The one owner of what is installed: listing the runtimes under the root and resolving a
+ * `--runtime` spec or a name to one of them. `jrt exec` and `jrt runtime info|verify|remove` both
+ * come here (the installer adds size and manifest on top, in installer/installed.ts). Parsing and
+ * matching are pure; `listInstalled` reads the disk. On the `jrt exec` hot path: no yaml, ajv, execa
+ * or undici at import time (runtime.yml's parser is loaded only when there is no runtime.json).
  */
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { RUNTIME_JSON, RUNTIME_YML, type RuntimeYml } from '../core/runtime-format.js';
+import { closestNames } from '../core/suggest.js';
 
 /** An installed runtime: where it lives and the fields spec resolution needs. */
 export interface InstalledRuntime {
@@ -81,7 +85,7 @@ function sameTags(a: string[], b: string[]): boolean {
 }
 
 /** The runtime a spec names: the newest matching version, or a usage error naming what is installed. */
-export function resolveRuntimeSpec(spec: string, installed: InstalledRuntime[]): InstalledRuntime {
+export function resolveRuntimeSpec<T extends InstalledRuntime>(spec: string, installed: T[]): T {
   const parsed = parseRuntimeSpec(spec);
   const matches = installed.filter((r) =>
     parsed.kind === 'lang'
@@ -96,7 +100,7 @@ export function resolveRuntimeSpec(spec: string, installed: InstalledRuntime[]):
   )[0];
   if (best) return best;
   const names = installed.map((r) => r.name).sort();
-  const close = closest(spec, installed);
+  const close = closestNames(spec, installed).join(', ');
   throw usageError(
     'ERR_JRT_RUNTIME_NOT_FOUND',
     `no installed runtime matches '${spec}'`,
@@ -106,67 +110,64 @@ export function resolveRuntimeSpec(spec: string, installed: InstalledRuntime[]):
   );
 }
 
-/** The installed name nearest to the spec by edit distance (specs compare in their name form). */
-export function closest(spec: string, installed: InstalledRuntime[]): string | undefined {
-  const wanted = spec.replace(':', '-').replace(/\+/g, '-').replace('@', '-');
-  let best: { name: string; d: number } | undefined;
-  for (const r of installed) {
-    for (const candidate of [r.name, ...r.aliases]) {
-      const d = editDistance(wanted, candidate);
-      if (!best || d < best.d) best = { name: r.name, d };
-    }
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
-
-/** Read runtime.json, or runtime.yml (loading the YAML parser only then). */
+/** Read runtime.json, or runtime.yml (loading the YAML parser only then). Throws unless it is a mapping. */
 export async function readRuntimeDescription(dir: string): Promise<RuntimeYml> {
+  let doc: unknown;
   try {
-    return JSON.parse(await readFile(path.join(dir, RUNTIME_JSON), 'utf8')) as RuntimeYml;
+    doc = JSON.parse(await readFile(path.join(dir, RUNTIME_JSON), 'utf8'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const { parse } = await import('yaml');
+    doc = parse(await readFile(path.join(dir, RUNTIME_YML), 'utf8'));
   }
-  const { parse } = await import('yaml');
-  return parse(await readFile(path.join(dir, RUNTIME_YML), 'utf8')) as RuntimeYml;
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new Error(`the runtime description in ${dir} is not a mapping`);
+  return doc as RuntimeYml;
+}
+
+/** A listed runtime with the description it was read from. */
+export interface ListedRuntime extends InstalledRuntime {
+  /** runtime.json (or runtime.yml); undefined when it could not be read (see `problem`). */
+  runtime: RuntimeYml | undefined;
+  /** Why the description could not be read; only with `{ unreadable: true }`. */
+  problem?: string;
 }
 
 /**
- * Every runtime under `<root>/<language>/<name>/`. Hidden entries (staging) are skipped, and a
- * directory that a sibling symlink points to (the installer's versioned target) is listed once,
- * under the symlink's name.
+ * Every runtime under `<root>/<language>/<name>/`. Hidden entries (staging, `.jrt`) are skipped, and
+ * a directory that a sibling symlink points to (a versioned target) is listed once, under the
+ * symlink's name. A directory without runtime.json or runtime.yml is not a runtime. One whose
+ * description exists but cannot be read or parsed is skipped too (a job cannot run there), unless
+ * `unreadable` asks for it: `jrt runtime list|verify` must still show a damaged runtime.
  */
-export async function listInstalled(root: string): Promise<InstalledRuntime[]> {
-  const out: InstalledRuntime[] = [];
-  for (const language of await readdirOrEmpty(root)) {
+export async function listInstalled(
+  root: string,
+  opts: { unreadable?: boolean } = {},
+): Promise<ListedRuntime[]> {
+  const out: ListedRuntime[] = [];
+  for (const language of (await readdirOrEmpty(root)).sort()) {
     if (language.startsWith('.')) continue;
     const langDir = path.join(root, language);
     const entries = (await readdirOrEmpty(langDir)).filter((e) => !e.startsWith('.'));
     const realLangDir = await realpath(langDir).catch(() => langDir);
-    const found: { dir: string; real: string; link: boolean; rt: RuntimeYml }[] = [];
+    const found: { dir: string; real: string; link: boolean; rt?: RuntimeYml; problem?: string }[] = [];
     for (const entry of entries.sort()) {
       const dir = path.join(langDir, entry);
-      let rt: RuntimeYml;
-      let real: string;
+      const real = await realpath(dir).catch(() => undefined);
+      if (real === undefined) continue;
+      const link = real !== path.join(realLangDir, entry);
       try {
-        real = await realpath(dir);
-        rt = await readRuntimeDescription(dir);
-      } catch {
-        continue;
+        found.push({ dir, real, link, rt: await readRuntimeDescription(dir) });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR' || !opts.unreadable) continue;
+        found.push({
+          dir,
+          real,
+          link,
+          problem: `cannot read its runtime description: ${(e as Error).message}`,
+        });
       }
-      found.push({ dir, real, link: real !== path.join(realLangDir, entry), rt });
     }
     const targetsOfLinks = new Set(found.filter((f) => f.link).map((f) => f.real));
     for (const f of found) {
@@ -174,10 +175,12 @@ export async function listInstalled(root: string): Promise<InstalledRuntime[]> {
       out.push({
         dir: f.dir,
         name: path.basename(f.dir),
-        language: f.rt.language ?? language,
-        version: String(f.rt.version ?? ''),
-        tags: Array.isArray(f.rt.tags) ? f.rt.tags.map(String) : [],
-        aliases: Array.isArray(f.rt.aliases) ? f.rt.aliases.map(String) : [],
+        language: f.rt?.language ?? language,
+        version: String(f.rt?.version ?? ''),
+        tags: Array.isArray(f.rt?.tags) ? f.rt.tags.map(String) : [],
+        aliases: Array.isArray(f.rt?.aliases) ? f.rt.aliases.map(String) : [],
+        runtime: f.rt,
+        ...(f.problem ? { problem: f.problem } : {}),
       });
     }
   }

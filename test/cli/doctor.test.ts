@@ -2,46 +2,23 @@
  * `jrt doctor` through the bundle, on this host. The mirror and registry point at loopback: a
  * server this test runs (reachable) and a closed port (unreachable), so no traffic leaves the host.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_IDS, type Check } from '../../src/doctor/checks.js';
+import { type JrtHome, type JrtResult, makeJrtHome, runJrt } from '../helpers/jrt.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BUNDLE = path.join(ROOT, 'dist/jrt.mjs');
+let h: JrtHome;
 let tmp: string;
 let server: Server;
 let mirror: string;
 let closed: string;
 const requests: string[] = [];
 
-function jrt(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BUNDLE, ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-          HOME: tmp,
-          JRT_ROOT: path.join(tmp, 'runtimes'),
-          JRT_CACHE: path.join(tmp, 'cache'),
-          JRT_STATE: path.join(tmp, 'state'),
-          JRT_LOG: path.join(tmp, 'log'),
-          JRT_JOBLET_CONFIG: path.join(tmp, 'joblet-config.yml'),
-          JRT_DEBIAN_MIRROR: mirror,
-          JRT_NPM_REGISTRY: closed,
-        },
-      },
-      (error, stdout, stderr) =>
-        resolve({ exitCode: error && typeof error.code === 'number' ? error.code : 0, stdout, stderr }),
-    );
-  });
+function jrt(args: string[]): Promise<JrtResult> {
+  return runJrt(args, { env: { ...h.env, JRT_DEBIAN_MIRROR: mirror, JRT_NPM_REGISTRY: closed } });
 }
 
 function onPath(name: string): boolean {
@@ -49,8 +26,8 @@ function onPath(name: string): boolean {
 }
 
 beforeAll(async () => {
-  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'npm run build' before the CLI tests`);
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'jrt-cli-doctor-'));
+  h = await makeJrtHome({ prefix: 'jrt-cli-doctor-' });
+  tmp = h.home;
   server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
     res.end();
@@ -65,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
-  await rm(tmp, { recursive: true, force: true });
+  await h?.dispose();
 });
 
 describe('jrt doctor', () => {

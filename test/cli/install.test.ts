@@ -1,18 +1,18 @@
-import { copyFile, lstat, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { serializeManifest } from '../../src/artifact/manifest.js';
-import { jrt, sandbox } from '../integration/installer/cli-helpers.js';
+import { jrt, makeJrtHome, requireRoot, runJrt } from '../helpers/jrt.js';
 import { makeArtifact, manifestFor, type RawTarEntry, rawTarGz } from '../unit/artifact/fixture.js';
 
 describe('jrt install ./X.jrt.tar.gz', () => {
   it('installs an artifact atomically behind a symlink, writes the Joblet config, and reports JSON', async () => {
-    const sb = await sandbox();
-    const { file, manifest } = await makeArtifact(sb.dir);
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const { file, manifest } = await makeArtifact(sb.home);
     const r = await jrt(sb, ['install', file, '--json']);
     expect(r.stderr).not.toMatch(/internal error/);
-    expect(r.code).toBe(0);
+    expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout) as {
       runtimes: { name: string; result: string; ms: number; size: number }[];
     };
@@ -39,22 +39,22 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect((await stat(path.join(link, '.jrt-current'))).mode & 0o7777).toBe(0o755);
 
     const again = await jrt(sb, ['install', file, '--json']);
-    expect(again.code).toBe(0);
+    expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout).runtimes[0].result).toBe('unchanged');
 
     const verify = await jrt(sb, ['verify', 'demo-1']);
     expect(verify.stdout).toBe('demo-1: ok\n');
-    expect(verify.code).toBe(0);
+    expect(verify.exitCode).toBe(0);
   });
 
   it('replaces the old version on a new artifact and removes the old directory', async () => {
-    const sb = await sandbox();
-    const v1 = await makeArtifact(sb.dir, { payload: 'one' });
-    const v2 = await makeArtifact(sb.dir, { payload: 'two' });
-    expect((await jrt(sb, ['install', v1.file])).code).toBe(0);
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const v1 = await makeArtifact(sb.home, { payload: 'one' });
+    const v2 = await makeArtifact(sb.home, { payload: 'two' });
+    expect((await jrt(sb, ['install', v1.file])).exitCode).toBe(0);
     const first = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     const r = await jrt(sb, ['install', v2.file]);
-    expect(r.code).toBe(0);
+    expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^NAME\s+RESULT\s+TIME\s+SIZE\ndemo-1\s+installed\s/);
     const second = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     expect(second).not.toBe(first);
@@ -65,8 +65,8 @@ describe('jrt install ./X.jrt.tar.gz', () => {
   });
 
   it('--force reinstalls identical contents into a fresh directory', async () => {
-    const sb = await sandbox();
-    const { file } = await makeArtifact(sb.dir);
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const { file } = await makeArtifact(sb.home);
     await jrt(sb, ['install', file]);
     const before = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     const r = await jrt(sb, ['install', '--force', file, '--json']);
@@ -77,23 +77,23 @@ describe('jrt install ./X.jrt.tar.gz', () => {
   });
 
   it('writes runtime.json (and lists it in the manifest) when the artifact lacks it', async () => {
-    const sb = await sandbox();
-    const { file } = await makeArtifact(sb.dir, { withJson: false });
-    expect((await jrt(sb, ['install', file])).code).toBe(0);
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const { file } = await makeArtifact(sb.home, { withJson: false });
+    expect((await jrt(sb, ['install', file])).exitCode).toBe(0);
     const dir = path.join(sb.root, 'demo', 'demo-1');
     const json = JSON.parse(await readFile(path.join(dir, 'runtime.json'), 'utf8'));
     expect(json).toEqual(parse(await readFile(path.join(dir, 'runtime.yml'), 'utf8')));
-    expect((await jrt(sb, ['verify', 'demo-1'])).code).toBe(0);
+    expect((await jrt(sb, ['verify', 'demo-1'])).exitCode).toBe(0);
   });
 
   it('refuses a hostile artifact with exit 1, naming the entry, and changes nothing', async () => {
-    const sb = await sandbox();
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const entries: RawTarEntry[] = [
       { path: 'runtime.yml', type: 'File', body: 'name: evil-1\nlanguage: demo\n' },
       { path: 'rootfs', type: 'Directory' },
       { path: 'rootfs/x', type: 'SymbolicLink', linkpath: '../../../etc/shadow' },
     ];
-    const file = path.join(sb.dir, 'evil-1.jrt.tar.gz');
+    const file = path.join(sb.home, 'evil-1.jrt.tar.gz');
     await writeFile(
       file,
       rawTarGz([
@@ -102,7 +102,7 @@ describe('jrt install ./X.jrt.tar.gz', () => {
       ]),
     );
     const r = await jrt(sb, ['install', file, '--json']);
-    expect(r.code).toBe(1);
+    expect(r.exitCode).toBe(1);
     const out = JSON.parse(r.stdout);
     expect(out.runtimes[0]).toMatchObject({ result: 'failed', code: 'ERR_JRT_ARTIFACT_UNSAFE' });
     expect(out.runtimes[0].error).toContain("'rootfs/x'");
@@ -113,22 +113,25 @@ describe('jrt install ./X.jrt.tar.gz', () => {
   });
 
   it('unknown runtime names are usage errors with a did-you-mean list', async () => {
-    const sb = await sandbox();
-    await copyRecipes(sb.recipes, 'python-3.11-ml', 'node-18');
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    await writeRecipe(sb.recipes, 'python-3.11-ml', 'python');
+    await writeRecipe(sb.recipes, 'node-18', 'node', 'aliases: [node18]\n');
     const r = await jrt(sb, ['install', 'python-3.11-m']);
-    expect(r.code).toBe(2);
+    expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("unknown runtime 'python-3.11-m'");
     expect(r.stderr).toContain('did you mean: python-3.11-ml');
     const g = await jrt(sb, ['install', '--ruby-all']);
-    expect(g.code).toBe(2);
+    expect(g.exitCode).toBe(2);
     expect(g.stderr).toContain('--node-all, --python-all');
   });
 
   it('--dry-run prints the plan for group flags and deploy_runtimes.sh spellings without changing anything', async () => {
-    const sb = await sandbox();
-    await copyRecipes(sb.recipes, 'python-3.11-ml', 'java-17', 'java-21');
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    await writeRecipe(sb.recipes, 'python-3.11-ml', 'python');
+    await writeRecipe(sb.recipes, 'java-17', 'java');
+    await writeRecipe(sb.recipes, 'java-21', 'java');
     const r = await jrt(sb, ['install', '--java-all', '--python-3.11-ml', '--dry-run', '--json']);
-    expect(r.code).toBe(0);
+    expect(r.exitCode).toBe(0);
     const plan = JSON.parse(r.stdout).plan as { name: string }[];
     expect(plan.map((p) => p.name)).toEqual(['java-17', 'java-21', 'python-3.11-ml']);
     await expect(lstat(sb.root)).rejects.toThrow();
@@ -136,47 +139,44 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(all.stdout).toContain('java-17: build and install');
   });
 
-  it('a recipe whose build fails is reported (exit 1) and leaves the root untouched', async () => {
-    const sb = await sandbox();
-    const recipe = (await readFile(path.join(REPO_RECIPES, 'node-18.yml'), 'utf8')).replace(
-      'base: bookworm',
-      'base: no-such-suite',
-    );
-    await writeFile(path.join(sb.recipes, 'node-18.yml'), recipe);
-    const r = await jrt(sb, ['install', 'node-18', '--json']);
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout, r.stderr).toMatch(/"runtimes"/);
+  it('a recipe install that cannot build fails clearly (exit 1) and leaves the root untouched', async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    await writeRecipe(sb.recipes, 'node-18', 'node');
+    // --offline with an empty cache: the build stops before any network or chroot work.
+    const r = await jrt(sb, ['install', 'node-18', '--offline', '--json']);
+    expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({
       name: 'node-18',
       result: 'failed',
-      code: 'ERR_JRT_BASE_ROOT',
+      code: 'ERR_JRT_OFFLINE_MISSING',
     });
-    expect(await readdir(sb.root).catch(() => [])).toEqual([]);
+    expect((await readdir(sb.root).catch(() => [])).filter((x) => x !== '.jrt-staging')).toEqual([]);
   });
 });
 
-const REPO_RECIPES = path.resolve(import.meta.dirname, '../../recipes');
-
-/** Real recipes from the repository: the validator accepts nothing less. */
-async function copyRecipes(dir: string, ...names: string[]): Promise<void> {
-  for (const n of names) await copyFile(path.join(REPO_RECIPES, `${n}.yml`), path.join(dir, `${n}.yml`));
+/** A small valid recipe (selection reads and validates every recipe in the directory). */
+function writeRecipe(dir: string, name: string, language: string, extra = ''): Promise<void> {
+  return writeFile(
+    path.join(dir, `${name}.yml`),
+    `name: ${name}\nlanguage: ${language}\nversion: "1"\ndescription: d\nbase: bookworm\n${extra}` +
+      'runtime: {packages: [coreutils]}\nmounts: [{source: rootfs/usr, target: /usr, readonly: true}]\n',
+  );
 }
 
 describe('migration from deploy_runtimes.sh', () => {
   it('replaces a plain runtime directory with the managed symlink layout', async () => {
-    const sb = await sandbox();
-    const { mkdir } = await import('node:fs/promises');
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const legacy = path.join(sb.root, 'demo', 'demo-1');
     await mkdir(path.join(legacy, 'isolated'), { recursive: true });
     await writeFile(path.join(legacy, 'runtime.yml'), 'name: demo-1\nlanguage: demo\nversion: "0.9"\n');
     const before = JSON.parse((await jrt(sb, ['list', '--json'])).stdout);
     expect(before).toEqual([expect.objectContaining({ name: 'demo-1', version: '0.9', size: null })]);
-    const { file } = await makeArtifact(sb.dir);
+    const { file } = await makeArtifact(sb.home);
     const r = await jrt(sb, ['install', file]);
-    expect(r.code).toBe(0);
+    expect(r.exitCode).toBe(0);
     expect(await readlink(path.join(legacy, '.jrt-current'))).toMatch(/^\.\.\/\.jrt\/demo-1@/);
     await expect(lstat(path.join(legacy, 'isolated'))).rejects.toThrow();
-    expect((await jrt(sb, ['verify'])).code).toBe(0);
+    expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 });
@@ -210,12 +210,12 @@ describe('a refused artifact leaves the installed runtime as it was', () => {
     ];
   for (const c of cases) {
     it(`refuses ${c.name}`, async () => {
-      const sb = await sandbox();
-      const good = await makeArtifact(sb.dir);
-      expect((await jrt(sb, ['install', good.file])).code).toBe(0);
+      const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+      const good = await makeArtifact(sb.home);
+      expect((await jrt(sb, ['install', good.file])).exitCode).toBe(0);
       const linkBefore = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
       const body = c.tamper ? [...c.entries.slice(0, -1), c.tamper] : c.entries;
-      const file = path.join(sb.dir, 'bad.jrt.tar.gz');
+      const file = path.join(sb.home, 'bad.jrt.tar.gz');
       await writeFile(
         file,
         rawTarGz([
@@ -224,11 +224,11 @@ describe('a refused artifact leaves the installed runtime as it was', () => {
         ]),
       );
       const r = await jrt(sb, ['install', file, '--json']);
-      expect(r.code).toBe(1);
+      expect(r.exitCode).toBe(1);
       expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({ result: 'failed', code: c.code });
       expect(r.stderr).toContain(c.says);
       expect(await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'))).toBe(linkBefore);
-      expect((await jrt(sb, ['verify', 'demo-1'])).code).toBe(0);
+      expect((await jrt(sb, ['verify', 'demo-1'])).exitCode).toBe(0);
       expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(linkBefore)]);
       expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
     });
@@ -237,38 +237,24 @@ describe('a refused artifact leaves the installed runtime as it was', () => {
 
 describe('pre-checks and Joblet config through the CLI', () => {
   it('an unprivileged user with a read-only runtimes root gets ERR_JRT_ROOT_NOT_WRITABLE and nothing changes', async () => {
-    if (process.getuid?.() !== 0)
-      throw new Error('this test needs root (it drops to uid 65534 with setpriv)');
-    const sb = await sandbox();
-    const { chmod, mkdir } = await import('node:fs/promises');
-    const { file } = await makeArtifact(sb.dir);
-    await chmod(sb.dir, 0o755);
+    requireRoot('it drops to uid 65534 with setpriv');
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const { file } = await makeArtifact(sb.home);
     await chmod(file, 0o644);
+    // The runtimes root exists, 0755 and root's: uid 65534 cannot write to it.
     await mkdir(sb.root, { mode: 0o755 });
-    const { spawnSync } = await import('node:child_process');
-    const { BUNDLE } = await import('../integration/installer/cli-helpers.js');
-    const r = spawnSync(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        BUNDLE,
-        'install',
-        file,
-        '--json',
-      ],
-      { env: sb.env, encoding: 'utf8' },
-    );
-    expect(r.status).toBe(1);
+    const r = await runJrt(['install', file, '--json'], {
+      env: sb.env,
+      wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+    });
+    expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).error.code).toBe('ERR_JRT_ROOT_NOT_WRITABLE');
     expect(r.stderr).toContain(`cannot write to ${sb.root}`);
     expect(await readdir(sb.root)).toEqual([]);
   });
 
   it('keeps a realistic joblet-config.yml byte-for-byte outside the runtime keys, and its mode', async () => {
-    const sb = await sandbox();
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const { chmod, mkdir } = await import('node:fs/promises');
     await mkdir(path.dirname(sb.config));
     const before = [
@@ -290,8 +276,8 @@ describe('pre-checks and Joblet config through the CLI', () => {
     ].join('\n');
     await writeFile(sb.config, before);
     await chmod(sb.config, 0o600);
-    const { file } = await makeArtifact(sb.dir);
-    expect((await jrt(sb, ['install', file])).code).toBe(0);
+    const { file } = await makeArtifact(sb.home);
+    expect((await jrt(sb, ['install', file])).exitCode).toBe(0);
     const after = await readFile(sb.config, 'utf8');
     expect(after).toBe(
       before

@@ -1,61 +1,36 @@
 /** `jrt recipe validate` / `jrt validate`, through the bundle (npm run build first). */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JrtHome, type JrtResult, makeJrtHome, REPO, runJrt } from '../helpers/jrt.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BUNDLE = path.join(ROOT, 'dist/jrt.mjs');
-const FIXTURES = path.join(ROOT, 'test/fixtures/recipes');
+const FIXTURES = path.join(REPO, 'test/fixtures/recipes');
+let h: JrtHome;
 let tmp: string;
 
-interface Result {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-function jrt(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BUNDLE, ...args],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          JRT_ROOT: path.join(tmp, 'root'),
-          JRT_CACHE: path.join(tmp, 'cache'),
-          JRT_STATE: path.join(tmp, 'state'),
-          JRT_LOG: path.join(tmp, 'log'),
-          JRT_JOBLET_CONFIG: path.join(tmp, 'joblet-config.yml'),
-          JRT_RECIPES: path.join(tmp, 'recipes'),
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        const code = error && typeof error.code === 'number' ? error.code : 0;
-        resolve({ exitCode: code, stdout, stderr });
-      },
-    );
-  });
+/** From the repository, so fixture paths can be given relative to it. */
+function jrt(args: string[], env: Record<string, string> = {}): Promise<JrtResult> {
+  return runJrt(args, { env: { ...h.env, ...env }, cwd: REPO });
 }
 
 beforeAll(async () => {
-  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'npm run build' before the CLI tests`);
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'jrt-cli-recipe-'));
+  h = await makeJrtHome({ prefix: 'jrt-cli-recipe-' });
+  tmp = h.home;
 });
 afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+  await h?.dispose();
 });
 
 describe('jrt recipe validate', () => {
   it('prints FILE: ok on stderr for valid recipes and exits 0', async () => {
     const files = ['good/java-17.yml', 'good/node-18.yml'].map((f) => path.join('test/fixtures/recipes', f));
     const r = await jrt(['recipe', 'validate', ...files]);
-    expect(r).toEqual({ exitCode: 0, stdout: '', stderr: files.map((f) => `${f}: ok\n`).join('') });
+    expect(r).toEqual({
+      exitCode: 0,
+      signal: null,
+      stdout: '',
+      stderr: files.map((f) => `${f}: ok\n`).join(''),
+    });
   });
 
   it('prints every error line and exits 2; `jrt validate` is the same command', async () => {

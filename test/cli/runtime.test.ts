@@ -1,15 +1,15 @@
-import { spawn } from 'node:child_process';
 import { appendFile, chmod, mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jrt, type Sandbox, sandbox } from '../integration/installer/cli-helpers.js';
+import { fakeRunningJob } from '../helpers/jobs.js';
+import { type JrtHome, jrt, makeJrtHome } from '../helpers/jrt.js';
 import { makeArtifact } from '../unit/artifact/fixture.js';
 
-async function installed(): Promise<Sandbox> {
-  const sb = await sandbox();
-  const { file } = await makeArtifact(sb.dir);
+async function installed(): Promise<JrtHome> {
+  const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+  const { file } = await makeArtifact(sb.home);
   const r = await jrt(sb, ['install', file]);
-  if (r.code !== 0) throw new Error(`install failed: ${r.stderr}`);
+  if (r.exitCode !== 0) throw new Error(`install failed: ${r.stderr}`);
   return sb;
 }
 
@@ -17,7 +17,7 @@ describe('jrt runtime list / info', () => {
   it('lists installed runtimes as a table and as JSON', async () => {
     const sb = await installed();
     const r = await jrt(sb, ['runtime', 'list']);
-    expect(r.code).toBe(0);
+    expect(r.exitCode).toBe(0);
     const [header, row] = r.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^NAME\s+LANGUAGE\s+VERSION\s+TAGS\s+SIZE\s+DESCRIPTION$/);
     expect(row).toMatch(/^demo-1\s+demo\s+1\.0\s+test\s+\d+(\.\d)? KiB\s+Test runtime demo-1$/);
@@ -29,16 +29,49 @@ describe('jrt runtime list / info', () => {
     expect(rows[0].size).toBeGreaterThan(70_000);
   });
 
-  it('shows info by name or alias; unknown names get a did-you-mean', async () => {
+  it("shows info by name, alias or --runtime spec; unknown names get the runner's error", async () => {
     const sb = await installed();
     const r = await jrt(sb, ['info', 'demo-1-alias']);
-    expect(r.code).toBe(0);
+    expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('--- runtime.yml\nname: demo-1');
     expect(r.stdout).toMatch(/entries, \d+ files/);
     expect(r.stdout).toContain('base: bookworm');
+    for (const spec of ['demo:1+test', 'demo:1.0+test', 'demo-1@1.0', 'demo-1']) {
+      const s = await jrt(sb, ['runtime', 'info', spec, '--json']);
+      expect(s.exitCode, `${spec}: ${s.stderr}`).toBe(0);
+      expect(JSON.parse(s.stdout)).toMatchObject({ name: 'demo-1', language: 'demo', managed: true });
+    }
     const bad = await jrt(sb, ['info', 'demo-2']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('did you mean: demo-1');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain("no installed runtime matches 'demo-2'");
+    expect(bad.stderr).toContain('installed: demo-1; closest: demo-1');
+    // Tags must match, as for jrt exec: demo-1 is tagged 'test'.
+    for (const spec of ['demo:1', 'demo:1+gpu']) {
+      const tagged = await jrt(sb, ['verify', spec]);
+      expect(tagged.exitCode).toBe(2);
+      expect(tagged.stderr).toContain(`no installed runtime matches '${spec}'`);
+    }
+  });
+
+  it('still lists and verifies a runtime whose runtime.json is damaged', async () => {
+    const sb = await installed();
+    await writeFile(path.join(sb.root, 'demo', 'demo-1', 'runtime.json'), '{"name": "dem');
+    const l = await jrt(sb, ['list', '--json']);
+    expect(l.exitCode).toBe(0);
+    expect(JSON.parse(l.stdout)).toEqual([
+      expect.objectContaining({
+        name: 'demo-1',
+        description: expect.stringContaining('cannot read its runtime description'),
+      }),
+    ]);
+    const i = await jrt(sb, ['info', 'demo-1']);
+    expect(i.exitCode).toBe(0);
+    expect(i.stdout).toContain('DAMAGED: cannot read its runtime description');
+    const v = await jrt(sb, ['verify', 'demo-1', '--json']);
+    expect(v.exitCode).toBe(1);
+    expect(JSON.parse(v.stdout).runtimes[0].modified).toEqual([
+      { path: 'runtime.json', reason: expect.stringMatching(/^size 13, manifest says \d+$/) },
+    ]);
   });
 });
 
@@ -46,7 +79,7 @@ describe('jrt runtime verify', () => {
   it('reports a flipped byte, a deleted file, an added file and a mode change, with exit 1', async () => {
     const sb = await installed();
     const dir = path.join(sb.root, 'demo', 'demo-1');
-    expect((await jrt(sb, ['verify'])).code).toBe(0);
+    expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
     const lib = path.join(dir, 'rootfs/usr/lib/libdemo.so.1');
     const bytes = await readFile(lib);
     bytes[100] = (bytes[100] as number) ^ 0xff;
@@ -55,7 +88,7 @@ describe('jrt runtime verify', () => {
     await writeFile(path.join(dir, 'rootfs/usr/bin/intruder'), 'x');
     await chmod(path.join(dir, 'rootfs/usr/bin/hello'), 0o777);
     const r = await jrt(sb, ['verify', 'demo-1', '--json']);
-    expect(r.code).toBe(1);
+    expect(r.exitCode).toBe(1);
     const rep = JSON.parse(r.stdout).runtimes[0];
     expect(rep.ok).toBe(false);
     expect(rep.modified).toEqual([
@@ -65,7 +98,7 @@ describe('jrt runtime verify', () => {
     expect(rep.missing).toEqual(['rootfs/etc/ssl/certs/ca.pem']);
     expect(rep.extra).toEqual(['rootfs/usr/bin/intruder']);
     const human = await jrt(sb, ['verify']);
-    expect(human.code).toBe(1);
+    expect(human.exitCode).toBe(1);
     expect(human.stdout).toContain('demo-1: DAMAGED');
     expect(human.stdout).toContain('missing:  rootfs/etc/ssl/certs/ca.pem');
   });
@@ -78,7 +111,7 @@ describe('jrt runtime verify', () => {
       if (damage === 'delete') await rm(path.join(dir, 'rootfs/usr/lib/empty'));
       if (damage === 'add') await mkdir(path.join(dir, 'rootfs/new-dir'));
       const r = await jrt(sb, ['verify', '--json']);
-      expect(r.code, damage).toBe(1);
+      expect(r.exitCode, damage).toBe(1);
     }
   });
 });
@@ -87,7 +120,7 @@ describe('jrt runtime remove', () => {
   it('removes the symlink and the directory', async () => {
     const sb = await installed();
     const r = await jrt(sb, ['remove', 'demo-1']);
-    expect(r.code).toBe(0);
+    expect(r.exitCode).toBe(0);
     expect((await jrt(sb, ['list', '--json'])).stdout.trim()).toBe('[]');
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(path.join(sb.root, 'demo'))).toEqual(['.jrt']);
@@ -96,21 +129,16 @@ describe('jrt runtime remove', () => {
 
   it('refuses while a running job uses the runtime, unless --force', async () => {
     const sb = await installed();
-    const job = spawn('sleep', ['60']);
+    const job = await fakeRunningJob(sb.state, path.join(sb.root, 'demo', 'demo-1'));
     try {
-      await mkdir(path.join(sb.state, 'jobs'), { recursive: true });
-      await writeFile(
-        path.join(sb.state, 'jobs', 'j1.json'),
-        JSON.stringify({ pid: job.pid, runtimeDir: path.join(sb.root, 'demo', 'demo-1') }),
-      );
       const r = await jrt(sb, ['remove', 'demo-1']);
-      expect(r.code).toBe(1);
+      expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain(`used by running job(s) pid ${job.pid}`);
-      expect((await jrt(sb, ['verify', 'demo-1'])).code).toBe(0);
+      expect((await jrt(sb, ['verify', 'demo-1'])).exitCode).toBe(0);
       const f = await jrt(sb, ['remove', 'demo-1', '--force']);
-      expect(f.code).toBe(0);
+      expect(f.exitCode).toBe(0);
     } finally {
-      job.kill('SIGKILL');
+      await job.end();
     }
   });
 });

@@ -8,12 +8,12 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type JrtEnv, jrt, makeJrtEnv, REPO, requireRoot } from '../helpers/jrt.js';
+import { type JrtHome, makeJrtHome, REPO, requireRoot, runJrt } from '../helpers/jrt.js';
 
 const PROGRAMS = path.join(REPO, 'test/fixtures/programs');
 const BUILDABLE = ['java-17', 'java-21', 'node-18', 'python-3.11', 'python-3.11-ml', 'python-3.13'];
 
-let t: JrtEnv;
+let t: JrtHome;
 let hostBefore: HostSnapshot;
 
 interface HostSnapshot {
@@ -47,22 +47,24 @@ function workDir(...files: string[]): string {
 }
 
 function exec(spec: string, args: string[], cwd: string) {
-  return jrt(['exec', `--runtime=${spec}`, '--memory', '2g', '--timeout', '300s', ...args], {
+  return runJrt(['exec', `--runtime=${spec}`, '--memory', '2g', '--timeout', '300s', ...args], {
     env: t.env,
     cwd,
     timeoutMs: 320_000,
   });
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   requireRoot();
   hostBefore = snapshotHost();
-  t = makeJrtEnv({ cache: process.env.JRT_E2E_CACHE });
+  t = await makeJrtHome({
+    prefix: 'jrt-e2e-',
+    cache: process.env.JRT_E2E_CACHE,
+    extra: { JRT_RECIPES: path.join(REPO, 'recipes') },
+  });
   // A kept cache may hold base roots and downloads, never finished artifacts: every runtime is built here.
   execFileSync('rm', ['-rf', path.join(t.env.JRT_CACHE as string, 'artifacts')]);
-  // Jobs run as nobody: the runtimes root must be reachable by them.
-  execFileSync('chmod', ['755', t.home]);
-  const r = jrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 50 * 60_000 });
+  const r = await runJrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 50 * 60_000 });
   expect(r.exitCode, `jrt install --all failed:\n${r.stderr.slice(-4000)}`).toBe(0);
   const report = JSON.parse(r.stdout) as { runtimes: { name: string; result: string; error?: string }[] };
   const installed = report.runtimes.filter((x) => x.result === 'installed').map((x) => x.name);
@@ -73,13 +75,13 @@ beforeAll(() => {
   expect(skipped[0]?.error).toContain('www.python.org');
 }, 55 * 60_000);
 
-afterAll(() => {
-  if (t) execFileSync('rm', ['-rf', t.home]);
+afterAll(async () => {
+  await t?.dispose();
 });
 
 describe('jrt install --all', () => {
-  it('lists every runtime', () => {
-    const r = jrt(['runtime', 'list', '--json'], { env: t.env });
+  it('lists every runtime', async () => {
+    const r = await runJrt(['runtime', 'list', '--json'], { env: t.env });
     expect(r.exitCode).toBe(0);
     const names = (JSON.parse(r.stdout) as { name: string }[]).map((x) => x.name).sort();
     expect(names).toEqual(BUILDABLE);
@@ -87,8 +89,8 @@ describe('jrt install --all', () => {
 
   it(
     'changes nothing when run again',
-    () => {
-      const r = jrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 20 * 60_000 });
+    async () => {
+      const r = await runJrt(['install', '--all', '--json'], { env: t.env, timeoutMs: 20 * 60_000 });
       expect(r.exitCode, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout) as { runtimes: { name: string; result: string }[] };
       expect(
@@ -101,38 +103,38 @@ describe('jrt install --all', () => {
 });
 
 describe('real programs in real runtimes', () => {
-  it('java:17 compiles and runs a class with a record', () => {
-    const r = exec('java:17', ['Main.java'], workDir('Main.java'));
+  it('java:17 compiles and runs a class with a record', async () => {
+    const r = await exec('java:17', ['Main.java'], workDir('Main.java'));
     expect(r.stderr).not.toMatch(/jrt:/);
     expect(r.stdout).toContain('Hello from Java 17 in a jrt runtime: 2 jobs, 3 cpus');
     expect(r.exitCode).toBe(0);
   });
 
-  it('java:17 has Maven', () => {
-    const r = exec('java:17', ['--', 'mvn', '-v'], workDir());
+  it('java:17 has Maven', async () => {
+    const r = await exec('java:17', ['--', 'mvn', '-v'], workDir());
     expect(r.stdout).toMatch(/Apache Maven 3/);
     expect(r.exitCode).toBe(0);
   });
 
-  it('java:21 runs record patterns, sealed types and virtual threads', () => {
-    const r = exec('java:21', ['Modern.java'], workDir('Modern.java'));
+  it('java:21 runs record patterns, sealed types and virtual threads', async () => {
+    const r = await exec('java:21', ['Modern.java'], workDir('Modern.java'));
     expect(r.stdout).toContain('big circle, square 3, virtual threads: 1000, java 21');
     expect(r.exitCode).toBe(0);
   });
 
-  it('python:3.11+ml fits and scores a scikit-learn model on pandas data', () => {
-    const r = exec('python:3.11+ml', ['train.py'], workDir('train.py'));
+  it('python:3.11+ml fits and scores a scikit-learn model on pandas data', async () => {
+    const r = await exec('python:3.11+ml', ['train.py'], workDir('train.py'));
     expect(r.stdout).toMatch(/rows=600 accuracy=0\.[89]\d\d/);
     expect(r.stdout).toContain('model-ok');
     expect(r.exitCode).toBe(0);
   });
 
-  it('python:3.13 and python:3.11 (built from source) run the standard library', () => {
+  it('python:3.13 and python:3.11 (built from source) run the standard library', async () => {
     for (const [spec, version] of [
       ['python:3.13', '3.13'],
       ['python-3.11', '3.11.2'],
     ] as const) {
-      const r = exec(spec, ['stdlib.py'], workDir('stdlib.py'));
+      const r = await exec(spec, ['stdlib.py'], workDir('stdlib.py'));
       expect(r.exitCode, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as { python: string; digest: string; tls: boolean };
       expect(out.python.startsWith(version)).toBe(true);
@@ -141,33 +143,35 @@ describe('real programs in real runtimes', () => {
     }
   });
 
-  it('node:18 runs a program, its test runner and npm', () => {
+  it('node:18 runs a program, its test runner and npm', async () => {
     const dir = workDir('hello.js', 'math.test.js');
-    const hello = exec('node:18', ['hello.js'], dir);
+    const hello = await exec('node:18', ['hello.js'], dir);
     expect(hello.stdout).toContain('node v18.20.8 on linux: ');
     expect(hello.exitCode).toBe(0);
-    const tests = exec('node:18', ['--', 'node', '--test', 'math.test.js'], dir);
+    const tests = await exec('node:18', ['--', 'node', '--test', 'math.test.js'], dir);
     expect(tests.stdout).toMatch(/# pass 2/);
     expect(tests.exitCode).toBe(0);
-    const npm = exec('node:18', ['--', 'npm', '-v'], dir);
+    const npm = await exec('node:18', ['--', 'npm', '-v'], dir);
     expect(npm.stdout.trim()).toMatch(/^10\.\d+\.\d+$/);
   });
 });
 
 describe('management and cleanliness', () => {
-  it('verifies every installed runtime', () => {
-    const r = jrt(['runtime', 'verify', '--json'], { env: t.env, timeoutMs: 600_000 });
+  it('verifies every installed runtime', async () => {
+    const r = await runJrt(['runtime', 'verify', '--json'], { env: t.env, timeoutMs: 600_000 });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
   }, 600_000);
 
-  it('removes a runtime', () => {
-    const r = jrt(['runtime', 'remove', 'python-3.13'], { env: t.env });
+  it('removes a runtime', async () => {
+    const r = await runJrt(['runtime', 'remove', 'python-3.13'], { env: t.env });
     expect(r.exitCode, r.stderr).toBe(0);
-    const list = JSON.parse(jrt(['runtime', 'list', '--json'], { env: t.env }).stdout) as { name: string }[];
+    const list = JSON.parse((await runJrt(['runtime', 'list', '--json'], { env: t.env })).stdout) as {
+      name: string;
+    }[];
     expect(list.map((x) => x.name)).not.toContain('python-3.13');
   });
 
-  it('left the host unchanged: packages, /usr and mounts', () => {
+  it('left the host unchanged: packages, /usr and mounts', async () => {
     const after = snapshotHost();
     expect(after.packages).toBe(hostBefore.packages);
     expect(after.usr).toBe(hostBefore.usr);

@@ -1,69 +1,220 @@
 /**
- * Spawning the bundled CLI the way users do, with every JRT_* path in a temp dir.
+ * The one way tests run the CLI: the bundle users run (`dist/jrt.mjs`, so `npm run build` first),
+ * spawned with every JRT_* path inside a fresh temp home. CLI, integration and end-to-end tests all
+ * come here; fixtures (artifacts, host runtimes) build on `JrtHome`.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-export const BUNDLE = path.resolve(import.meta.dirname, '../../dist/jrt.mjs');
 export const REPO = path.resolve(import.meta.dirname, '../..');
+export const BUNDLE = path.join(REPO, 'dist/jrt.mjs');
 
 export interface JrtResult {
-  exitCode: number;
+  /** null when the CLI was killed by a signal. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-export interface JrtEnv {
+export interface JrtHome {
+  /** The temp dir holding everything below (0755, so a job's user 65534 can reach the runtimes). */
   home: string;
+  /** JRT_ROOT, JRT_STATE, JRT_LOG: not created (jrt makes them). */
+  root: string;
+  state: string;
+  log: string;
+  cache: string;
+  /** JRT_JOBLET_CONFIG; not created. */
+  config: string;
+  /** JRT_RECIPES, an empty directory. */
+  recipes: string;
+  /** A working directory for jobs, 0777. */
+  work: string;
   env: NodeJS.ProcessEnv;
+  /** Mount points a test made below home; dispose() unmounts them, last first. */
+  mounts: string[];
+  dispose(): Promise<void>;
 }
 
-/** A temp home with JRT_ROOT, JRT_CACHE, JRT_STATE, JRT_LOG and JRT_JOBLET_CONFIG inside it. */
-export function makeJrtEnv(opts: { cache?: string; extra?: NodeJS.ProcessEnv } = {}): JrtEnv {
+export function requireBundle(): void {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'npm run build' first (npm test does)`);
-  const home = mkdtempSync(path.join(os.tmpdir(), 'jrt-test-'));
-  const cache = opts.cache ?? path.join(home, 'cache');
-  mkdirSync(cache, { recursive: true });
+}
+
+/** Fails loudly when the test cannot run here, instead of skipping. */
+export function requireRoot(why = 'namespaces, mounts, cgroups, chroot builds'): void {
+  if (process.getuid?.() !== 0) throw new Error(`this test needs root (${why}): run the tests as root`);
+}
+
+/** Fails loudly naming the Debian package when a tool the test needs is not on PATH. */
+export function requireTools(tools: Record<string, string>): void {
+  for (const [tool, pkg] of Object.entries(tools)) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      throw new Error(`this test needs '${tool}' on PATH (apt-get install ${pkg})`);
+    }
+  }
+}
+
+/** A temp home with JRT_ROOT, JRT_CACHE, JRT_STATE, JRT_LOG, JRT_JOBLET_CONFIG and JRT_RECIPES inside it. */
+export async function makeJrtHome(
+  opts: { prefix?: string; cache?: string; extra?: NodeJS.ProcessEnv } = {},
+): Promise<JrtHome> {
+  requireBundle();
+  const home = await mkdtemp(path.join(os.tmpdir(), opts.prefix ?? 'jrt-test-'));
+  await chmod(home, 0o755);
+  const at = (p: string) => path.join(home, p);
+  // Only what a caller brings: jrt must create the runtimes root, state and log dirs itself.
+  const dirs = {
+    root: at('runtimes'),
+    state: at('state'),
+    log: at('log'),
+    recipes: at('recipes'),
+    work: at('work'),
+  };
+  await mkdir(dirs.recipes);
+  await mkdir(dirs.work, { mode: 0o777 });
+  await chmod(dirs.work, 0o777);
+  const cache = opts.cache ?? at('cache');
+  await mkdir(cache, { recursive: true });
+  const config = at('joblet/joblet-config.yml');
+  const mounts: string[] = [];
   return {
     home,
+    ...dirs,
+    cache,
+    config,
     env: {
       PATH: process.env.PATH,
       HOME: home,
-      JRT_ROOT: path.join(home, 'runtimes'),
-      JRT_CACHE: cache,
-      JRT_STATE: path.join(home, 'state'),
-      JRT_LOG: path.join(home, 'log'),
-      JRT_JOBLET_CONFIG: path.join(home, 'joblet', 'joblet-config.yml'),
       NO_COLOR: '1',
+      JRT_ROOT: dirs.root,
+      JRT_CACHE: cache,
+      JRT_STATE: dirs.state,
+      JRT_LOG: dirs.log,
+      JRT_JOBLET_CONFIG: config,
+      JRT_RECIPES: dirs.recipes,
       ...opts.extra,
+    },
+    mounts,
+    async dispose() {
+      for (const m of mounts.reverse()) execFileSync('umount', [m]);
+      await rm(home, { recursive: true, force: true });
     },
   };
 }
 
-export function jrt(
-  args: string[],
-  opts: { env: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number },
-): JrtResult {
-  const r = spawnSync(process.execPath, [BUNDLE, ...args], {
-    env: opts.env,
-    cwd: opts.cwd,
-    input: opts.input,
-    encoding: 'utf8',
-    timeout: opts.timeoutMs ?? 120_000,
-    maxBuffer: 64 * 1024 * 1024,
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Written to stdin, which is then closed (closed at once without it). */
+  input?: string;
+  /** SIGKILL the CLI after this long (for the long end-to-end runs); the result then has signal SIGKILL. */
+  timeoutMs?: number;
+  onSpawn?: (pid: number) => void;
+  /** A command that runs node in turn, e.g. `['setpriv', '--reuid=65534', ...]`. */
+  wrapper?: string[];
+}
+
+export interface RunningJrt {
+  pid: number | undefined;
+  kill(signal?: NodeJS.Signals): void;
+  /** Resolves once stderr contains `text`; rejects if the CLI exits first. */
+  stderrContains(text: string): Promise<void>;
+  done: Promise<JrtResult>;
+}
+
+/** Start `node dist/jrt.mjs ARGS`; for tests that act while it runs (pause points, locks, signals). */
+export function startJrt(args: string[], opts: RunOptions): RunningJrt {
+  const [command, ...argv] = [...(opts.wrapper ?? []), process.execPath, BUNDLE, ...args] as [
+    string,
+    ...string[],
+  ];
+  const child = spawn(command, argv, { cwd: opts.cwd, env: opts.env, stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  let closed = false;
+  const waiters: { text: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const settle = () => {
+    for (const w of [...waiters]) {
+      if (stderr.includes(w.text)) w.resolve();
+      else if (closed)
+        w.reject(new Error(`jrt ${args.join(' ')} exited without printing '${w.text}':\n${stderr}`));
+      else continue;
+      waiters.splice(waiters.indexOf(w), 1);
+    }
+  };
+  const timer =
+    opts.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
   });
-  if (r.error) throw r.error;
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    settle();
+  });
+  const done = new Promise<JrtResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      closed = true;
+      settle();
+      resolve({ exitCode, signal, stdout, stderr });
+    });
+  });
+  child.stdin.end(opts.input ?? '');
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   return {
-    exitCode: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0),
-    stdout: r.stdout,
-    stderr: r.stderr,
+    pid: child.pid,
+    kill: (signal = 'SIGTERM') => child.kill(signal),
+    stderrContains: (text) =>
+      new Promise<void>((resolve, reject) => {
+        waiters.push({ text, resolve, reject });
+        settle();
+      }),
+    done,
   };
 }
 
-/** Fails loudly when the test cannot run here, instead of skipping. */
-export function requireRoot(): void {
-  if (process.getuid?.() !== 0)
-    throw new Error('this test needs root (namespaces, mounts, chroot builds): run the tests as root');
+/** Run `node dist/jrt.mjs ARGS` and collect its status and output. Asynchronous: a test's own servers keep answering. */
+export function runJrt(args: string[], opts: RunOptions): Promise<JrtResult> {
+  return startJrt(args, opts).done;
+}
+
+/** `jrt ARGS` in a home, with extra variables on top of its environment. */
+export function jrt(
+  h: Pick<JrtHome, 'env'>,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<JrtResult> {
+  return runJrt(args, { env: { ...h.env, ...extraEnv } });
+}
+
+/**
+ * Start `jrt ARGS` with JRT_TEST_PAUSE_AT=point and SIGKILL it once it says it reached the point.
+ * Rejects if it exited without reaching it.
+ */
+export async function killJrtAt(h: Pick<JrtHome, 'env'>, args: string[], point: string): Promise<JrtResult> {
+  const running = startJrt(args, { env: { ...h.env, JRT_TEST_PAUSE_AT: point } });
+  await running.stderrContains(`JRT_TEST_PAUSED ${point}`);
+  running.kill('SIGKILL');
+  return running.done;
+}
+
+/** `jrt exec ARGS` in a home's work directory (or `cwd`). */
+export function jrtExec(
+  h: Pick<JrtHome, 'env' | 'work'>,
+  args: string[],
+  opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {},
+): Promise<JrtResult> {
+  return runJrt(['exec', ...args], {
+    env: { ...h.env, ...opts.env },
+    cwd: opts.cwd ?? h.work,
+    input: opts.input,
+    onSpawn: opts.onSpawn,
+  });
 }

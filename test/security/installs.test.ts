@@ -19,7 +19,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { computeManifest, serializeManifest } from '../../src/artifact/manifest.js';
 import { packArtifact } from '../../src/artifact/pack.js';
-import { makeJrtEnv, requireRoot } from '../helpers/jrt.js';
+import { makeJrtHome, requireRoot } from '../helpers/jrt.js';
 import { EPOCH, makeArtifact, makeRuntimeTree, tempDir } from '../unit/artifact/fixture.js';
 import { type MountNamespace, openMountNamespace } from './mount-namespace.js';
 
@@ -73,7 +73,7 @@ async function artifactWith(outDir: string, version: string, extra: (tree: strin
 
 /** A runtimes root on an 8 MiB tmpfs with demo-1 installed and verified. */
 async function smallDiskWithRuntime() {
-  const e = makeJrtEnv();
+  const e = await makeJrtHome({ prefix: 'jrt-sec-' });
   scratch.push(e.home);
   const root = e.env.JRT_ROOT as string;
   mkdirSync(root);

@@ -9,17 +9,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addHostRuntime,
-  JRT_BUNDLE,
-  jrtExec,
-  makeTestEnv,
-  requireRoot,
-  type TestEnv,
-} from '../fixtures/runtimes/host-runtime.js';
+import { addHostRuntime } from '../fixtures/runtimes/host-runtime.js';
+import { BUNDLE as JRT_BUNDLE, type JrtHome, jrtExec, makeJrtHome, requireRoot } from '../helpers/jrt.js';
 import { isAlive, pidsWithMarker, startJob } from './processes.js';
 
-let t: TestEnv;
+let t: JrtHome;
 const RT = '--runtime=host:12';
 const HARNESS = path.join(import.meta.dirname, 'pty-harness.py');
 
@@ -28,7 +22,7 @@ beforeAll(async () => {
   for (const tool of ['python3', 'setpriv'])
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
       throw new Error(`the attack suite needs '${tool}' on the host's PATH`);
-  t = await makeTestEnv();
+  t = await makeJrtHome({ prefix: 'jrt-sec-' });
   await addHostRuntime(t, { name: 'host-12', language: 'host', version: '12.1' });
 });
 afterAll(async () => {

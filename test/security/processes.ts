@@ -4,7 +4,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { JRT_BUNDLE, type TestEnv } from '../fixtures/runtimes/host-runtime.js';
+import { BUNDLE as JRT_BUNDLE, type JrtHome } from '../helpers/jrt.js';
 
 /** Host pids whose /proc/PID/cmdline contains `marker` (the test's own process excluded). */
 export function pidsWithMarker(marker: string): number[] {
@@ -39,7 +39,7 @@ export interface LiveJob {
 }
 
 /** `jrt exec ARGS` whose output the test can watch while the job runs. */
-export function startJob(t: TestEnv, args: string[]): LiveJob {
+export function startJob(t: JrtHome, args: string[]): LiveJob {
   const child = spawn(process.execPath, [JRT_BUNDLE, 'exec', ...args], { cwd: t.work, env: t.env });
   child.stdin.end();
   let stdout = '';

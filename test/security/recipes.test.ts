@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jrt, makeJrtEnv } from '../helpers/jrt.js';
+import { makeJrtHome, runJrt } from '../helpers/jrt.js';
 import { mutateData, mutateText, rng } from '../unit/recipe/mutate.js';
 
 const GOOD = path.resolve(import.meta.dirname, '../fixtures/recipes/good');
@@ -44,8 +44,8 @@ interface Report {
 }
 
 describe('jrt recipe validate on 200 mutated recipe files at once', () => {
-  it('exits 0 or 2, prints no stack, and every error names its file, a field path and a line in it', () => {
-    const { home, env } = makeJrtEnv();
+  it('exits 0 or 2, prints no stack, and every error names its file, a field path and a line in it', async () => {
+    const { home, env } = await makeJrtHome({ prefix: 'jrt-sec-fuzz-' });
     const r = rng(0x736563);
     const files: { file: string; lines: number }[] = [];
     for (let n = 0; n < 200; n++) {
@@ -58,7 +58,7 @@ describe('jrt recipe validate on 200 mutated recipe files at once', () => {
       files.push({ file, lines: body.toString().split(/\r?\n/).length });
     }
 
-    const res = jrt(['--json', 'recipe', 'validate', ...files.map((f) => f.file)], { env });
+    const res = await runJrt(['--json', 'recipe', 'validate', ...files.map((f) => f.file)], { env });
     expect([0, 2]).toContain(res.exitCode);
     expect(res.stderr).not.toMatch(/internal error|\n\s+at |RangeError|TypeError/);
     const report = JSON.parse(res.stdout) as Report;

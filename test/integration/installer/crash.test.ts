@@ -2,12 +2,11 @@
  * kill -9 at the instants that matter, through the test-only JRT_TEST_PAUSE_AT hook of the bundle:
  * the runtime name must always resolve to a complete runtime that verifies, and the next run cleans up.
  */
-import { spawn } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type JrtHome, jrt, killJrtAt, makeJrtHome, startJrt } from '../../helpers/jrt.js';
 import { makeArtifact } from '../../unit/artifact/fixture.js';
-import { jrt, killAt, type Sandbox, sandbox } from './cli-helpers.js';
 
 /**
  * How Joblet finds runtimes (internal/joblet/runtime/resolver.go): os.ReadDir of the root, of each
@@ -29,7 +28,7 @@ async function jobletScan(root: string): Promise<{ path: string; name: string }[
   return found.sort((x, y) => x.path.localeCompare(y.path));
 }
 
-async function hello(sb: Sandbox): Promise<string> {
+async function hello(sb: JrtHome): Promise<string> {
   return readFile(path.join(sb.root, 'demo', 'demo-1', 'rootfs/usr/bin/hello'), 'utf8');
 }
 
@@ -43,15 +42,15 @@ const points = [
 describe('kill -9 during an upgrade', () => {
   for (const { point, survivor } of points) {
     it(`killed at '${point}': the ${survivor === 'one' ? 'previous' : 'new'} runtime verifies; the next run cleans up`, async () => {
-      const sb = await sandbox();
-      const v1 = await makeArtifact(sb.dir, { payload: 'one' });
-      const v2 = await makeArtifact(sb.dir, { payload: 'two' });
-      expect((await jrt(sb, ['install', v1.file])).code).toBe(0);
-      const killed = await killAt(sb, ['install', v2.file], point);
+      const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+      const v1 = await makeArtifact(sb.home, { payload: 'one' });
+      const v2 = await makeArtifact(sb.home, { payload: 'two' });
+      expect((await jrt(sb, ['install', v1.file])).exitCode).toBe(0);
+      const killed = await killJrtAt(sb, ['install', v2.file], point);
       expect(killed.signal).toBe('SIGKILL');
       const v = await jrt(sb, ['verify', 'demo-1']);
       expect(v.stdout).toBe('demo-1: ok\n');
-      expect(v.code).toBe(0);
+      expect(v.exitCode).toBe(0);
       expect(await hello(sb)).toContain(`hello ${survivor}`);
       // What Joblet would see right now: exactly the one runtime, never a staged or half-placed copy.
       expect(await jobletScan(sb.root)).toEqual([
@@ -60,7 +59,7 @@ describe('kill -9 during an upgrade', () => {
 
       // The next run finishes the job and leaves no debris.
       const again = await jrt(sb, ['install', v2.file, '--json']);
-      expect(again.code).toBe(0);
+      expect(again.exitCode).toBe(0);
       expect(JSON.parse(again.stdout).runtimes[0].result).toBe(
         survivor === 'one' ? 'installed' : 'unchanged',
       );
@@ -81,14 +80,14 @@ describe('kill -9 during an upgrade', () => {
   }
 
   it('killed during a first install, the name does not exist at all (never half a runtime)', async () => {
-    const sb = await sandbox();
-    const v1 = await makeArtifact(sb.dir);
-    await killAt(sb, ['install', v1.file], 'switching');
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const v1 = await makeArtifact(sb.home);
+    await killJrtAt(sb, ['install', v1.file], 'switching');
     const list = await jrt(sb, ['list', '--json']);
     expect(JSON.parse(list.stdout)).toEqual([]);
     expect(await jobletScan(sb.root)).toEqual([]);
-    expect((await jrt(sb, ['install', v1.file])).code).toBe(0);
-    expect((await jrt(sb, ['verify'])).code).toBe(0);
+    expect((await jrt(sb, ['install', v1.file])).exitCode).toBe(0);
+    expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
     // The killed run's placed version and its half-built name directory are gone.
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
@@ -96,28 +95,28 @@ describe('kill -9 during an upgrade', () => {
 
 describe('concurrent installs of the same runtime', () => {
   it('two at once end with one clean runtime: one installed, one unchanged', async () => {
-    const sb = await sandbox();
-    const v = await makeArtifact(sb.dir);
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const v = await makeArtifact(sb.home);
     const [a, b] = await Promise.all([
       jrt(sb, ['install', v.file, '--json']),
       jrt(sb, ['install', v.file, '--json']),
     ]);
-    expect([a.code, b.code]).toEqual([0, 0]);
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
     const results = [a, b].map((r) => JSON.parse(r.stdout).runtimes[0].result).sort();
     expect(results).toEqual(['installed', 'unchanged']);
-    expect((await jrt(sb, ['verify'])).code).toBe(0);
+    expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 
   it('different runtimes of one language install side by side', async () => {
-    const sb = await sandbox();
-    const a = await makeArtifact(sb.dir, { name: 'demo-1' });
-    const b = await makeArtifact(sb.dir, { name: 'demo-2' });
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const a = await makeArtifact(sb.home, { name: 'demo-1' });
+    const b = await makeArtifact(sb.home, { name: 'demo-2' });
     const [ra, rb] = await Promise.all([
       jrt(sb, ['install', a.file, '--json']),
       jrt(sb, ['install', b.file, '--json']),
     ]);
-    expect([ra.code, rb.code]).toEqual([0, 0]);
+    expect([ra.exitCode, rb.exitCode]).toEqual([0, 0]);
     expect([JSON.parse(ra.stdout).runtimes[0].result, JSON.parse(rb.stdout).runtimes[0].result]).toEqual([
       'installed',
       'installed',
@@ -130,40 +129,23 @@ describe('concurrent installs of the same runtime', () => {
   });
 
   it('a second install waits for the lock holder and takes over its stale lock once it is killed', async () => {
-    const sb = await sandbox();
-    const v = await makeArtifact(sb.dir);
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const v = await makeArtifact(sb.home);
     // A holds the lock, paused after staging.
-    const a = spawn(process.execPath, [path.resolve('dist/jrt.mjs'), 'install', v.file], {
-      env: { ...sb.env, JRT_TEST_PAUSE_AT: 'staged' },
-    });
-    await new Promise<void>((resolve) => {
-      let err = '';
-      a.stderr.on('data', (c: Buffer) => {
-        err += c.toString();
-        if (err.includes('JRT_TEST_PAUSED staged')) resolve();
-      });
-    });
-    const b = spawn(process.execPath, [path.resolve('dist/jrt.mjs'), 'install', v.file], { env: sb.env });
-    let bOut = '';
-    let bErr = '';
-    b.stdout.on('data', (c: Buffer) => {
-      bOut += c.toString();
-    });
-    const bDone = new Promise<number | null>((resolve) => b.on('close', resolve));
+    const a = startJrt(['install', v.file], { env: { ...sb.env, JRT_TEST_PAUSE_AT: 'staged' } });
+    await a.stderrContains('JRT_TEST_PAUSED staged');
+    const b = startJrt(['install', v.file], { env: sb.env });
     // Kill A only once B says it is waiting for A's lock.
-    await new Promise<void>((resolve) => {
-      b.stderr.on('data', (c: Buffer) => {
-        bErr += c.toString();
-        if (bErr.includes(`waiting for pid ${a.pid}`)) resolve();
-      });
-    });
+    await b.stderrContains(`waiting for pid ${a.pid}`);
     a.kill('SIGKILL');
-    expect(await bDone).toBe(0);
-    expect(bOut).toMatch(/\ndemo-1\s+installed\s/);
-    expect((await jrt(sb, ['verify'])).code).toBe(0);
+    expect((await a.done).signal).toBe('SIGKILL');
+    const rb = await b.done;
+    expect(rb.exitCode).toBe(0);
+    expect(rb.stdout).toMatch(/\ndemo-1\s+installed\s/);
+    expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
     // A's staging debris was removed by the next run (B cleans only dead owners').
     const again = await jrt(sb, ['install', v.file]);
-    expect(again.code).toBe(0);
+    expect(again.exitCode).toBe(0);
     expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
   });
 });

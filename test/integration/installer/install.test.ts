@@ -10,6 +10,7 @@ import { type InstallOptions, installTargets } from '../../../src/installer/inst
 import { resolveRuntimeDir } from '../../../src/installer/layout.js';
 import { acquireLock } from '../../../src/installer/lock.js';
 import { verifyRuntime } from '../../../src/installer/verify.js';
+import { fakeRunningJob } from '../../helpers/jobs.js';
 import { makeArtifact, tempDir } from '../../unit/artifact/fixture.js';
 
 async function paths(): Promise<JrtPaths> {
@@ -105,20 +106,14 @@ describe('installTargets with a builder', () => {
     });
     await installTargets([{ kind: 'artifact', file: v1.file }], o);
     const oldDir = await resolveRuntimeDir(path.join(p.root, 'demo', 'demo-1'));
-    const job = spawn('sleep', ['60']);
+    const job = await fakeRunningJob(p.state, oldDir);
     try {
-      await mkdir(path.join(p.state, 'jobs'), { recursive: true });
-      await writeFile(
-        path.join(p.state, 'jobs', 'j.json'),
-        JSON.stringify({ pid: job.pid, runtimeDir: oldDir }),
-      );
       await installTargets([{ kind: 'artifact', file: v2.file }], o);
       const vers = await readdir(path.join(p.root, 'demo', '.jrt'));
       expect(vers).toHaveLength(2);
       expect(vers).toContain(path.basename(oldDir));
     } finally {
-      job.kill('SIGKILL');
-      await new Promise((r) => job.on('close', r));
+      await job.end();
     }
     await installTargets([{ kind: 'artifact', file: v3.file }], o);
     expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
@@ -135,19 +130,13 @@ describe('jobs that recorded only the runtime name directory', () => {
       throw new Error('no builds here');
     });
     await installTargets([{ kind: 'artifact', file: v1.file }], o);
-    const job = spawn('sleep', ['60']);
+    const namePath = path.join(p.root, 'demo', 'demo-1');
+    const job = await fakeRunningJob(p.state, namePath);
     try {
-      await mkdir(path.join(p.state, 'jobs'), { recursive: true });
-      const namePath = path.join(p.root, 'demo', 'demo-1');
-      await writeFile(
-        path.join(p.state, 'jobs', 'j.json'),
-        JSON.stringify({ pid: job.pid, runtimeDir: namePath }),
-      );
       await installTargets([{ kind: 'artifact', file: v2.file }], o);
       expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(2);
     } finally {
-      job.kill('SIGKILL');
-      await new Promise((r) => job.on('close', r));
+      await job.end();
     }
     const { cleanDebris } = await import('../../../src/installer/place.js');
     const removed = await cleanDebris(p.root, p.state);
@@ -235,13 +224,8 @@ describe('reinstalling a version a running job still uses', () => {
     });
     await installTargets([{ kind: 'artifact', file: v1.file }], o);
     const v1Dir = await resolveRuntimeDir(path.join(p.root, 'demo', 'demo-1'));
-    const job = spawn('sleep', ['60']);
+    const job = await fakeRunningJob(p.state, v1Dir);
     try {
-      await mkdir(path.join(p.state, 'jobs'), { recursive: true });
-      await writeFile(
-        path.join(p.state, 'jobs', 'j.json'),
-        JSON.stringify({ pid: job.pid, runtimeDir: v1Dir }),
-      );
       await installTargets([{ kind: 'artifact', file: v2.file }], o);
       const [back] = await installTargets([{ kind: 'artifact', file: v1.file }], o);
       expect(back?.result).toBe('installed');
@@ -250,8 +234,7 @@ describe('reinstalling a version a running job still uses', () => {
       expect(path.basename(now).startsWith(`${path.basename(v1Dir)}~`)).toBe(true);
       expect((await verifyRuntime(v1Dir)).ok).toBe(true);
     } finally {
-      job.kill('SIGKILL');
-      await new Promise((r) => job.on('close', r));
+      await job.end();
     }
     // v1 is live under its new name, so installing it again is a no-op.
     const [again] = await installTargets([{ kind: 'artifact', file: v1.file }], o);

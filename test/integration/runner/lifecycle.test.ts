@@ -8,20 +8,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProcCgroup } from '../../../src/runner/cgroups.js';
 import { runningJobs } from '../../../src/runner/jobs.js';
-import {
-  addHostRuntime,
-  jrtExec,
-  makeTestEnv,
-  requireRoot,
-  type TestEnv,
-} from '../../fixtures/runtimes/host-runtime.js';
+import { addHostRuntime, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
+import { jobRecords } from '../../helpers/jobs.js';
+import { type JrtHome, jrtExec, makeJrtHome } from '../../helpers/jrt.js';
 
-let t: TestEnv;
+let t: JrtHome;
 let versioned: string;
 
 beforeAll(async () => {
-  requireRoot();
-  t = await makeTestEnv();
+  requireSandboxHost();
+  t = await makeJrtHome({ prefix: 'jrt-runner-test-' });
   // The installer's layout: <name> is a symlink to a versioned directory.
   versioned = await addHostRuntime(t, {
     name: 'tool-1',
@@ -61,14 +57,6 @@ function cgroupDirsOf(id: string): Promise<string[]> {
     if (existsSync(v2)) found.push(v2);
     return found;
   });
-}
-
-async function jobRecords(): Promise<{ id: string; reason: string; exitStatus: number }[]> {
-  const text = await readFile(path.join(t.log, 'jobs.jsonl'), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
 }
 
 describe('a running job', () => {
@@ -141,7 +129,7 @@ describe('a running job', () => {
   it('keeps using the directory it started with when the symlink is switched', async () => {
     const r = await jrtExec(t, ['--runtime=tool-1', '--', 'true']);
     expect(r.exitCode).toBe(0);
-    expect((await jobRecords()).at(-1)).toMatchObject({ runtime: 'tool-1', runtimeDir: versioned });
+    expect((await jobRecords(t.log)).at(-1)).toMatchObject({ runtime: 'tool-1', runtimeDir: versioned });
   });
 });
 
@@ -238,13 +226,13 @@ describe('nothing is left behind', () => {
     const ours = (text: string) =>
       text
         .split('\n')
-        .filter((l) => l.includes(t.base) || !l.includes('/tmp/'))
+        .filter((l) => l.includes(t.home) || !l.includes('/tmp/'))
         .map((l) => l.split(' ').slice(3, 5).join(' '))
         .sort();
     // jrt makes no temp files; if it ever does, they go to TMPDIR, which must stay empty.
-    const tmp = path.join(t.base, 'tmp');
+    const tmp = path.join(t.home, 'tmp');
     await mkdir(tmp, { mode: 0o755 });
-    const before = (await jobRecords()).length;
+    const before = (await jobRecords(t.log)).length;
     const reasons = ['exit 0', 'exit 1', 'kill -TERM $$', 'sleep 5'];
     for (let i = 0; i < 200; i++) {
       const args = ['--runtime=tool:1', '--memory', '64m', '--pids', '20'];
@@ -254,7 +242,7 @@ describe('nothing is left behind', () => {
       });
       expect(r.exitCode).toBe([0, 1, 143, 124][i % 4]);
     }
-    const all = await jobRecords();
+    const all = await jobRecords(t.log);
     expect(all.length - before).toBe(200);
     for (const rec of all.slice(before)) expect(await cgroupDirsOf(rec.id)).toEqual([]);
     expect(ours(await readFile('/proc/self/mountinfo', 'utf8'))).toEqual(ours(mountsBefore));

@@ -8,21 +8,17 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addHostRuntime,
-  jrtExec,
-  makeTestEnv,
-  requireRoot,
-  type TestEnv,
-} from '../../fixtures/runtimes/host-runtime.js';
+import { addHostRuntime, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
+import { jobRecords } from '../../helpers/jobs.js';
+import { type JrtHome, jrtExec, makeJrtHome } from '../../helpers/jrt.js';
 
-let t: TestEnv;
+let t: JrtHome;
 let runtimeDir: string;
 const RT = '--runtime=host:12';
 
 beforeAll(async () => {
-  requireRoot();
-  t = await makeTestEnv();
+  requireSandboxHost();
+  t = await makeJrtHome({ prefix: 'jrt-runner-test-' });
   runtimeDir = await addHostRuntime(t, {
     name: 'host-12',
     language: 'host',
@@ -34,14 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.dispose();
 });
-
-async function records(): Promise<Record<string, unknown>[]> {
-  const text = await readFile(path.join(t.log, 'jobs.jsonl'), 'utf8');
-  return text
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-}
 
 describe('jrt exec isolation', () => {
   it('runs as uid 65534 with no capabilities, in /work, with only the runtime environment', async () => {
@@ -110,7 +98,7 @@ describe('jrt exec isolation', () => {
   });
 
   it('cannot read host files that are not mounted', async () => {
-    const secret = path.join(t.base, 'secret.txt');
+    const secret = path.join(t.home, 'secret.txt');
     await writeFile(secret, 'top secret', { mode: 0o644 });
     const r = await jrtExec(t, [
       RT,
@@ -137,14 +125,22 @@ describe('jrt exec isolation', () => {
   it('passes stdin, stdout and the exit status through', async () => {
     const r = await jrtExec(t, [RT, '--', 'sh', '-c', 'tr a-z A-Z; exit 42'], { input: 'hello\n' });
     expect(r).toMatchObject({ exitCode: 42, stdout: 'HELLO\n' });
-    expect((await records()).at(-1)).toMatchObject({ exitStatus: 42, reason: 'exit', runtime: 'host-12' });
+    expect((await jobRecords(t.log)).at(-1)).toMatchObject({
+      exitStatus: 42,
+      reason: 'exit',
+      runtime: 'host-12',
+    });
   });
 
   it('reports death by a signal as 128+N', async () => {
     const r = await jrtExec(t, [RT, '--', 'sh', '-c', 'kill -USR1 $$']);
     expect(r.exitCode).toBe(138);
     expect(r.stderr).toContain('jrt: job killed by SIGUSR1');
-    expect((await records()).at(-1)).toMatchObject({ reason: 'signal', signal: 'SIGUSR1', exitStatus: 138 });
+    expect((await jobRecords(t.log)).at(-1)).toMatchObject({
+      reason: 'signal',
+      signal: 'SIGUSR1',
+      exitStatus: 138,
+    });
   });
 
   it('127 for a missing command, 126 for a non-executable file', async () => {
@@ -165,7 +161,7 @@ describe('jrt exec isolation', () => {
     const r = await jrtExec(t, [RT, 'hello.py', 'a', '--b']);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe("py ['a', '--b'] /work\n");
-    const outside = path.join(t.base, 'outside.py');
+    const outside = path.join(t.home, 'outside.py');
     await writeFile(outside, 'print(__file__)\n', { mode: 0o644 });
     const o = await jrtExec(t, [RT, outside]);
     expect(o.stdout).toBe('/job/outside.py\n');
@@ -227,17 +223,17 @@ describe('jrt exec limits', () => {
     expect(r.exitCode).toBe(137);
     expect(r.stdout).not.toContain('survived');
     expect(r.stderr).toContain('jrt: job killed: out of memory (limit 64 MiB)');
-    const rec = (await records()).at(-1);
+    const rec = (await jobRecords(t.log)).at(-1);
     expect(rec).toMatchObject({ reason: 'oom', exitStatus: 137, limits: { memoryBytes: 64 * 1024 ** 2 } });
     expect(rec?.peakMemoryBytes).toBeGreaterThan(32 * 1024 ** 2);
   });
 
   it('refuses --memory below the runtime min_memory before running anything', async () => {
-    const before = (await records()).length;
+    const before = (await jobRecords(t.log)).length;
     const r = await jrtExec(t, [RT, '--memory', '16m', '--', 'true']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain("below host-12's min_memory 32m");
-    expect((await records()).length).toBe(before);
+    expect((await jobRecords(t.log)).length).toBe(before);
   });
 
   it('hits --pids', async () => {
@@ -252,7 +248,7 @@ describe('jrt exec limits', () => {
     ]);
     expect(r.stdout).not.toContain('started-all');
     expect(r.stderr).toContain('jrt: job hit its process limit (--pids 8)');
-    expect((await records()).at(-1)).toMatchObject({ reason: 'pids', limits: { pids: 8 } });
+    expect((await jobRecords(t.log)).at(-1)).toMatchObject({ reason: 'pids', limits: { pids: 8 } });
   });
 
   it('kills at --timeout with 124', async () => {
@@ -260,7 +256,7 @@ describe('jrt exec limits', () => {
     expect(r.exitCode).toBe(124);
     expect(r.stdout).toBe('begun\n');
     expect(r.stderr).toContain('jrt: job killed: timeout after 1000 ms');
-    expect((await records()).at(-1)).toMatchObject({ reason: 'timeout', exitStatus: 124 });
+    expect((await jobRecords(t.log)).at(-1)).toMatchObject({ reason: 'timeout', exitStatus: 124 });
   });
 
   it('at --timeout sends SIGTERM first, then SIGKILL to a job that ignores it', async () => {
@@ -285,7 +281,7 @@ describe('jrt exec limits', () => {
       'trap "" TERM; while :; do sleep 0.1; done',
     ]);
     expect(stubborn.exitCode).toBe(124);
-    expect((await records()).at(-1)).toMatchObject({ reason: 'timeout', signal: 'SIGKILL' });
+    expect((await jobRecords(t.log)).at(-1)).toMatchObject({ reason: 'timeout', signal: 'SIGKILL' });
   });
 
   it('leaves no zombies: orphans are reaped by the sandbox init', async () => {
@@ -322,11 +318,11 @@ describe('jrt exec limits', () => {
 
 describe('jrt exec usage errors', () => {
   it('rejects a bad --runtime with exit 2 and runs nothing', async () => {
-    const before = (await records()).length;
+    const before = (await jobRecords(t.log)).length;
     const r = await jrtExec(t, ['--runtime=host:12;touch /tmp/x', '--', 'true']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('only letters, digits and . : + @ _ - are allowed');
-    expect((await records()).length).toBe(before);
+    expect((await jobRecords(t.log)).length).toBe(before);
   });
 
   it('names what is installed and the closest for an unknown runtime', async () => {
@@ -337,13 +333,13 @@ describe('jrt exec usage errors', () => {
   });
 
   it('exits 125 with the reason when the sandbox cannot be set up, and records it', async () => {
-    const closed = path.join(t.base, 'closed');
+    const closed = path.join(t.home, 'closed');
     await mkdir(closed, { mode: 0o700 });
     const r = await jrtExec(t, [RT, '--workdir', closed, '--', 'true']);
     expect(r.exitCode).toBe(125);
     expect(r.stderr).toContain("bwrap: Can't chdir to /work: Permission denied");
     expect(r.stderr).toContain('jrt: the sandbox could not be set up');
-    expect((await records()).at(-1)).toMatchObject({ reason: 'error', exitStatus: 125 });
+    expect((await jobRecords(t.log)).at(-1)).toMatchObject({ reason: 'error', exitStatus: 125 });
   });
 
   it('prints help with examples', async () => {

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { checkRuntime } from '../../../src/builder/check.js';
 import { type CollectOptions, collectRuntime } from '../../../src/builder/collect.js';
 import { ET } from '../../../src/builder/elf.js';
-import { walkTree } from '../../../src/builder/tree-walk.js';
 import { JrtError } from '../../../src/core/errors.js';
+import { walkTree } from '../../../src/core/tree-walk.js';
 import { writeDpkgDb, writeTree } from '../../fixtures/closure/fake-root.js';
 import { makeElf } from '../../fixtures/closure/make-elf.js';
 

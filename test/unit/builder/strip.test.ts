@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { globToRegExp, planStrip, stripTree } from '../../../src/builder/strip.js';
-import type { TreeEntry } from '../../../src/builder/tree-walk.js';
+import type { TreeEntry } from '../../../src/core/tree-walk.js';
 import type { StripRules } from '../../../src/recipe/types.js';
 import { writeTree } from '../../fixtures/closure/fake-root.js';
 

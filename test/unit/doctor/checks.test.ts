@@ -6,7 +6,6 @@ import {
   type Check,
   type DoctorProbes,
   doctorOk,
-  formatBytes,
   type ProbeRun,
   runChecks,
 } from '../../../src/doctor/checks.js';
@@ -236,9 +235,5 @@ describe('render', () => {
       '                 fix: free space',
       'jrt doctor: 1 problem to fix, 1 warning',
     ]);
-  });
-  it('formats bytes', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(5 * 2 ** 30)).toBe('5.0 GiB');
   });
 });

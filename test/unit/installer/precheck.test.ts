@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkFreeSpace, checkWritableRoot, formatBytes } from '../../../src/installer/precheck.js';
+import { checkFreeSpace, checkWritableRoot } from '../../../src/installer/precheck.js';
 import { compareTree } from '../../../src/installer/verify.js';
 import { tempDir } from '../artifact/fixture.js';
 
@@ -16,12 +16,6 @@ describe('pre-checks', () => {
 
   it('accepts a root that does not exist yet below a writable directory', async () => {
     await expect(checkWritableRoot(path.join(await tempDir(), 'a/b/c'))).resolves.toBeUndefined();
-  });
-
-  it('formats sizes', () => {
-    expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
   });
 });
 

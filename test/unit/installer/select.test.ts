@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  didYouMean,
-  parseInstallArgs,
-  type RecipeRef,
-  selectTargets,
-} from '../../../src/installer/select.js';
+import { parseInstallArgs, type RecipeRef, selectTargets } from '../../../src/installer/select.js';
 
 const recipes: RecipeRef[] = [
   { name: 'java-17', language: 'java', aliases: ['openjdk-17'], file: '/r/java-17.yml' },
@@ -66,10 +61,5 @@ describe('install selection', () => {
     expect(() => names(['--ruby-all'])).toThrow(/no recipes for language 'ruby'/);
     expect(() => names([])).toThrow(/say what to install/);
     expect(() => parseInstallArgs(['-x'])).toThrow(/unknown flag -x/);
-  });
-
-  it('didYouMean ranks close names first and drops far ones', () => {
-    expect(didYouMean('nod-18', ['node-18', 'java-17'])).toEqual(['node-18']);
-    expect(didYouMean('zzz', ['node-18'])).toEqual([]);
   });
 });

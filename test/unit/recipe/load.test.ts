@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isJrtError } from '../../../src/core/errors.js';
-import { closeNames, findRecipe, listRecipes, loadRecipe, spellingKey } from '../../../src/recipe/load.js';
+import { findRecipe, listRecipes, loadRecipe } from '../../../src/recipe/load.js';
 import { validateRecipeSet } from '../../../src/recipe/set.js';
 
 const GOOD = path.resolve(import.meta.dirname, '../../fixtures/recipes/good');
@@ -147,24 +147,5 @@ describe('findRecipe', () => {
   it('a name far from all lists the known recipes', async () => {
     const e = await rejection(findRecipe(dir, 'haskell-9'));
     expect(e.hint).toBe('known recipes: java-17, node-18, python-3.11-ml');
-  });
-});
-
-describe('spellings', () => {
-  it('normalizes case, separators and vendor words', () => {
-    expect(spellingKey('OpenJDK-21')).toBe('java21');
-    expect(spellingKey('python:3.11+ml')).toBe('python311ml');
-    expect(spellingKey('java-21-runtime')).toBe('java21');
-    expect(spellingKey('jdk')).toBe('java');
-    expect(spellingKey('jdkx-1')).toBe('jdkx1');
-    expect(spellingKey('nodejs')).toBe('node');
-  });
-  it('closeNames orders by distance and keeps at most five', () => {
-    expect(closeNames('java-12', ['java-17', 'java-11', 'java-21', 'node-18'])).toEqual([
-      'java-11',
-      'java-17',
-      'java-21',
-    ]);
-    expect(closeNames('x', ['java-17'])).toEqual([]);
   });
 });

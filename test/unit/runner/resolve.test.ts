@@ -134,6 +134,9 @@ describe('listInstalled', () => {
       'runtime.yml',
     );
     await mkdir(path.join(root, 'node', 'empty'), { recursive: true });
+    // Damaged descriptions: a job cannot run there, but `jrt runtime verify` must still see them.
+    await add('node/node-broken', '{"name": "node-br');
+    await add('node/node-scalar', 'just text\n', 'runtime.yml');
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -145,6 +148,25 @@ describe('listInstalled', () => {
       ['python-3.11-ml', 'python', '3.11', ['ml'], []],
     ]);
     expect(list[1]?.dir).toBe(path.join(root, 'java', 'java-21'));
+  });
+
+  it('lists runtimes whose description cannot be read only when asked, saying why', async () => {
+    const list = await listInstalled(root, { unreadable: true });
+    expect(list.map((r) => r.name)).toEqual([
+      'java-17',
+      'java-21',
+      'node-broken',
+      'node-scalar',
+      'python-3.11-ml',
+    ]);
+    const broken = list.filter((r) => r.problem !== undefined);
+    expect(broken.map((r) => [r.name, r.language, r.version, r.runtime])).toEqual([
+      ['node-broken', 'node', '', undefined],
+      ['node-scalar', 'node', '', undefined],
+    ]);
+    expect(broken[0]?.problem).toMatch(/^cannot read its runtime description: .*JSON/);
+    expect(broken[1]?.problem).toContain('is not a mapping');
+    expect(list[0]?.runtime).toMatchObject({ name: 'java-17', aliases: ['jdk'] });
   });
 
   it('returns nothing for a missing root', async () => {
