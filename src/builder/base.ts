@@ -36,9 +36,16 @@ export async function ensureBase(
   await mkdir(path.dirname(tarball), { recursive: true });
   const tmp = `${tarball}.part-${process.pid}.tar`;
   try {
+    // mmdebstrap mounts /proc, /sys and /dev inside its chroot while it works: in a private mount
+    // namespace those mounts never appear on the host, and vanish with it even after a kill -9.
     await run(
-      'mmdebstrap',
+      'unshare',
       [
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        'mmdebstrap',
         '--variant=minbase',
         '--mode=root',
         '--format=tar',
