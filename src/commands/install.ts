@@ -1,7 +1,8 @@
 import { wantsHelp } from '../commands/args.js';
 import { type CommandContext, emit } from '../core/context.js';
 import { EXIT } from '../core/errors.js';
-import { formatMs, lineProgress, silentProgress } from '../core/progress.js';
+import { formatMs } from '../core/progress.js';
+import { openProgress } from './progress-view.js';
 import type { Command } from './types.js';
 
 const HELP = `Usage: jrt install [flags] (--all | --<language>-all | NAME... | ./NAME-VERSION.jrt.tar.gz...)
@@ -88,17 +89,17 @@ export const installCommand: Command = {
 
     await checkWritableRoot(ctx.paths.root);
     await cleanDebris(ctx.paths.root, ctx.paths.state);
-    const onProgress = ctx.json ? silentProgress : lineProgress(ctx.stderr);
+    const progress = await openProgress(ctx);
     const outcomes = await installTargets(targets, {
       paths: ctx.paths,
       env: ctx.env,
       force: req.force,
       offline: req.offline,
       locked: req.locked,
-      onProgress,
+      onProgress: progress.onProgress,
       build: defaultBuildRuntime,
       note: ctx.stderr,
-    });
+    }).finally(() => progress.close());
 
     if (outcomes.some((o) => o.result !== 'failed')) {
       const updates = await updateJobletConfig(ctx.paths.jobletConfig, ctx.paths.root);

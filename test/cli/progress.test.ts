@@ -1,0 +1,117 @@
+/**
+ * How `jrt install`/`jrt build` show progress: the choice of renderer (a pure function), plain lines
+ * when stderr is a pipe, and listr2 rows with per-phase timings on a real terminal (tmux).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { chooseRenderer, isCI } from '../../src/commands/progress-view.js';
+import { BUNDLE, jrt, type Sandbox, sandbox } from '../integration/installer/cli-helpers.js';
+import { makeArtifact } from '../unit/artifact/fixture.js';
+
+describe('chooseRenderer', () => {
+  const cases: [string, Parameters<typeof chooseRenderer>[0], ReturnType<typeof chooseRenderer>][] = [
+    [
+      'a terminal',
+      { isTTY: true, ci: false, json: false, noColor: false },
+      { renderer: 'listr', color: true },
+    ],
+    [
+      'a terminal with NO_COLOR',
+      { isTTY: true, ci: false, json: false, noColor: true },
+      { renderer: 'listr', color: false },
+    ],
+    [
+      'a terminal in CI',
+      { isTTY: true, ci: true, json: false, noColor: false },
+      { renderer: 'lines', color: false },
+    ],
+    ['a pipe', { isTTY: false, ci: false, json: false, noColor: false }, { renderer: 'lines', color: false }],
+    [
+      '--json on a terminal',
+      { isTTY: true, ci: false, json: true, noColor: false },
+      { renderer: 'silent', color: false },
+    ],
+    [
+      '--json in CI',
+      { isTTY: false, ci: true, json: true, noColor: true },
+      { renderer: 'silent', color: false },
+    ],
+  ];
+  it.each(cases)('%s', (_, input, want) => {
+    expect(chooseRenderer(input)).toEqual(want);
+  });
+
+  it('reads CI the way CI services set it', () => {
+    expect(isCI({ CI: 'true' })).toBe(true);
+    expect(isCI({ CI: '1' })).toBe(true);
+    expect(isCI({ CI: 'false' })).toBe(false);
+    expect(isCI({ CI: '0' })).toBe(false);
+    expect(isCI({ CI: '' })).toBe(false);
+    expect(isCI({})).toBe(false);
+  });
+});
+
+describe('progress of jrt install', () => {
+  it('is timestamped lines when stderr is a pipe', async () => {
+    const sb = await sandbox();
+    const { file } = await makeArtifact(sb.dir);
+    const r = await jrt(sb, ['install', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\d\d:\d\d:\d\d demo-1: extract done in \d+ ms$/m);
+    expect(r.stderr).not.toContain('\u001b[');
+  });
+
+  it('is listr2 rows with per-phase timings on a terminal (tmux)', async () => {
+    const sb = await sandbox();
+    const { file } = await makeArtifact(sb.dir);
+    const screen = await onTerminal(sb, ['install', file]);
+    expect(screen).toMatch(/exit=0/);
+    // The task, its phases beneath it, each with its duration; no timestamped lines.
+    expect(screen).toMatch(/^✔ demo-1$/m);
+    for (const phase of ['read manifest', 'extract', 'switch']) {
+      expect(screen).toMatch(new RegExp(`^  ✔ ${phase} \\(\\d+ ms\\)$`, 'm'));
+    }
+    expect(screen).not.toMatch(/^\d\d:\d\d:\d\d /m);
+  });
+
+  it('marks the failed phase on a terminal and prints the reason after the rows', async () => {
+    const sb = await sandbox();
+    const bad = path.join(sb.dir, 'bad-1.jrt.tar.gz');
+    await writeFile(bad, 'not a tarball');
+    const screen = await onTerminal(sb, ['install', bad]);
+    expect(screen).toMatch(/exit=1/);
+    // listr2 marks a task whose subtask failed with ❯, the failed phase with ✖ and its duration.
+    expect(screen).toMatch(/^❯ bad-1\.jrt\.tar\.gz$/m);
+    expect(screen).toMatch(/^ {2}✖ read manifest \(\d+ ms\)$/m);
+    expect(screen).toMatch(/^ {4}› .*bad-1\.jrt\.tar\.gz is not a valid artifact/m);
+    expect(screen).toMatch(/^jrt: /m);
+  });
+});
+
+/** Run the bundle in a tmux pane (a real terminal) and return the pane's text once it has ended. */
+async function onTerminal(sb: Sandbox, args: string[]): Promise<string> {
+  if (spawnSync('sh', ['-c', 'command -v tmux']).status !== 0) {
+    throw new Error('this test needs tmux (a real terminal for the listr2 renderer): apt-get install tmux');
+  }
+  const socket = `jrt-test-${process.pid}-${Date.now()}`;
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const env = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => q(`${k}=${v}`));
+  const command = `env -i ${env.join(' ')} ${[process.execPath, BUNDLE, ...args].map(q).join(' ')}; echo "exit=$?"`;
+  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8' });
+  try {
+    // The shell stays after jrt ends so that the pane's screen can be read.
+    tmux('new-session', '-d', '-x', '120', '-y', '40', 'sh', '-c', `${command}; sleep 600`);
+    let screen = '';
+    for (let i = 0; i < 600 && !/exit=\d+/.test(screen); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      screen = tmux('capture-pane', '-p', '-J');
+    }
+    return screen;
+  } finally {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+  }
+}
