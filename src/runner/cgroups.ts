@@ -82,6 +82,15 @@ function write(file: string, value: string): void {
   }
 }
 
+/**
+ * Whether a job needs cgroups: only to enforce a limit. A job without limits is reached through its
+ * pid namespace instead (src/runner/pidns.ts), which saves a shell, a cgroup mkdir and rmdir per job;
+ * its record then has no peak memory.
+ */
+export function needsCgroup(limits: JobLimits): boolean {
+  return Boolean(limits.memoryBytes || limits.pids || limits.cpus || limits.cpuset);
+}
+
 export interface CgroupPlace {
   /** A cgroup path (as in /proc/self/cgroup) to create job cgroups beneath instead of jrt's own. */
   parent?: string | undefined;

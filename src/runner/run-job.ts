@@ -9,6 +9,7 @@ import {
   cgroupOutcome,
   createJobCgroup,
   destroyJobCgroup,
+  needsCgroup,
   signalCgroup,
   sweepStaleJobCgroups,
 } from './cgroups.js';
@@ -24,9 +25,10 @@ import {
 } from './jobs.js';
 import { formatBytes } from './limits.js';
 import { lookupCommand } from './lookup.js';
+import { killSandbox, parseSandboxInit, type SandboxInit, signalSandbox } from './pidns.js';
 import { jobEnvironment, planMounts, planSandbox, WORK_DIR } from './plan.js';
 import { type ExecRequest, type Prepared, prepare } from './prepare.js';
-import { sandboxCommand, spawnInCgroup } from './spawn.js';
+import { type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
 
 export type { ExecRequest } from './prepare.js';
 
@@ -48,7 +50,9 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   const start = new Date();
   // The cgroup needs only the limits: it is made while the runtime is resolved and the command looked
   // up, and removed again if those end in a usage error.
-  const cgroup = createJobCgroup(id, req.limits, { parent: env.JRT_CGROUP_PARENT || undefined });
+  const cgroup = needsCgroup(req.limits)
+    ? createJobCgroup(id, req.limits, { parent: env.JRT_CGROUP_PARENT || undefined })
+    : Promise.resolve(undefined);
   cgroup.catch(() => {}); // its failure is reported below, after prepare's (a usage error wins)
   let p: Prepared;
   let bwrapArgs: string[];
@@ -58,7 +62,10 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     bwrapArgs = await checkedSandbox(p);
     trace('looked up command');
   } catch (e) {
-    await cgroup.then(destroyJobCgroup, () => {});
+    await cgroup.then(
+      (cg) => cg && destroyJobCgroup(cg),
+      () => {},
+    );
     throw e;
   }
   const cg = await cgroup;
@@ -73,12 +80,20 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   let signalled: NodeJS.Signals | undefined;
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   let childPid = -1;
+  let child: SpawnedJob | undefined;
   let housekeeping: Promise<void> = Promise.resolve();
+  const sandbox = () => (child ? parseSandboxInit(child.status()) : undefined);
+  /** Signal every process of the job but bwrap's monitor (it keeps reporting status); returns how many. */
+  const signalJob = async (sig: NodeJS.Signals): Promise<number> => {
+    if (cg) return signalCgroup(cg, sig, childPid);
+    const init = sandbox();
+    return init ? signalSandbox(init, sig) : 0;
+  };
   const forward = (sig: NodeJS.Signals) => {
     signalled ??= sig;
-    void signalCgroup(cg, sig, childPid).then((n) => {
-      // Not in the cgroup yet (the shell is still joining): signal the sandbox's root, whose death
-      // takes the job with it (--die-with-parent).
+    void signalJob(sig).then((n) => {
+      // Not in the cgroup (the shell is still joining) or the namespace (bwrap is still making it)
+      // yet: signal bwrap itself, whose death takes the job with it (--die-with-parent).
       if (n === 0 && childPid > 0) {
         try {
           process.kill(childPid, sig);
@@ -89,7 +104,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const s of forwarded) process.on(s, forward);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const child = spawnInCgroup(cg.procsFiles, sandboxCommand(bwrapArgs, req.uid, req.gid));
+    child = spawnInCgroup(cg?.procsFiles ?? [], sandboxCommand(bwrapArgs, req.uid, req.gid));
     childPid = child.pid;
     trace('spawned');
     await recordRunning(paths.state, {
@@ -101,15 +116,24 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     });
     trace('recorded as running');
     // Best effort, never fatal, and off the start path: leftovers of jobs whose jrt was SIGKILLed.
-    housekeeping = sweepStaleJobCgroups(cg, (other) => isJobLive(paths.state, other))
+    housekeeping = (
+      cg ? sweepStaleJobCgroups(cg, (other) => isJobLive(paths.state, other)) : Promise.resolve()
+    )
       .then(() => pruneStaleRecords(paths.state))
       .catch(() => {});
     if (req.limits.timeoutMs !== undefined) {
       // Like timeout(1): SIGTERM first, so the job may flush and exit; SIGKILL after a grace period.
       timer = setTimeout(() => {
         timedOut = true;
-        void signalCgroup(cg, 'SIGTERM', childPid);
-        timer = setTimeout(() => void signalCgroup(cg, 'SIGKILL'), TIMEOUT_GRACE_MS);
+        void signalJob('SIGTERM');
+        timer = setTimeout(() => {
+          if (cg) void signalCgroup(cg, 'SIGKILL');
+          else {
+            const init = sandbox();
+            if (init) killSandbox(init);
+            else if (childPid > 0) process.kill(childPid, 'SIGKILL');
+          }
+        }, TIMEOUT_GRACE_MS);
       }, req.limits.timeoutMs);
     }
     const { code, signal, execed } = await child.exited;
@@ -125,7 +149,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       );
     }
     if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
-    const outcome = await cgroupOutcome(cg);
+    const outcome = cg ? await cgroupOutcome(cg) : NO_CGROUP_OUTCOME;
     peak = outcome.peakMemoryBytes;
     if (timedOut) {
       reason = 'timeout';
@@ -166,7 +190,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   };
   // Independent of each other: removing the cgroup, the running-job record, and logging the job.
   const [destroyed, forgotten, appended] = await Promise.allSettled([
-    destroyJobCgroup(cg),
+    cg ? destroyJobCgroup(cg) : killSandboxOf(sandbox()),
     forgetRunning(paths.state, id),
     appendJobRecord(paths.log, record),
     housekeeping,
@@ -175,6 +199,13 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const r of [destroyed, forgotten, appended]) if (r.status === 'rejected') throw r.reason;
   if (error) throw error;
   return { exitStatus, reason, message, record };
+}
+
+const NO_CGROUP_OUTCOME = { oomKilled: false, pidsLimitHit: false, peakMemoryBytes: undefined };
+
+/** Whatever may be left of a job without cgroup: its namespace goes with its init. */
+async function killSandboxOf(init: SandboxInit | undefined): Promise<void> {
+  if (init) killSandbox(init);
 }
 
 /** bwrap's argv for the prepared job, once its command is known to exist and be executable inside. */
