@@ -115,7 +115,8 @@ export function listrProgress(opts: { stream: NodeJS.WriteStream }): ProgressVie
           },
           {
             task: () => {
-              if (group.failed) throw new Error(`${group.failed} failed`);
+              // An empty message: the failed phase already shows the reason beneath it.
+              if (group.failed) throw new Error('');
             },
           },
         ],

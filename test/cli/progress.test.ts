@@ -88,6 +88,18 @@ describe('progress of jrt install', () => {
     expect(screen).toMatch(/^ {4}› .*bad-1\.jrt\.tar\.gz is not a valid artifact/m);
     expect(screen).toMatch(/^jrt: /m);
   });
+
+  it('jrt build shows the recipe and its phases on a terminal, the failed one marked', async () => {
+    const sb = await sandbox();
+    // --offline with an empty cache fails in the 'root' phase at once, before anything is built.
+    const recipe = path.resolve(import.meta.dirname, '../../recipes/node-18.yml');
+    const screen = await onTerminal(sb, ['build', recipe, '--offline', '--locked', '--out', sb.dir]);
+    expect(screen).toMatch(/exit=1/);
+    expect(screen).toMatch(/^❯ node-18$/m);
+    expect(screen).toMatch(/^ {2}✖ root \(\d+ ms\)$/m);
+    expect(screen).toMatch(/^ {4}› --offline: no cached base root/m);
+    expect(screen).toMatch(/^jrt: --offline: no cached base root/m);
+  });
 });
 
 /** Run the bundle in a tmux pane (a real terminal) and return the pane's text once it has ended. */
