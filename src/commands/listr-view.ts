@@ -12,6 +12,9 @@ import { Listr, ListrLogger, type ListrTask, ProcessOutput } from 'listr2';
 import { formatMs, type OnProgress, type ProgressEvent } from '../core/progress.js';
 import type { ProgressView } from './progress-view.js';
 
+/** Options of every nested list; each would otherwise register a SIGINT listener of its own. */
+const SUBLIST = { concurrent: true, exitOnError: false, registerSignalListeners: false };
+
 /** What arrives, in order, for one slot chain; `undefined` once the view is closed. */
 class Arrivals<T> {
   private queue: T[] = [];
@@ -45,7 +48,7 @@ function slot<T>(arrivals: Arrivals<T>, row: (v: T) => Task): Task {
     task: async (_ctx, t) => {
       const v = await arrivals.next();
       if (v === undefined) return;
-      return t.newListr([row(v), slot(arrivals, row)], { concurrent: true, exitOnError: false });
+      return t.newListr([row(v), slot(arrivals, row)], SUBLIST);
     },
   };
 }
@@ -83,6 +86,18 @@ function openPhase(): OpenPhase {
   return phase;
 }
 
+/**
+ * listr2 hides the cursor while it draws and shows it again only when it ends normally: a jrt ended by
+ * SIGINT (the builder exits, or the signal kills it) would leave the terminal without a cursor. It
+ * stays visible instead.
+ */
+class VisibleCursorOutput extends ProcessOutput {
+  override hijack(): void {
+    super.hijack();
+    this.toStderr('\u001b[?25h', false);
+  }
+}
+
 export function listrProgress(opts: { stream: NodeJS.WriteStream }): ProgressView {
   const groups = new Map<string, Group>();
   const newGroups = new Arrivals<{ name: string; group: Group }>();
@@ -110,8 +125,7 @@ export function listrProgress(opts: { stream: NodeJS.WriteStream }): ProgressVie
       t.newListr(
         [
           {
-            task: (_c, p) =>
-              p.newListr([slot(group.phases, phaseRow)], { concurrent: true, exitOnError: false }),
+            task: (_c, p) => p.newListr([slot(group.phases, phaseRow)], SUBLIST),
           },
           {
             task: () => {
@@ -120,7 +134,7 @@ export function listrProgress(opts: { stream: NodeJS.WriteStream }): ProgressVie
             },
           },
         ],
-        { concurrent: false, exitOnError: true },
+        { ...SUBLIST, concurrent: false, exitOnError: true },
       ),
   });
 
@@ -169,7 +183,7 @@ export function listrProgress(opts: { stream: NodeJS.WriteStream }): ProgressVie
     }
   };
 
-  const out = new ProcessOutput(opts.stream, opts.stream);
+  const out = new VisibleCursorOutput(opts.stream, opts.stream);
   const root = new Listr([slot(newGroups, groupRow)], {
     concurrent: true,
     exitOnError: false,

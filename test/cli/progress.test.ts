@@ -3,6 +3,7 @@
  * when stderr is a pipe, and listr2 rows with per-phase timings on a real terminal (tmux).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,8 +67,9 @@ describe('progress of jrt install', () => {
   it('is listr2 rows with per-phase timings on a terminal (tmux)', async () => {
     const sb = await sandbox();
     const { file } = await makeArtifact(sb.dir);
-    const screen = await onTerminal(sb, ['install', file]);
+    const { screen, cursorVisible } = await onTerminal(sb, ['install', file]);
     expect(screen).toMatch(/exit=0/);
+    expect(cursorVisible).toBe(true);
     // The task, its phases beneath it, each with its duration; no timestamped lines.
     expect(screen).toMatch(/^✔ demo-1$/m);
     for (const phase of ['read manifest', 'extract', 'switch']) {
@@ -80,7 +82,7 @@ describe('progress of jrt install', () => {
     const sb = await sandbox();
     const bad = path.join(sb.dir, 'bad-1.jrt.tar.gz');
     await writeFile(bad, 'not a tarball');
-    const screen = await onTerminal(sb, ['install', bad]);
+    const { screen } = await onTerminal(sb, ['install', bad]);
     expect(screen).toMatch(/exit=1/);
     // listr2 marks a task whose subtask failed with ❯, the failed phase with ✖ and its duration.
     expect(screen).toMatch(/^❯ bad-1\.jrt\.tar\.gz$/m);
@@ -89,11 +91,21 @@ describe('progress of jrt install', () => {
     expect(screen).toMatch(/^jrt: /m);
   });
 
+  it('SIGINT (Ctrl-C) while it draws ends jrt (130) and leaves the cursor visible', async () => {
+    const sb = await sandbox();
+    // Reading the manifest of a FIFO nobody writes to blocks: the phase is still running at Ctrl-C.
+    const fifo = path.join(sb.dir, 'stuck-1.jrt.tar.gz');
+    execFileSync('mkfifo', [fifo]);
+    const { screen, cursorVisible } = await onTerminal(sb, ['install', fifo], /read manifest/);
+    expect(screen).toMatch(/exit=130/);
+    expect(cursorVisible).toBe(true);
+  });
+
   it('jrt build shows the recipe and its phases on a terminal, the failed one marked', async () => {
     const sb = await sandbox();
     // --offline with an empty cache fails in the 'root' phase at once, before anything is built.
     const recipe = path.resolve(import.meta.dirname, '../../recipes/node-18.yml');
-    const screen = await onTerminal(sb, ['build', recipe, '--offline', '--locked', '--out', sb.dir]);
+    const { screen } = await onTerminal(sb, ['build', recipe, '--offline', '--locked', '--out', sb.dir]);
     expect(screen).toMatch(/exit=1/);
     expect(screen).toMatch(/^❯ node-18$/m);
     expect(screen).toMatch(/^ {2}✖ root \(\d+ ms\)$/m);
@@ -102,8 +114,15 @@ describe('progress of jrt install', () => {
   });
 });
 
-/** Run the bundle in a tmux pane (a real terminal) and return the pane's text once it has ended. */
-async function onTerminal(sb: Sandbox, args: string[]): Promise<string> {
+/**
+ * Run the bundle in a tmux pane (a real terminal) and return the pane's text once it has ended, and
+ * whether the terminal's cursor is visible then. `interrupt`: once the screen matches it, SIGINT jrt.
+ */
+async function onTerminal(
+  sb: Sandbox,
+  args: string[],
+  interrupt?: RegExp,
+): Promise<{ screen: string; cursorVisible: boolean }> {
   if (spawnSync('sh', ['-c', 'command -v tmux']).status !== 0) {
     throw new Error('this test needs tmux (a real terminal for the listr2 renderer): apt-get install tmux');
   }
@@ -118,11 +137,19 @@ async function onTerminal(sb: Sandbox, args: string[]): Promise<string> {
     // The shell stays after jrt ends so that the pane's screen can be read.
     tmux('new-session', '-d', '-x', '120', '-y', '40', 'sh', '-c', `${command}; sleep 600`);
     let screen = '';
+    let interrupted = false;
     for (let i = 0; i < 600 && !/exit=\d+/.test(screen); i++) {
       await new Promise((r) => setTimeout(r, 50));
       screen = tmux('capture-pane', '-p', '-J');
+      if (interrupt && !interrupted && interrupt.test(screen)) {
+        // SIGINT to jrt alone, as Ctrl-C would send it (Ctrl-C would also end the pane's shell).
+        const shell = tmux('display', '-p', '#{pane_pid}').trim();
+        const jrtPid = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(' ')[0];
+        process.kill(Number(jrtPid), 'SIGINT');
+        interrupted = true;
+      }
     }
-    return screen;
+    return { screen, cursorVisible: tmux('display', '-p', '#{cursor_flag}').trim() === '1' };
   } finally {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
   }
