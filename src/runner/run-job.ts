@@ -131,7 +131,11 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
           else {
             const init = sandbox();
             if (init) killSandbox(init);
-            else if (childPid > 0) process.kill(childPid, 'SIGKILL');
+            else if (childPid > 0) {
+              try {
+                process.kill(childPid, 'SIGKILL');
+              } catch {}
+            }
           }
         }, TIMEOUT_GRACE_MS);
       }, req.limits.timeoutMs);
