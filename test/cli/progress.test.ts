@@ -4,12 +4,28 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { chooseRenderer, isCI } from '../../src/commands/progress-view.js';
-import { BUNDLE, jrt, type Sandbox, sandbox } from '../integration/installer/cli-helpers.js';
-import { makeArtifact } from '../unit/artifact/fixture.js';
+import { BUNDLE, jrt, sandbox as makeSandbox, type Sandbox } from '../integration/installer/cli-helpers.js';
+import { makeArtifact as makeArtifactIn } from '../unit/artifact/fixture.js';
+
+/** Temp dirs of this file's tests, removed after each. */
+const temps: string[] = [];
+afterEach(async () => {
+  for (const d of temps.splice(0)) await rm(d, { recursive: true, force: true });
+});
+async function sandbox(): Promise<Sandbox> {
+  const sb = await makeSandbox();
+  temps.push(sb.dir);
+  return sb;
+}
+async function makeArtifact(dir: string): Promise<{ file: string }> {
+  const a = await makeArtifactIn(dir);
+  temps.push(path.dirname(a.tree));
+  return a;
+}
 
 describe('chooseRenderer', () => {
   const cases: [string, Parameters<typeof chooseRenderer>[0], ReturnType<typeof chooseRenderer>][] = [
@@ -126,13 +142,14 @@ async function onTerminal(
   if (spawnSync('sh', ['-c', 'command -v tmux']).status !== 0) {
     throw new Error('this test needs tmux (a real terminal for the listr2 renderer): apt-get install tmux');
   }
-  const socket = `jrt-test-${process.pid}-${Date.now()}`;
+  // A server of its own, its socket in the test's temp dir (nothing left in /tmp/tmux-*).
+  const socket = path.join(sb.dir, 'tmux.sock');
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const env = Object.entries({ ...sb.env, TERM: 'xterm-256color' })
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => q(`${k}=${v}`));
   const command = `env -i ${env.join(' ')} ${[process.execPath, BUNDLE, ...args].map(q).join(' ')}; echo "exit=$?"`;
-  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', socket, ...a], { encoding: 'utf8' });
+  const tmux = (...a: string[]) => execFileSync('tmux', ['-S', socket, ...a], { encoding: 'utf8' });
   try {
     // The shell stays after jrt ends so that the pane's screen can be read.
     tmux('new-session', '-d', '-x', '120', '-y', '40', 'sh', '-c', `${command}; sleep 600`);
@@ -151,6 +168,6 @@ async function onTerminal(
     }
     return { screen, cursorVisible: tmux('display', '-p', '#{cursor_flag}').trim() === '1' };
   } finally {
-    spawnSync('tmux', ['-L', socket, 'kill-server']);
+    spawnSync('tmux', ['-S', socket, 'kill-server']);
   }
 }
