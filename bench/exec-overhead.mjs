@@ -2,6 +2,8 @@
 // What a job's sandbox costs at start: medians of N runs of /bin/true, bare, in bwrap with jrt's
 // binds launched directly, through `jrt exec` (bundle) on a fixture runtime, and in `runc run`.
 // Needs root and a built bundle (npm run build). Usage: node bench/exec-overhead.mjs [N]
+// The cases run in turn (round robin), N times each; the table gives each one's median.
+// JRT_BENCH_BEFORE=/path/to/other/jrt.mjs adds that bundle's `jrt exec` (e.g. an older build) as a row.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -70,6 +72,7 @@ try {
     ['bare `/bin/true`', '/bin/true', []],
     ['`node -e 0` (Node start, for reference)', process.execPath, ['-e', '0']],
     ['`bwrap` with the same binds, direct', bwrapArgs[0], bwrapArgs.slice(1)],
+    ['`jrt --version` (bundle start, for reference)', process.execPath, [bundle, '--version']],
     [
       '`jrt exec -- /bin/true` (bundle)',
       process.execPath,
@@ -81,6 +84,15 @@ try {
       [bundle, 'exec', '--runtime=bench:1', '--memory', '256m', '--pids', '64', '--', '/bin/true'],
     ],
   ];
+
+  const before = process.env.JRT_BENCH_BEFORE;
+  if (before) {
+    cases.push([
+      `\`jrt exec -- /bin/true\` (${path.basename(path.dirname(path.dirname(before)))} bundle)`,
+      process.execPath,
+      [before, 'exec', '--runtime=bench:1', '--', '/bin/true'],
+    ]);
+  }
 
   // runc: a minimal bundle whose rootfs holds the same /usr.
   const runc = spawnSync('sh', ['-c', 'command -v runc']).status === 0;
@@ -106,23 +118,28 @@ try {
     ]);
   }
 
-  const rows = [];
-  for (const [label, file, args] of cases) {
-    const times = [];
-    for (let i = 0; i < N + 2; i++) {
+  // Round robin (one run of each case in turn) rather than case after case: on a shared machine the
+  // load changes within seconds, and this way every case sees the same load.
+  const times = cases.map(() => []);
+  for (let i = 0; i < N + 2; i++) {
+    cases.forEach(([label, file, args], c) => {
       const a = typeof args === 'function' ? args() : args;
       const t0 = process.hrtime.bigint();
       const r = spawnSync(file, a, { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (r.status !== 0) throw new Error(`${label}: exit ${r.status} ${r.stderr}`);
-      if (i >= 2) times.push(ms); // the first runs warm caches
-    }
-    times.sort((x, y) => x - y);
-    rows.push([label, times[Math.floor(times.length / 2)]]);
+      if (i >= 2) times[c].push(ms); // the first runs warm caches
+    });
   }
+  const rows = cases.map(([label], c) => {
+    const sorted = times[c].sort((x, y) => x - y);
+    return [label, sorted[Math.floor(sorted.length / 2)]];
+  });
   const bare = rows[0][1];
   const bw = rows.find((r) => r[0].startsWith('`bwrap`'))[1];
-  console.log(`Medians of ${N} runs (${os.cpus().length} CPUs, ${os.release()}):\n`);
+  console.log(
+    `Medians of ${N} runs, round robin (${os.cpus().length} CPUs, ${os.release()}, load ${os.loadavg()[0].toFixed(1)}):\n`,
+  );
   console.log('| what | median ms | × bare | × bwrap |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const [label, ms] of rows) {

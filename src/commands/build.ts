@@ -3,7 +3,7 @@ import { emit } from '../core/context.js';
 import { usageError } from '../core/errors.js';
 import { formatMs } from '../core/progress.js';
 import { parseFlags } from './args.js';
-import { progressFor } from './progress-view.js';
+import { openProgress } from './progress-view.js';
 import { recipeFileFor } from './recipe-arg.js';
 import type { Command } from './types.js';
 
@@ -38,7 +38,7 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
     });
     if (positionals.length === 0)
       throw usageError('ERR_JRT_BAD_FLAG', 'build: name at least one recipe', "see 'jrt build --help'");
-    const onProgress = progressFor(ctx);
+    const progress = await openProgress(ctx);
     const results: {
       name: string;
       artifact: string;
@@ -49,26 +49,30 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
       lock_changed: boolean;
       log: string;
     }[] = [];
-    for (const arg of positionals) {
-      const started = performance.now();
-      const r = await buildRuntime({
-        recipeFile: await recipeFileFor(arg, ctx.paths),
-        paths: ctx.paths,
-        outDir: values.out,
-        locked: values.locked,
-        offline: values.offline,
-        onProgress,
-      });
-      results.push({
-        name: r.name,
-        artifact: r.artifact,
-        sha256: r.sha256,
-        size: r.size,
-        ms: Math.round(performance.now() - started),
-        lock: r.lockFile,
-        lock_changed: r.lockChanged,
-        log: r.logFile,
-      });
+    try {
+      for (const arg of positionals) {
+        const started = performance.now();
+        const r = await buildRuntime({
+          recipeFile: await recipeFileFor(arg, ctx.paths),
+          paths: ctx.paths,
+          outDir: values.out,
+          locked: values.locked,
+          offline: values.offline,
+          onProgress: progress.onProgress,
+        });
+        results.push({
+          name: r.name,
+          artifact: r.artifact,
+          sha256: r.sha256,
+          size: r.size,
+          ms: Math.round(performance.now() - started),
+          lock: r.lockFile,
+          lock_changed: r.lockChanged,
+          log: r.logFile,
+        });
+      }
+    } finally {
+      await progress.close();
     }
     emit(ctx, { artifacts: results }, () =>
       results

@@ -1,9 +1,10 @@
 import { wantsHelp } from '../commands/args.js';
 import { type CommandContext, emit } from '../core/context.js';
 import { EXIT, failure } from '../core/errors.js';
-import { formatMs, lineProgress, silentProgress } from '../core/progress.js';
+import { formatMs } from '../core/progress.js';
 import type { InstallOutcome } from '../installer/install.js';
 import type { InstallTarget } from '../installer/select.js';
+import { openProgress } from './progress-view.js';
 import { table } from './table.js';
 import type { Command } from './types.js';
 
@@ -134,17 +135,17 @@ export const installCommand: Command = {
       ? { buildable: targets, skipped: [] }
       : await checkReachable(targets, req.all || req.languages.length > 0, ctx);
     await cleanDebris(ctx.paths.root, ctx.paths.state);
-    const onProgress = ctx.json ? silentProgress : lineProgress(ctx.stderr);
+    const progress = await openProgress(ctx);
     const installed = await installTargets(buildable, {
       paths: ctx.paths,
       env: ctx.env,
       force: req.force,
       offline: req.offline,
       locked: req.locked,
-      onProgress,
+      onProgress: progress.onProgress,
       build: defaultBuildRuntime,
       note: ctx.stderr,
-    });
+    }).finally(() => progress.close());
     const outcomes = [...installed, ...skipped];
 
     if (outcomes.some((o) => o.result !== 'failed')) {

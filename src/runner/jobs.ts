@@ -2,7 +2,7 @@
  * What jrt remembers about jobs: `<state>/jobs/<id>.json` while a job runs (so `jrt runtime remove`
  * can refuse to pull a runtime from under it) and one JSON line per finished job in `<log>/jobs.jsonl`.
  */
-import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive } from '../core/pid.js';
@@ -34,7 +34,15 @@ export interface JobRecord {
 }
 
 export function newJobId(now = new Date()): string {
-  return `${now.getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
+  // /dev/urandom rather than node:crypto, whose loading costs `jrt exec` ~2.5 ms at start.
+  const random = Buffer.alloc(4);
+  const fd = openSync('/dev/urandom', 'r');
+  try {
+    readSync(fd, random);
+  } finally {
+    closeSync(fd);
+  }
+  return `${now.getTime().toString(36)}-${random.toString('hex')}`;
 }
 
 function jobsDir(state: string): string {

@@ -3,7 +3,9 @@
  * command exits 127 and a non-executable one 126 (bwrap itself reports both as status 1).
  * Paths are translated through the planned mounts; symlinks are followed inside the sandbox's view.
  */
-import { lstat, readlink, stat } from 'node:fs/promises';
+// Synchronous lstat/readlink/stat: a handful of calls on the start path of every job, each cheaper
+// than a round trip through libuv's thread pool.
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SandboxMount } from './plan.js';
 
@@ -38,10 +40,10 @@ async function resolveInside(mounts: SandboxMount[], inside: string): Promise<st
       done = next;
       continue;
     }
-    const st = await lstat(host).catch(() => undefined);
+    const st = lstatSync(host, { throwIfNoEntry: false });
     if (st?.isSymbolicLink()) {
       hops++;
-      const target = await readlink(host);
+      const target = readlinkSync(host);
       const abs = path.isAbsolute(target) ? target : path.join(done, target);
       parts = [...abs.split('/').filter(Boolean), ...parts];
       done = '/';
@@ -66,10 +68,18 @@ export async function lookupCommand(
     const host = hostPathOf(mounts, resolved);
     if (host === 'virtual') return { unknown: true };
     if (host === 'absent') continue;
-    const st = await stat(host).catch(() => undefined);
+    const st = statOrUndefined(host);
     if (!st) continue;
     if (st.isFile() && (st.mode & 0o111) !== 0) return { found: candidate };
     notExecutable ??= candidate;
   }
   return notExecutable ? { notExecutable } : { missing: true };
+}
+
+function statOrUndefined(p: string) {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
 }

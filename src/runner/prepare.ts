@@ -2,8 +2,12 @@
  * Everything a job needs decided before it starts: the runtime (resolved once, with realpath), its
  * mounts checked against escapes, the working directory, volumes, the job's argv. Usage errors here
  * mean nothing has run.
+ *
+ * Paths are resolved with synchronous calls (realpath(3), stat(2)): a job's start waits on each, and
+ * the promise versions add a round trip through libuv's thread pool per call for nothing in return.
  */
-import { chown, mkdir, realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
+import { chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
@@ -46,12 +50,21 @@ const CACHE_ENV: Record<string, Record<string, string>> = {
   maven: { MAVEN_OPTS: '-Dmaven.repo.local=/cache/repository' },
 };
 
+/** realpath(3) of `p`, or what `otherwise` returns (or throws) when it cannot be resolved. */
+function realpathOr<T>(p: string, otherwise: () => T): string | T {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return otherwise();
+  }
+}
+
 /** Resolve every mount source with realpath and refuse one that leaves the runtime directory. */
 export async function resolveRuntimeMounts(runtime: RuntimeYml, runtimeDir: string): Promise<RuntimeYml> {
   const mounts = [];
   for (const m of runtime.mounts ?? []) {
     const lexical = insideRuntime(runtimeDir, m.source, 'source');
-    const real = await realpath(lexical).catch(() => {
+    const real = realpathOr(lexical, () => {
       throw failure(
         'ERR_JRT_MOUNT_MISSING',
         `runtime mount source '${m.source}' does not exist in ${runtimeDir}`,
@@ -69,7 +82,7 @@ export async function resolveRuntimeMounts(runtime: RuntimeYml, runtimeDir: stri
       );
     }
     for (const entry of m.selective ?? []) {
-      const e = await realpath(insideRuntime(real, entry, 'selective entry')).catch(() => undefined);
+      const e = realpathOr(insideRuntime(real, entry, 'selective entry'), () => undefined);
       if (e !== undefined)
         insideRuntime(runtimeDir, path.relative(runtimeDir, e), `selective entry ${entry}`);
     }
@@ -123,14 +136,14 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     const chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
     // Once, at job start: the installed version's real directory. An install switching
     // `.jrt-current` later does not move this job, and the installer keeps that version while it runs.
-    runtimeDir = await realpath(await resolveRuntimeDir(chosen.dir));
+    runtimeDir = realpathSync.native(await resolveRuntimeDir(chosen.dir));
     runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir);
     checkMinMemory(runtime, req.limits);
   }
-  const workdir = await realpath(req.workdir).catch(() => {
+  const workdir = realpathOr(req.workdir, () => {
     throw usageError('ERR_JRT_BAD_WORKDIR', `working directory ${req.workdir} does not exist`);
   });
-  if (!(await stat(workdir)).isDirectory())
+  if (!statSync(workdir).isDirectory())
     throw usageError('ERR_JRT_BAD_WORKDIR', `${workdir} is not a directory`);
   const job: SandboxJob = {
     workdir,
@@ -157,7 +170,7 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     job.env = { JRT_CACHE_DIR: '/cache', ...(CACHE_ENV[pm.type] ?? {}), ...job.env };
   }
   if (req.file !== undefined) {
-    const host = await realpath(req.file).catch(() => {
+    const host = realpathOr(req.file, () => {
       throw usageError('ERR_JRT_JOB_FILE', `job file ${req.file} does not exist`);
     });
     const rel = path.relative(workdir, host);

@@ -9,6 +9,7 @@ import {
   cgroupOutcome,
   createJobCgroup,
   destroyJobCgroup,
+  needsCgroup,
   signalCgroup,
   sweepStaleJobCgroups,
 } from './cgroups.js';
@@ -24,9 +25,10 @@ import {
 } from './jobs.js';
 import { formatBytes } from './limits.js';
 import { lookupCommand } from './lookup.js';
+import { killSandbox, parseSandboxInit, type SandboxInit, signalSandbox } from './pidns.js';
 import { jobEnvironment, planMounts, planSandbox, WORK_DIR } from './plan.js';
-import { type ExecRequest, prepare } from './prepare.js';
-import { sandboxCommand, spawnInCgroup } from './spawn.js';
+import { type ExecRequest, type Prepared, prepare } from './prepare.js';
+import { type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
 
 export type { ExecRequest } from './prepare.js';
 
@@ -44,33 +46,36 @@ export const TIMEOUT_GRACE_MS = 3000;
 /** Run one job. Usage errors are thrown before anything runs; afterwards the job always gets a record. */
 export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.ProcessEnv): Promise<JobResult> {
   const trace = traceTo(env);
-  const p = await prepare(req, paths);
-  trace('prepared');
-  const bwrapArgs = planSandbox(p.runtime, p.runtimeDir, p.job);
-  const mounts = planMounts(p.runtime, p.runtimeDir, p.job);
-  const jobEnv = jobEnvironment(p.runtime?.environment ?? {}, p.job.env);
-  const command = p.job.argv[0] as string;
-  const found = await lookupCommand(mounts, command, jobEnv.PATH ?? '', WORK_DIR);
-  if ('missing' in found) {
-    throw new JrtError('ERR_JRT_COMMAND_NOT_FOUND', `${command}: command not found in the job's sandbox`, {
-      exitCode: EXIT.notFound,
-      hint: p.runtime ? `PATH inside ${p.runtimeName} is ${jobEnv.PATH}` : undefined,
-    });
-  }
-  if ('notExecutable' in found) {
-    throw new JrtError('ERR_JRT_NOT_EXECUTABLE', `${found.notExecutable}: not executable`, {
-      exitCode: EXIT.notExecutable,
-    });
-  }
-
-  trace('looked up command');
   const id = newJobId();
   const start = new Date();
-  const cg = await createJobCgroup(id, req.limits, { parent: env.JRT_CGROUP_PARENT || undefined });
+  // The cgroup needs only the limits: it is made while the runtime is resolved and the command looked
+  // up, and removed again if those end in a usage error.
+  // Every job gets cgroups: they carry its limits, account its peak memory and let jrt kill every
+  // process of it. Only a job that asked for no limit may run without them (a host where jrt cannot
+  // create cgroups); it is then reached through its pid namespace and its record has no peak memory.
+  const cgroup = createJobCgroup(id, req.limits, { parent: env.JRT_CGROUP_PARENT || undefined }).catch(
+    (e) => {
+      if (needsCgroup(req.limits)) throw e;
+      return undefined;
+    },
+  );
+  cgroup.catch(() => {}); // its failure is reported below, after prepare's (a usage error wins)
+  let p: Prepared;
+  let bwrapArgs: string[];
+  try {
+    p = await prepare(req, paths);
+    trace('prepared');
+    bwrapArgs = await checkedSandbox(p);
+    trace('looked up command');
+  } catch (e) {
+    await cgroup.then(
+      (cg) => cg && destroyJobCgroup(cg),
+      () => {},
+    );
+    throw e;
+  }
+  const cg = await cgroup;
   trace('cgroup created');
-  // Best effort, never fatal: leftovers of jobs whose jrt was SIGKILLed.
-  await sweepStaleJobCgroups(cg, (other) => isJobLive(paths.state, other)).catch(() => []);
-  await pruneStaleRecords(paths.state).catch(() => {});
   let reason: JobReason = 'exit';
   let error: JrtError | undefined;
   let exitStatus: number = EXIT.execFailed;
@@ -81,11 +86,20 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   let signalled: NodeJS.Signals | undefined;
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
   let childPid = -1;
+  let child: SpawnedJob | undefined;
+  let housekeeping: Promise<void> = Promise.resolve();
+  const sandbox = () => (child ? parseSandboxInit(child.status()) : undefined);
+  /** Signal every process of the job but bwrap's monitor (it keeps reporting status); returns how many. */
+  const signalJob = async (sig: NodeJS.Signals): Promise<number> => {
+    if (cg) return signalCgroup(cg, sig, childPid);
+    const init = sandbox();
+    return init ? signalSandbox(init, sig) : 0;
+  };
   const forward = (sig: NodeJS.Signals) => {
     signalled ??= sig;
-    void signalCgroup(cg, sig, childPid).then((n) => {
-      // Not in the cgroup yet (the shell is still joining): signal the sandbox's root, whose death
-      // takes the job with it (--die-with-parent).
+    void signalJob(sig).then((n) => {
+      // Not in the cgroup (the shell is still joining) or the namespace (bwrap is still making it)
+      // yet: signal bwrap itself, whose death takes the job with it (--die-with-parent).
       if (n === 0 && childPid > 0) {
         try {
           process.kill(childPid, sig);
@@ -96,8 +110,9 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const s of forwarded) process.on(s, forward);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const child = spawnInCgroup(cg.procsFiles, sandboxCommand(bwrapArgs, req.uid, req.gid));
+    child = spawnInCgroup(cg?.procsFiles ?? [], sandboxCommand(bwrapArgs, req.uid, req.gid));
     childPid = child.pid;
+    trace('spawned');
     await recordRunning(paths.state, {
       id,
       pid: child.pid,
@@ -105,15 +120,32 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
       start: start.toISOString(),
     });
+    trace('recorded as running');
+    // Best effort, never fatal, and off the start path: leftovers of jobs whose jrt was SIGKILLed.
+    housekeeping = (
+      cg ? sweepStaleJobCgroups(cg, (other) => isJobLive(paths.state, other)) : Promise.resolve()
+    )
+      .then(() => pruneStaleRecords(paths.state))
+      .catch(() => {});
     if (req.limits.timeoutMs !== undefined) {
       // Like timeout(1): SIGTERM first, so the job may flush and exit; SIGKILL after a grace period.
       timer = setTimeout(() => {
         timedOut = true;
-        void signalCgroup(cg, 'SIGTERM', childPid);
-        timer = setTimeout(() => void signalCgroup(cg, 'SIGKILL'), TIMEOUT_GRACE_MS);
+        void signalJob('SIGTERM');
+        timer = setTimeout(() => {
+          if (cg) void signalCgroup(cg, 'SIGKILL');
+          else {
+            const init = sandbox();
+            if (init) killSandbox(init);
+            else if (childPid > 0) {
+              try {
+                process.kill(childPid, 'SIGKILL');
+              } catch {}
+            }
+          }
+        }, TIMEOUT_GRACE_MS);
       }, req.limits.timeoutMs);
     }
-    trace('spawned');
     const { code, signal, execed } = await child.exited;
     trace('job exited');
     exitStatus = code ?? 128 + signalNumber(signal);
@@ -127,7 +159,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       );
     }
     if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
-    const outcome = await cgroupOutcome(cg);
+    const outcome = cg ? await cgroupOutcome(cg) : NO_CGROUP_OUTCOME;
     peak = outcome.peakMemoryBytes;
     if (timedOut) {
       reason = 'timeout';
@@ -152,9 +184,6 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   } finally {
     if (timer) clearTimeout(timer);
     for (const s of forwarded) process.off(s, forward);
-    await destroyJobCgroup(cg);
-    await forgetRunning(paths.state, id);
-    trace('cleaned up');
   }
   const record: JobRecord = {
     id,
@@ -169,10 +198,44 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     ...(peak !== undefined ? { peakMemoryBytes: peak } : {}),
     durationMs: Date.now() - start.getTime(),
   };
-  await appendJobRecord(paths.log, record);
-  trace('recorded');
+  // Independent of each other: removing the cgroup, the running-job record, and logging the job.
+  const [destroyed, forgotten, appended] = await Promise.allSettled([
+    cg ? destroyJobCgroup(cg) : killSandboxOf(sandbox()),
+    forgetRunning(paths.state, id),
+    appendJobRecord(paths.log, record),
+    housekeeping,
+  ]);
+  trace('cleaned up and recorded');
+  for (const r of [destroyed, forgotten, appended]) if (r.status === 'rejected') throw r.reason;
   if (error) throw error;
   return { exitStatus, reason, message, record };
+}
+
+const NO_CGROUP_OUTCOME = { oomKilled: false, pidsLimitHit: false, peakMemoryBytes: undefined };
+
+/** Whatever may be left of a job without cgroup: its namespace goes with its init. */
+async function killSandboxOf(init: SandboxInit | undefined): Promise<void> {
+  if (init) killSandbox(init);
+}
+
+/** bwrap's argv for the prepared job, once its command is known to exist and be executable inside. */
+async function checkedSandbox(p: Prepared): Promise<string[]> {
+  const mounts = planMounts(p.runtime, p.runtimeDir, p.job);
+  const jobEnv = jobEnvironment(p.runtime?.environment ?? {}, p.job.env);
+  const command = p.job.argv[0] as string;
+  const found = await lookupCommand(mounts, command, jobEnv.PATH ?? '', WORK_DIR);
+  if ('missing' in found) {
+    throw new JrtError('ERR_JRT_COMMAND_NOT_FOUND', `${command}: command not found in the job's sandbox`, {
+      exitCode: EXIT.notFound,
+      hint: p.runtime ? `PATH inside ${p.runtimeName} is ${jobEnv.PATH}` : undefined,
+    });
+  }
+  if ('notExecutable' in found) {
+    throw new JrtError('ERR_JRT_NOT_EXECUTABLE', `${found.notExecutable}: not executable`, {
+      exitCode: EXIT.notExecutable,
+    });
+  }
+  return planSandbox(p.runtime, p.runtimeDir, p.job);
 }
 
 /** JRT_EXEC_TRACE=1: the time of each phase on stderr, to see where a job's start-up goes. */

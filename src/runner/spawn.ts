@@ -2,7 +2,8 @@
  * Starting the job. This is the one place outside src/core/proc.ts that starts processes: it uses
  * node:child_process directly, because `jrt exec` must not load execa and needs the raw pid and
  * signals. A shell puts itself into the job's cgroups and then execs the sandbox, so every process
- * of the job — bwrap included — is inside the cgroups before anything of the job runs.
+ * of the job — bwrap included — is inside the cgroups before anything of the job runs. A job without
+ * cgroups (no limits) starts without the shell.
  */
 import { spawn } from 'node:child_process';
 import { EXIT } from '../core/errors.js';
@@ -22,6 +23,8 @@ export interface SpawnedJob {
    * then): false means the sandbox itself failed, and bwrap's status 1 is not the job's.
    */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; execed: boolean }>;
+  /** What bwrap wrote to its status fd so far (child-pid and namespaces first). */
+  status: () => string;
 }
 
 /** bwrap writes JSON documents to this fd of its own: child-pid at start, exit-code after an exec'd job ends. */
@@ -39,15 +42,16 @@ export function sandboxCommand(bwrapArgs: string[], uid: number, gid: number, bw
   return [...asUser(uid, gid), bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
 }
 
+/** Start `command` inside the cgroups whose cgroup.procs files are given; directly when there are none. */
 export function spawnInCgroup(procsFiles: string[], command: string[]): SpawnedJob {
-  const child = spawn(
-    '/bin/sh',
-    ['-c', JOIN_AND_EXEC, 'sh', String(procsFiles.length), ...procsFiles, ...command],
-    {
-      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-    },
-  );
+  const [file, args] =
+    procsFiles.length === 0
+      ? [command[0] as string, command.slice(1)]
+      : ['/bin/sh', ['-c', JOIN_AND_EXEC, 'sh', String(procsFiles.length), ...procsFiles, ...command]];
+  const child = spawn(file, args, {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
   let status = '';
   const statusStream = child.stdio[STATUS_FD] as NodeJS.ReadableStream | null;
   statusStream?.setEncoding('utf8');
@@ -64,5 +68,5 @@ export function spawnInCgroup(procsFiles: string[], command: string[]): SpawnedJ
     },
   );
   // If spawn failed, `exited` rejects with the reason.
-  return { pid: child.pid ?? -1, exited };
+  return { pid: child.pid ?? -1, exited, status: () => status };
 }

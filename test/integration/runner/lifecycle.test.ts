@@ -59,6 +59,17 @@ function cgroupDirsOf(id: string): Promise<string[]> {
   });
 }
 
+/** Pids of host processes whose command line contains `marker`. */
+async function processesWith(marker: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const e of await readdir('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const cmdline = await readFile(`/proc/${e}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.split('\0').includes(marker)) out.push(Number(e));
+  }
+  return out;
+}
+
 describe('a running job', () => {
   it('is listed by runningJobs with its realpath runtime dir; SIGTERM to jrt reaches it; all is cleaned', async () => {
     let pid = 0;
@@ -96,9 +107,9 @@ describe('a running job', () => {
     expect(await cgroupDirsOf(job?.id ?? '')).toEqual([]);
   });
 
-  it('dies with jrt: SIGKILL to jrt kills every process of the job', async () => {
+  it('dies with jrt: SIGKILL to jrt kills every process of the job (with cgroups)', async () => {
     let pid = 0;
-    const done = jrtExec(t, ['--runtime=tool:1', '--', 'sh', '-c', 'sleep 60 & sleep 60'], {
+    const done = jrtExec(t, ['--runtime=tool:1', '--pids', '50', '--', 'sh', '-c', 'sleep 60 & sleep 60'], {
       onSpawn: (p) => {
         pid = p;
       },
@@ -124,6 +135,59 @@ describe('a running job', () => {
     expect((await jrtExec(t, ['--runtime=tool:1', '--', 'true'])).exitCode).toBe(0);
     expect(await readdir(path.join(t.state, 'jobs'))).toEqual([]);
     for (const d of await cgroupDirsOf(job?.id ?? '')) await rmdir(d);
+  });
+
+  // A parent cgroup that does not exist: where jrt cannot make cgroups, a job without limits still runs.
+  const NO_CGROUPS = { JRT_CGROUP_PARENT: `/jrt-test-no-such-parent-${process.pid}` };
+
+  it('without cgroups (none can be made, no limits asked) SIGKILL to jrt still kills every process of the job', async () => {
+    // A marker no other process on the host has, to find the job's processes in /proc.
+    const marker = `61.${process.pid}${Date.now() % 1000}`;
+    let pid = 0;
+    const done = jrtExec(t, ['--runtime=tool:1', '--', 'sh', '-c', `sleep ${marker} & sleep ${marker}`], {
+      env: NO_CGROUPS,
+      onSpawn: (p) => {
+        pid = p;
+      },
+    });
+    const [job] = await waitFor(async () => {
+      const jobs = await runningJobs(t.state);
+      return jobs.length > 0 ? jobs : undefined;
+    });
+    await waitFor(async () => ((await processesWith(marker)).length >= 2 ? true : undefined));
+    expect(await cgroupDirsOf(job?.id ?? '')).toEqual([]);
+    process.kill(pid, 'SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    await waitFor(async () => ((await processesWith(marker)).length === 0 ? true : undefined));
+  });
+
+  it('without cgroups: SIGTERM to jrt reaches the job through its pid namespace', async () => {
+    let pid = 0;
+    const marker = `62.${process.pid}${Date.now() % 1000}`;
+    const done = jrtExec(
+      t,
+      [
+        '--runtime=tool:1',
+        '--',
+        'sh',
+        '-c',
+        `trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep ${marker}; done`,
+      ],
+      {
+        env: NO_CGROUPS,
+        onSpawn: (p) => {
+          pid = p;
+        },
+      },
+    );
+    // The trap is set once the shell runs its loop.
+    await waitFor(async () => ((await processesWith(marker)).length >= 1 ? true : undefined));
+    process.kill(pid, 'SIGTERM');
+    const r = await done;
+    expect(r.stdout).toBe('ready\ngot-term\n');
+    expect(r.exitCode).toBe(3);
+    expect(await runningJobs(t.state)).toEqual([]);
+    await waitFor(async () => ((await processesWith(marker)).length === 0 ? true : undefined));
   });
 
   it('keeps using the directory it started with when the symlink is switched', async () => {
@@ -201,7 +265,7 @@ describe('hostile runtimes', () => {
 });
 
 describe('nothing is left behind', () => {
-  it('sweeps empty cgroups left by a jrt that was SIGKILLed, not fresh ones', async () => {
+  it('sweeps empty cgroups left by a jrt that was SIGKILLed, not fresh ones (in the next job with cgroups)', async () => {
     const own = parseProcCgroup(await readFile('/proc/self/cgroup', 'utf8'));
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const dirs = (name: string) =>
@@ -212,7 +276,7 @@ describe('nothing is left behind', () => {
     try {
       const hourAgo = new Date(Date.now() - 3_600_000);
       for (const d of stale) await utimes(d, hourAgo, hourAgo);
-      const r = await jrtExec(t, ['--runtime=tool:1', '--', 'true']);
+      const r = await jrtExec(t, ['--runtime=tool:1', '--pids', '50', '--', 'true']);
       expect(r.exitCode).toBe(0);
       expect(stale.filter((d) => existsSync(d))).toEqual([]);
       expect(fresh.filter((d) => existsSync(d))).toEqual(fresh);
