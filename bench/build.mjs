@@ -4,7 +4,7 @@
 // Cold: an empty JRT_CACHE (base root, every .deb and source downloaded). Warm: the same cache again.
 // Prints a markdown table; docs/benchmarks.md records a run.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -38,6 +38,8 @@ function build(recipe, home, out) {
 const rows = [];
 for (const recipe of recipes) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'jrt-bench-build-'));
+  // Smoke tests run as nobody, who must be able to reach the build directory under the cache.
+  chmodSync(home, 0o755);
   try {
     const cold = build(recipe, home, path.join(home, 'out-cold'));
     const warm = build(recipe, home, path.join(home, 'out-warm'));
