@@ -27,6 +27,19 @@ export interface RunResult {
   command: string;
 }
 
+/** Children started by run() that have not ended yet, so an interrupted build can stop them first. */
+const live = new Set<{ kill: (signal: NodeJS.Signals) => boolean } & PromiseLike<unknown>>();
+
+/**
+ * Send `signal` to every child run() started that is still running and wait until all have ended
+ * (mmdebstrap and apt clean up after themselves on SIGTERM; bwrap's sandbox dies with bwrap).
+ */
+export async function stopChildren(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const children = [...live];
+  for (const c of children) c.kill(signal);
+  await Promise.allSettled(children.map((c) => Promise.resolve(c)));
+}
+
 export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const { execa } = await import('execa');
   const child = execa(file, args, {
@@ -60,7 +73,8 @@ export async function run(file: string, args: readonly string[], opts: RunOption
       });
     }
   }
-  const r = await child;
+  live.add(child);
+  const r = await child.finally(() => live.delete(child));
   const result: RunResult = {
     exitCode: r.exitCode ?? (r.signal ? 128 : 1),
     signal: r.signal ?? undefined,
