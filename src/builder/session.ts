@@ -68,10 +68,11 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
   const removeBuildDir = () =>
     (removal ??= rm(buildDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
   const interruptHooks = new Set<() => Promise<unknown>>();
-  let interrupted = false;
+  let interrupted: NodeJS.Signals | undefined;
+  const exitStatusFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return; // a second Ctrl-C while cleaning up changes nothing
-    interrupted = true;
+    interrupted = signal;
     log(`interrupted by ${signal}`);
     // Stop the children first (a sandbox still running in the build root, mmdebstrap, apt): removing
     // the root under them races them, and exiting would leave what they clean up themselves.
@@ -84,7 +85,10 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
           ...[...interruptHooks].map((h) => h()),
         ]),
       )
-      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+      .finally(() => {
+        process.stderr.write(`jrt: build of ${recipe.name} interrupted by ${signal}\n`);
+        process.exit(exitStatusFor(signal));
+      });
   };
   // `on`, not `once`: execa's exit handler re-raises a signal that has no other listener left,
   // which would kill jrt in the middle of its cleanup.
@@ -110,9 +114,15 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
       return () => interruptHooks.delete(hook);
     },
   };
+  // Once interrupted, the signal handler alone cleans up, reports and exits; the build stops here.
+  const handlerExits = new Promise<never>(() => {});
   try {
-    return await fn(session);
+    const result = await fn(session);
+    if (interrupted) await handlerExits;
+    return result;
   } catch (e) {
+    // What fails after a signal fails because of it (a step killed by SIGTERM): the handler reports.
+    if (interrupted) await handlerExits;
     log(`FAILED: ${e instanceof Error ? e.message : String(e)}`);
     // Every build failure points at the full log.
     if (isJrtError(e) && !e.hint && e.kind === 'failure')

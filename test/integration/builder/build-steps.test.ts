@@ -55,7 +55,7 @@ function errorOf(stdout: string): { code: string; message: string; hint?: string
   return JSON.parse(stdout).error;
 }
 
-describe('jrt build: failures inside the build root', () => {
+describe('jrt build: failures inside the build root', { timeout: 180_000 }, () => {
   it('a failing step is named, with its status, its last lines and the log path', async () => {
     const { recipe, out, ctx } = setUp('step-fails.yml');
     const r = await jrtAsync(['build', recipe, '--out', out, '--json'], { env });
@@ -95,34 +95,31 @@ describe('jrt build: failures inside the build root', () => {
     expect(e.message).toContain('rootfs/usr/bin/cp: needs libacl.so.1');
   });
 
-  it('Ctrl-C while a step runs: exit 130, the build dir and every process of the build are gone', async () => {
-    const { recipe, out, ctx } = setUp('sleeping-step.yml');
-    // Its own process group, like a foreground job in a shell: Ctrl-C signals the whole group.
-    const build = startJrt(['build', recipe, '--out', out], { env, detached: true });
-    const tree = await stepProcesses(build.pid, build.done);
-    expect(list(path.join(cache, 'tmp'))).toHaveLength(1);
+  it.each<[string, NodeJS.Signals, 'group' | 'jrt', number]>([
+    // Ctrl-C in a shell signals the whole foreground process group: jrt and bwrap alike.
+    ['Ctrl-C', 'SIGINT', 'group', 130],
+    ['kill -INT', 'SIGINT', 'jrt', 130],
+    ['kill -TERM', 'SIGTERM', 'jrt', 143],
+  ])(
+    '%s (%s to %s) while a step runs: exit %d, the build dir and every process of the build gone',
+    async (_what, signal, to, status) => {
+      const { recipe, out, ctx } = setUp('sleeping-step.yml');
+      const build = startJrt(['build', recipe, '--out', out], { env, detached: true });
+      const tree = await stepProcesses(build.pid, build.done);
+      expect(list(path.join(cache, 'tmp'))).toHaveLength(1);
 
-    process.kill(-build.pid, 'SIGINT');
-    const r = await build.done;
-    expect(r.exitCode, r.stderr).toBe(130);
-    // Every process the build had started ends (by pid: other builds on this machine are not ours).
-    await waitFor(`the build's processes ${tree.join(' ')} to end`, () => !tree.some(isRunning));
-    expectNoLeftovers(ctx);
-    const logs = list(env.JRT_LOG as string);
-    const log = readFileSync(path.join(env.JRT_LOG as string, logs.at(-1) as string), 'utf8');
-    expect(log).toContain('interrupted by SIGINT');
-  });
-
-  it('SIGINT to jrt alone (not its process group) also ends the sandboxed step', async () => {
-    const { recipe, out, ctx } = setUp('sleeping-step.yml');
-    const build = startJrt(['build', recipe, '--out', out], { env, detached: true });
-    const tree = await stepProcesses(build.pid, build.done);
-    process.kill(build.pid, 'SIGINT');
-    const r = await build.done;
-    expect(r.exitCode, r.stderr).toBe(130);
-    await waitFor(`the build's processes ${tree.join(' ')} to end`, () => !tree.some(isRunning));
-    expectNoLeftovers(ctx);
-  });
+      process.kill(to === 'group' ? -build.pid : build.pid, signal);
+      const r = await build.done;
+      expect(r.exitCode, r.stderr).toBe(status);
+      expect(r.stderr).toContain(`jrt: build of tiny-1 interrupted by ${signal}`);
+      // Every process the build had started ends (by pid: other builds on this machine are not ours).
+      await waitFor(`the build's processes ${tree.join(' ')} to end`, () => !tree.some(isRunning));
+      expectNoLeftovers(ctx);
+      const logs = list(env.JRT_LOG as string);
+      const log = readFileSync(path.join(env.JRT_LOG as string, logs.at(-1) as string), 'utf8');
+      expect(log).toContain(`interrupted by ${signal}`);
+    },
+  );
 });
 
 /** Once the step's `sleep` runs: every process below jrt (bwrap, the step's shell, sleep). */
