@@ -2,7 +2,7 @@
  * Spawning the bundled CLI the way users do, with every JRT_* path in a temp dir.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -24,6 +24,9 @@ export interface JrtEnv {
 export function makeJrtEnv(opts: { cache?: string; extra?: NodeJS.ProcessEnv } = {}): JrtEnv {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'npm run build' first (npm test does)`);
   const home = mkdtempSync(path.join(os.tmpdir(), 'jrt-test-'));
+  // mkdtemp makes it 0700, but builds run their smoke tests (and jobs run) as the job user, who must
+  // be able to reach the runtimes and the build dirs below it.
+  chmodSync(home, 0o755);
   const cache = opts.cache ?? path.join(home, 'cache');
   mkdirSync(cache, { recursive: true });
   return {

@@ -48,8 +48,6 @@ beforeAll(() => {
   requireRoot();
   hostBefore = hostState();
   ({ home, env } = makeJrtEnv());
-  // mkdtemp makes it 0700; the smoke tests run as the job user, who must be able to reach the cache.
-  chmodSync(home, 0o755);
   cache = env.JRT_CACHE as string;
   recipeDir = path.join(home, 'recipes');
   mkdirSync(recipeDir);
