@@ -15,6 +15,7 @@ import {
   isRunning,
   jrtAsync,
   list,
+  mountsUnder,
   placeRecipe,
   startJrt,
   waitFor,
@@ -120,6 +121,50 @@ describe('jrt build: failures inside the build root', { timeout: 180_000 }, () =
       expect(log).toContain(`interrupted by ${signal}`);
     },
   );
+
+  it('Ctrl-C while mmdebstrap makes the base root: exit 130, no mount, temp root or partial base left', async () => {
+    // A cache of its own (so the base is made now), and TMPDIR in the test home: mmdebstrap's temp
+    // root and its mounts must be gone from there afterwards.
+    const fresh = makeJrtEnv({ extra: {} });
+    fresh.env.TMPDIR = path.join(fresh.home, 'tmp');
+    mkdirSync(fresh.env.TMPDIR, { recursive: true });
+    try {
+      const dir = path.join(fresh.home, 'recipes');
+      const out = path.join(fresh.home, 'out');
+      mkdirSync(out, { recursive: true });
+      mkdirSync(dir);
+      const recipe = placeRecipe('tiny.yml', dir);
+      const build = startJrt(['build', recipe, '--out', out], { env: fresh.env, detached: true });
+      let ended = false;
+      void build.done.then(() => {
+        ended = true;
+      });
+      let tree: number[] = [];
+      // Interrupt once mmdebstrap has mounted /proc, /sys and /dev/* into its temp root on the host
+      // (it does, in root mode, to run dpkg there): those are what must not survive Ctrl-C.
+      await waitFor(
+        "mmdebstrap's mounts in its temp root",
+        () => {
+          tree = descendants(build.pid);
+          return ended || mountsUnder(fresh.home).length > 0;
+        },
+        120_000,
+      );
+      if (ended)
+        throw new Error(`jrt ended before mmdebstrap mounted anything: ${(await build.done).stderr}`);
+      expect(tree.map(commOf)).toContain('mmdebstrap');
+      process.kill(-build.pid, 'SIGINT');
+      const r = await build.done;
+      expect(r.exitCode, r.stderr).toBe(130);
+      await waitFor(`the build's processes ${tree.join(' ')} to end`, () => !tree.some(isRunning));
+      const freshCache = fresh.env.JRT_CACHE as string;
+      expectNoLeftovers({ home: fresh.home, cache: freshCache, out });
+      expect(list(path.join(freshCache, 'bases'))).toEqual([]);
+      expect(list(fresh.env.TMPDIR)).toEqual([]);
+    } finally {
+      rmSync(fresh.home, { recursive: true, force: true });
+    }
+  });
 });
 
 /** Once the step's `sleep` runs: every process below jrt (bwrap, the step's shell, sleep). */
