@@ -89,6 +89,24 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
     expect(readFileSync(lockFile, 'utf8')).toBe(lockBefore);
   });
 
+  it('builds the same bytes from the same lock in a fresh cache, on a base root made anew', async () => {
+    const other = makeJrtEnv();
+    try {
+      const dir = path.join(other.home, 'recipes');
+      mkdirSync(dir);
+      const copy = placeRecipe('tiny.yml', dir);
+      copyFileSync(lockFile, path.join(dir, 'tiny.lock.json'));
+      const out = path.join(other.home, 'out');
+      const r = await jrtAsync(['build', copy, '--out', out, '--locked', '--json'], { env: other.env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const third = (JSON.parse(r.stdout).artifacts as Built[])[0] as Built;
+      expect(third.sha256).toBe(first.sha256);
+      expect(fileSha256(third.artifact)).toBe(first.sha256);
+    } finally {
+      rmSync(other.home, { recursive: true, force: true });
+    }
+  });
+
   it('a cache the job user cannot reach fails the smoke tests clearly, naming the private directory', async () => {
     const out = path.join(home, 'out-private');
     chmodSync(home, 0o700);
