@@ -71,13 +71,18 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
   let interrupted: NodeJS.Signals | undefined;
   const exitStatusFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
   const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return; // a second Ctrl-C while cleaning up changes nothing
+    if (interrupted) {
+      // A second Ctrl-C: whatever child did not stop on the first is killed; the cleanup goes on.
+      void stopChildren('SIGKILL');
+      return;
+    }
     interrupted = signal;
     log(`interrupted by ${signal}`);
-    // Stop the children first (a sandbox still running in the build root, mmdebstrap, apt): removing
-    // the root under them races them, and exiting would leave what they clean up themselves.
+    // Stop the children first, with the same signal (a sandbox still running in the build root,
+    // mmdebstrap, apt): removing the root under them races them, and exiting would leave what they
+    // clean up themselves.
     // Mounts live in the sandboxes' mount namespaces and die with them.
-    void stopChildren('SIGTERM')
+    void stopChildren(signal)
       .then(() =>
         Promise.allSettled([
           removeBuildDir(),

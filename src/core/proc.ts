@@ -17,6 +17,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Do not throw on a non-zero exit. */
   reject?: boolean;
+  /**
+   * Start the child in a process group of its own, so a Ctrl-C at the terminal reaches only jrt,
+   * which then stops the child with exactly one signal (stopChildren). For programs like mmdebstrap
+   * whose cleanup (unmounting on the host) a second signal would cut short.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface RunResult {
@@ -28,16 +34,27 @@ export interface RunResult {
 }
 
 /** Children started by run() that have not ended yet, so an interrupted build can stop them first. */
-const live = new Set<{ kill: (signal: NodeJS.Signals) => boolean } & PromiseLike<unknown>>();
+const live = new Set<{
+  child: PromiseLike<unknown> & { pid?: number; kill: (s: NodeJS.Signals) => boolean };
+  group: boolean;
+}>();
 
 /**
- * Send `signal` to every child run() started that is still running and wait until all have ended
- * (mmdebstrap and apt clean up after themselves on SIGTERM; bwrap's sandbox dies with bwrap).
+ * Send `signal` to every child run() started that is still running (to the whole process group of
+ * one started with ownProcessGroup, as a Ctrl-C at the terminal would) and wait until all have ended.
+ * mmdebstrap and apt clean up after themselves; bwrap's sandbox dies with bwrap.
  */
 export async function stopChildren(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  const children = [...live];
-  for (const c of children) c.kill(signal);
-  await Promise.allSettled(children.map((c) => Promise.resolve(c)));
+  const entries = [...live];
+  for (const { child, group } of entries) {
+    try {
+      if (group && child.pid !== undefined) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // it ended in the meantime
+    }
+  }
+  await Promise.allSettled(entries.map((e) => Promise.resolve(e.child)));
 }
 
 export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -49,6 +66,7 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     input: opts.input,
     timeout: opts.timeoutMs,
     cancelSignal: opts.signal,
+    detached: opts.ownProcessGroup ?? false,
     reject: false,
     stripFinalNewline: false,
     maxBuffer: 256 * 1024 * 1024,
@@ -73,8 +91,9 @@ export async function run(file: string, args: readonly string[], opts: RunOption
       });
     }
   }
-  live.add(child);
-  const r = await child.finally(() => live.delete(child));
+  const entry = { child, group: opts.ownProcessGroup ?? false };
+  live.add(entry);
+  const r = await child.finally(() => live.delete(entry));
   const result: RunResult = {
     exitCode: r.exitCode ?? (r.signal ? 128 : 1),
     signal: r.signal ?? undefined,

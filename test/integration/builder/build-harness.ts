@@ -3,8 +3,8 @@
  * of test/fixtures/recipes/build, in temp JRT_* dirs, and the checks every failed build must pass
  * (no artifact, no build dir, no mount left behind).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -97,6 +97,15 @@ export function mountsUnder(dir: string): string[] {
     .split('\n')
     .map((l) => l.split(' ')[4] ?? '')
     .filter((m) => m === dir || m.startsWith(`${dir}/`));
+}
+
+/**
+ * Remove a test home. Whatever is still mounted below it (only after a failed test) is unmounted
+ * first, deepest first, so the removal never descends into a mounted /sys or /dev.
+ */
+export function removeTestHome(dir: string): void {
+  for (const m of mountsUnder(dir).reverse()) spawnSync('umount', ['--lazy', m]);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Files in a directory, [] when it does not exist. */

@@ -11,7 +11,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jrt, makeJrtEnv, requireRoot } from '../../helpers/jrt.js';
-import { expectCleanFailure, jrtAsync, list, loopbackServer, placeRecipe } from './build-harness.js';
+import {
+  expectCleanFailure,
+  jrtAsync,
+  list,
+  loopbackServer,
+  placeRecipe,
+  removeTestHome,
+} from './build-harness.js';
 
 const PAYLOAD = Buffer.from('the payload a recipe downloads\n'.repeat(200));
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -66,7 +73,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
+  if (home) removeTestHome(home);
 });
 
 /** A package tarball as npm makes them: package/package.json inside a gzipped tar. */

@@ -5,11 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJrtEnv, requireRoot } from '../../helpers/jrt.js';
-import { expectCleanFailure, jrtAsync, list, placeRecipe } from './build-harness.js';
+import { expectCleanFailure, jrtAsync, list, placeRecipe, removeTestHome } from './build-harness.js';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -56,7 +56,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (home) rmSync(home, { recursive: true, force: true });
+  if (home) removeTestHome(home);
 });
 
 const fileSha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -103,7 +103,7 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
       expect(third.sha256).toBe(first.sha256);
       expect(fileSha256(third.artifact)).toBe(first.sha256);
     } finally {
-      rmSync(other.home, { recursive: true, force: true });
+      removeTestHome(other.home);
     }
   });
 
@@ -169,7 +169,7 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
       expect(e.message).toContain('--offline: no cached base root for bookworm');
       expect(list(emptyCache).filter((d) => d !== 'tmp')).toEqual([]);
     } finally {
-      rmSync(empty.home, { recursive: true, force: true });
+      removeTestHome(empty.home);
     }
   });
 

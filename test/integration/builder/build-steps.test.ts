@@ -3,7 +3,7 @@
  * library, and Ctrl-C while a step runs. Each is a real `jrt build` of a tiny bookworm recipe; the
  * lock is resolved once and shared, so every case costs one base unpack.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JrtResult, jrt, makeJrtEnv, requireRoot } from '../../helpers/jrt.js';
@@ -17,6 +17,7 @@ import {
   list,
   mountsUnder,
   placeRecipe,
+  removeTestHome,
   startJrt,
   waitFor,
 } from './build-harness.js';
@@ -39,7 +40,7 @@ beforeAll(() => {
 }, 240_000);
 
 afterAll(() => {
-  if (home) rmSync(home, { recursive: true, force: true });
+  if (home) removeTestHome(home);
 });
 
 /** A case dir holding the recipe (with the shared lock next to it) and an empty --out dir. */
@@ -162,7 +163,7 @@ describe('jrt build: failures inside the build root', { timeout: 180_000 }, () =
       expect(list(path.join(freshCache, 'bases'))).toEqual([]);
       expect(list(fresh.env.TMPDIR)).toEqual([]);
     } finally {
-      rmSync(fresh.home, { recursive: true, force: true });
+      removeTestHome(fresh.home);
     }
   });
 });
