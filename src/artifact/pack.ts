@@ -94,7 +94,7 @@ export async function packArtifact(
     yield TAR_END;
   }
 
-  const tmp = path.join(path.dirname(outFile), `.${path.basename(outFile)}.${process.pid}.tmp`);
+  const tmp = packTempPath(outFile);
   try {
     await pipeline(
       Readable.from(entries()),
@@ -116,4 +116,9 @@ export async function packArtifact(
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** Where packArtifact writes `outFile` before renaming it into place (a build removes it on Ctrl-C). */
+export function packTempPath(outFile: string): string {
+  return path.join(path.dirname(outFile), `.${path.basename(outFile)}.${process.pid}.tmp`);
 }

@@ -55,7 +55,8 @@ export async function ensureBase(
         tmp,
         mirror,
       ],
-      { onLine: opts.onLine },
+      // Its mounts on the host are undone by its own cleanup: only jrt may signal it, and only once.
+      { onLine: opts.onLine, ownProcessGroup: true },
     );
     const { rename } = await import('node:fs/promises');
     await rename(tmp, tarball);

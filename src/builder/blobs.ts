@@ -14,8 +14,14 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /** Download `url` unless present; the bytes must hash to `sha256`. */
   fetch(url: string, sha256: string, opts?: { integrity?: string; offline?: boolean }): Promise<string>;
-  /** Download `url` whose hash is not known yet (resolution); returns its hashes. */
-  fetchUnknown(url: string): Promise<{ sha256: string; sha512: string; size: number; file: string }>;
+  /**
+   * Download `url` whose sha256 is not known yet (resolution); returns its hashes. With `integrity`
+   * (an SRI sha512), bytes that do not match never enter the store.
+   */
+  fetchUnknown(
+    url: string,
+    opts?: { integrity?: string },
+  ): Promise<{ sha256: string; sha512: string; size: number; file: string }>;
   /** Copy a local file into the store; it must hash to `sha256`. */
   addFile(file: string, sha256: string): Promise<string>;
 }
@@ -58,24 +64,15 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
           },
         );
       }
-      if (opts.integrity) {
-        const [algo, want] = opts.integrity.split('-', 2);
-        const have = algo === 'sha512' ? got.sha512 : undefined;
-        if (have !== undefined && have !== want) {
-          await rm(tmp, { force: true });
-          throw failure(
-            'ERR_JRT_INTEGRITY_MISMATCH',
-            `integrity mismatch for ${url}: expected ${opts.integrity}, got sha512-${have}`,
-          );
-        }
-      }
+      await checkIntegrity(url, tmp, got.sha512, opts.integrity);
       await rename(tmp, pathOf(sha256));
       return pathOf(sha256);
     },
-    async fetchUnknown(url) {
+    async fetchUnknown(url, opts = {}) {
       await mkdir(dir, { recursive: true });
       const tmp = path.join(dir, `.incoming-${process.pid}-${Date.now()}`);
       const got = await download(url, tmp);
+      await checkIntegrity(url, tmp, got.sha512, opts.integrity);
       await rename(tmp, pathOf(got.sha256));
       return { ...got, file: pathOf(got.sha256) };
     },
@@ -96,4 +93,17 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
       return pathOf(sha256);
     },
   };
+}
+
+/** An SRI sha512 integrity must match; the downloaded temp file is removed when it does not. */
+async function checkIntegrity(url: string, tmp: string, sha512: string, integrity?: string): Promise<void> {
+  if (!integrity?.startsWith('sha512-') || integrity === `sha512-${sha512}`) return;
+  await rm(tmp, { force: true });
+  throw failure(
+    'ERR_JRT_INTEGRITY_MISMATCH',
+    `integrity mismatch for ${url}: expected ${integrity}, got sha512-${sha512}`,
+    {
+      hint: 'the registry served other bytes than it (or the recipe) promised; if the change is intended, fix the integrity in the recipe or run `jrt lock --update`',
+    },
+  );
 }

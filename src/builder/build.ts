@@ -5,8 +5,8 @@
 import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { computeManifest } from '../artifact/manifest.js';
-import { packArtifact } from '../artifact/pack.js';
-import { failure, isJrtError } from '../core/errors.js';
+import { packArtifact, packTempPath } from '../artifact/pack.js';
+import { failure } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import { run } from '../core/proc.js';
 import type { OnProgress } from '../core/progress.js';
@@ -144,25 +144,40 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
 
 /** Every .deb and source of the lock in the blob cache, verified. Returns the sources' blob paths. */
 async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
+  // The build root binds the blob dir read-only, so it must exist even when nothing is fetched.
+  await mkdir(s.blobs.dir, { recursive: true });
   await fetchDebian(s.blobs, s.mirror, lock.packages, { offline: s.offline });
   const files: string[] = [];
   for (const input of lock.sources) files.push(await fetchSource(input, s));
   return files;
 }
 
-/** Runs a named shell script inside the build root: no network, inputs read-only, a fixed clock. */
+/**
+ * Runs a named shell script inside the build root: no network, inputs read-only, a fixed clock.
+ * A failure names the step and shows its last lines (stdout and stderr as they came), not bwrap's argv.
+ */
 function sandboxRunner(s: Session, root: string, epoch: number) {
   const binds = [{ source: s.blobs.dir, dest: '/var/cache/jrt-blobs', readonly: true }];
   const env = { SOURCE_DATE_EPOCH: String(epoch), ...s.recipe.build.environment };
-  return (name: string, script: string, cwd?: string) =>
-    run('bwrap', chrootArgv(root, ['/bin/sh', '-ec', script], { network: false, binds, env, cwd }), {
-      onLine: s.log,
-    }).catch((e) => {
-      throw failure('ERR_JRT_BUILD_STEP', `step '${name}' failed: ${isJrtError(e) ? e.message : String(e)}`, {
-        hint: `full log: ${s.logFile}`,
-      });
+  return async (name: string, script: string, cwd?: string) => {
+    const tail: string[] = [];
+    const onLine = (line: string) => {
+      s.log(line);
+      tail.push(line);
+      if (tail.length > STEP_TAIL_LINES) tail.shift();
+    };
+    const argv = chrootArgv(root, ['/bin/sh', '-ec', script], { network: false, binds, env, cwd });
+    const r = await run('bwrap', argv, { reject: false, onLine });
+    if (r.exitCode === 0 && !r.signal) return;
+    const status = r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode}`;
+    const last = tail.length > 0 ? `; its last lines:\n${tail.map((l) => `  | ${l}`).join('\n')}` : '';
+    throw failure('ERR_JRT_BUILD_STEP', `step '${name}' ${status}${last}`, {
+      hint: `full log: ${s.logFile}`,
     });
+  };
 }
+
+const STEP_TAIL_LINES = 15;
 
 async function linkOrCopy(from: string, to: string): Promise<void> {
   try {
@@ -200,6 +215,8 @@ async function pack(s: Session, out: string, lock: Lock, outDir?: string) {
   const dir = path.resolve(outDir ?? process.cwd());
   await mkdir(dir, { recursive: true });
   const artifact = path.join(dir, artifactName(s.recipe.name, s.recipe.version));
-  const r = await packArtifact(out, artifact, { sourceDateEpoch: sourceDateEpoch(lock) });
+  // Ctrl-C while packing must not leave the half-written archive in the user's --out directory.
+  const forget = s.onInterrupt(() => rm(packTempPath(artifact), { force: true }));
+  const r = await packArtifact(out, artifact, { sourceDateEpoch: sourceDateEpoch(lock) }).finally(forget);
   return { artifact, sha256: r.sha256, size: r.size, manifest };
 }

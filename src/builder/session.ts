@@ -4,11 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { failure, isJrtError } from '../core/errors.js';
 import { hostDebianMirror, hostNpmRegistry } from '../core/host-sources.js';
 import type { JrtPaths } from '../core/paths.js';
+import { stopChildren } from '../core/proc.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
 import { JRT_VERSION } from '../core/version.js';
 import { loadRecipe } from '../recipe/load.js';
@@ -38,6 +39,8 @@ export interface Session {
   log: (line: string) => void;
   onProgress: OnProgress;
   step: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** Run `hook` if the build is interrupted (SIGINT/SIGTERM) before the returned function is called. */
+  onInterrupt: (hook: () => Promise<unknown>) => () => void;
 }
 
 /** Run `fn` in a fresh session and always clean up after it. */
@@ -60,15 +63,42 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
     `build-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   await mkdir(buildDir, { recursive: true });
+  // One removal shared by the normal end and an interrupt, so two never race over the same tree.
+  let removal: Promise<void> | undefined;
+  const removeBuildDir = () =>
+    (removal ??= rm(buildDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
+  const interruptHooks = new Set<() => Promise<unknown>>();
+  let interrupted: NodeJS.Signals | undefined;
+  const exitStatusFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
   const onSignal = (signal: NodeJS.Signals) => {
-    // Mounts live in the sandbox's mount namespace and die with it; only the directory needs removing.
+    if (interrupted) {
+      // A second Ctrl-C: whatever child did not stop on the first is killed; the cleanup goes on.
+      void stopChildren('SIGKILL');
+      return;
+    }
+    interrupted = signal;
     log(`interrupted by ${signal}`);
-    void rm(buildDir, { recursive: true, force: true }).finally(() =>
-      process.exit(signal === 'SIGINT' ? 130 : 143),
-    );
+    // Stop the children first, with the same signal (a sandbox still running in the build root,
+    // mmdebstrap, apt): removing the root under them races them, and exiting would leave what they
+    // clean up themselves.
+    // Mounts live in the sandboxes' mount namespaces and die with them.
+    void stopChildren(signal)
+      .then(() =>
+        Promise.allSettled([
+          removeBuildDir(),
+          removePartials(opts.paths.cache),
+          ...[...interruptHooks].map((h) => h()),
+        ]),
+      )
+      .finally(() => {
+        process.stderr.write(`jrt: build of ${recipe.name} interrupted by ${signal}\n`);
+        process.exit(exitStatusFor(signal));
+      });
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: execa's exit handler re-raises a signal that has no other listener left,
+  // which would kill jrt in the middle of its cleanup.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const session: Session = {
     recipe,
     recipeDigest: digest,
@@ -84,10 +114,20 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
     log,
     onProgress,
     step: (name, f) => phase(onProgress, recipe.name, name, f),
+    onInterrupt: (hook) => {
+      interruptHooks.add(hook);
+      return () => interruptHooks.delete(hook);
+    },
   };
+  // Once interrupted, the signal handler alone cleans up, reports and exits; the build stops here.
+  const handlerExits = new Promise<never>(() => {});
   try {
-    return await fn(session);
+    const result = await fn(session);
+    if (interrupted) await handlerExits;
+    return result;
   } catch (e) {
+    // What fails after a signal fails because of it (a step killed by SIGTERM): the handler reports.
+    if (interrupted) await handlerExits;
     log(`FAILED: ${e instanceof Error ? e.message : String(e)}`);
     // Every build failure points at the full log.
     if (isJrtError(e) && !e.hint && e.kind === 'failure')
@@ -96,6 +136,22 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await rm(buildDir, { recursive: true, force: true });
+    await removeBuildDir();
+  }
+}
+
+/** Half-downloaded blobs and a half-made base root of this process (named with its pid). */
+async function removePartials(cacheDir: string): Promise<void> {
+  const ours = new RegExp(`-${process.pid}(?![0-9])`);
+  for (const dir of [path.join(cacheDir, 'blobs', 'sha256'), path.join(cacheDir, 'bases')]) {
+    let names: string[] = [];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names)
+      if ((n.startsWith('.incoming-') || n.includes('.part-')) && ours.test(n))
+        await rm(path.join(dir, n), { force: true });
   }
 }

@@ -8,7 +8,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { failure } from './errors.js';
+import { failure, JrtError } from './errors.js';
 
 export interface DownloadResult {
   sha256: string;
@@ -61,6 +61,8 @@ export async function downloadToFile(
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
     const tmp = `${dest}.part-${process.pid}-${attempt}`;
+    // How far this attempt got, so a connection closed early is reported as the truncation it is.
+    const progress = { size: 0, total: undefined as number | undefined };
     try {
       const res = await request(url, { dispatcher: opts.dispatcher ?? dispatcher });
       if (res.statusCode !== 200) {
@@ -71,6 +73,7 @@ export async function downloadToFile(
         continue;
       }
       const total = Number(res.headers['content-length']) || undefined;
+      progress.total = total;
       const sha256 = createHash('sha256');
       const sha512 = createHash('sha512');
       let size = 0;
@@ -79,6 +82,7 @@ export async function downloadToFile(
           sha256.update(chunk);
           sha512.update(chunk);
           size += chunk.length;
+          progress.size = size;
           opts.onBytes?.(size, total);
           cb(null, chunk);
         },
@@ -91,7 +95,14 @@ export async function downloadToFile(
       return { sha256: sha256.digest('hex'), sha512: sha512.digest('base64'), size };
     } catch (e) {
       await rm(tmp, { force: true });
-      lastError = e;
+      lastError =
+        progress.total !== undefined && progress.size < progress.total && !(e instanceof JrtError)
+          ? failure(
+              'ERR_JRT_TRUNCATED',
+              `GET ${url}: the connection closed after ${progress.size} of ${progress.total} bytes (${retries + 1} attempts)`,
+              { cause: e },
+            )
+          : e;
       if (e instanceof Error && 'code' in e && e.code === 'ERR_JRT_HTTP_STATUS') throw e;
     }
   }

@@ -17,6 +17,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Do not throw on a non-zero exit. */
   reject?: boolean;
+  /**
+   * Start the child in a process group of its own, so a Ctrl-C at the terminal reaches only jrt,
+   * which then stops the child with exactly one signal (stopChildren). For programs like mmdebstrap
+   * whose cleanup (unmounting on the host) a second signal would cut short.
+   */
+  ownProcessGroup?: boolean;
 }
 
 export interface RunResult {
@@ -25,6 +31,30 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   command: string;
+}
+
+/** Children started by run() that have not ended yet, so an interrupted build can stop them first. */
+const live = new Set<{
+  child: PromiseLike<unknown> & { pid?: number; kill: (s: NodeJS.Signals) => boolean };
+  group: boolean;
+}>();
+
+/**
+ * Send `signal` to every child run() started that is still running (to the whole process group of
+ * one started with ownProcessGroup, as a Ctrl-C at the terminal would) and wait until all have ended.
+ * mmdebstrap and apt clean up after themselves; bwrap's sandbox dies with bwrap.
+ */
+export async function stopChildren(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const entries = [...live];
+  for (const { child, group } of entries) {
+    try {
+      if (group && child.pid !== undefined) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      // it ended in the meantime
+    }
+  }
+  await Promise.allSettled(entries.map((e) => Promise.resolve(e.child)));
 }
 
 export async function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -36,6 +66,7 @@ export async function run(file: string, args: readonly string[], opts: RunOption
     input: opts.input,
     timeout: opts.timeoutMs,
     cancelSignal: opts.signal,
+    detached: opts.ownProcessGroup ?? false,
     reject: false,
     stripFinalNewline: false,
     maxBuffer: 256 * 1024 * 1024,
@@ -60,7 +91,9 @@ export async function run(file: string, args: readonly string[], opts: RunOption
       });
     }
   }
-  const r = await child;
+  const entry = { child, group: opts.ownProcessGroup ?? false };
+  live.add(entry);
+  const r = await child.finally(() => live.delete(entry));
   const result: RunResult = {
     exitCode: r.exitCode ?? (r.signal ? 128 : 1),
     signal: r.signal ?? undefined,
