@@ -1,5 +1,5 @@
 /**
- * docs/security.md names, for each case, the test that proves it: every file it names must exist and
+ * The README's fault and attack table names, for each case, the test that proves it: every file it names must exist and
  * every test name it quotes must be in that file, so the table cannot drift from the suite.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,9 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/jrt.js';
 
-describe('docs/security.md', () => {
+describe("the README's fault and attack table", () => {
   it('names only test files that exist and test names that are in them', () => {
-    const doc = readFileSync(path.join(REPO, 'docs/security.md'), 'utf8');
+    const doc = readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const rows = doc.split('\n').filter((l) => l.startsWith('| ') && l.includes('`test/'));
     expect(rows.length).toBeGreaterThan(25);
     let checked = 0;
