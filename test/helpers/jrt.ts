@@ -118,6 +118,8 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
   /** A command that runs node in turn, e.g. `['setpriv', '--reuid=65534', ...]`. */
   wrapper?: string[];
+  /** A process group of its own, as a shell gives a foreground job (so a test can signal the group). */
+  detached?: boolean;
 }
 
 export interface RunningJrt {
@@ -134,7 +136,12 @@ export function startJrt(args: string[], opts: RunOptions): RunningJrt {
     string,
     ...string[],
   ];
-  const child = spawn(command, argv, { cwd: opts.cwd, env: opts.env, stdio: 'pipe' });
+  const child = spawn(command, argv, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: 'pipe',
+    detached: opts.detached ?? false,
+  });
   let stdout = '';
   let stderr = '';
   let closed = false;

@@ -3,14 +3,13 @@
  * of test/fixtures/recipes/build, in temp JRT_* dirs, and the checks every failed build must pass
  * (no artifact, no build dir, no mount left behind).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { BUNDLE, type JrtResult, REPO } from '../../helpers/jrt.js';
+import { BUNDLE, type JrtResult, REPO, runJrt, startJrt as startShared } from '../../helpers/jrt.js';
 
 export const RECIPES = path.join(REPO, 'test/fixtures/recipes/build');
 
@@ -33,50 +32,18 @@ export function placeRecipe(
   return file;
 }
 
-export interface RunningJrt {
-  pid: number;
-  done: Promise<JrtResult>;
-}
-
-/**
- * Spawn the bundle without blocking the event loop (a loopback server in this process must keep
- * answering). `detached` gives jrt its own process group, as a shell gives a foreground job.
- */
+/** The shared helper's startJrt, with the pid a build test signals (its group too: `detached`). */
 export function startJrt(
   args: string[],
   opts: { env: NodeJS.ProcessEnv; cwd?: string; detached?: boolean },
-): RunningJrt {
-  const child = spawn(process.execPath, [BUNDLE, ...args], {
-    env: opts.env,
-    cwd: opts.cwd,
-    detached: opts.detached ?? false,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString('utf8');
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString('utf8');
-  });
-  const done = new Promise<JrtResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({
-        exitCode: code ?? 128 + (signal ? os.constants.signals[signal] : 0),
-        signal,
-        stdout,
-        stderr,
-      }),
-    );
-  });
-  if (child.pid === undefined) throw new Error(`could not spawn ${BUNDLE}`);
-  return { pid: child.pid, done };
+): { pid: number; done: Promise<JrtResult> } {
+  const running = startShared(args, opts);
+  if (running.pid === undefined) throw new Error(`could not spawn ${BUNDLE}`);
+  return { pid: running.pid, done: running.done };
 }
 
 export function jrtAsync(args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<JrtResult> {
-  return startJrt(args, opts).done;
+  return runJrt(args, opts);
 }
 
 /** An HTTP server on 127.0.0.1 (nothing but loopback is contacted). */
