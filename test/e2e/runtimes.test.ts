@@ -4,11 +4,11 @@
  * host is unchanged. Slow (a cold run builds everything); JRT_E2E_CACHE keeps downloads.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JrtHome, makeJrtHome, REPO, requireRoot, runJrt } from '../helpers/jrt.js';
+import { tempDirSync } from '../helpers/temp.js';
 
 const PROGRAMS = path.join(REPO, 'test/fixtures/programs');
 const BUILDABLE = ['java-17', 'java-21', 'node-18', 'python-3.11', 'python-3.11-ml', 'python-3.13'];
@@ -40,7 +40,7 @@ function snapshotHost(): HostSnapshot {
 }
 
 function workDir(...files: string[]): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'jrt-e2e-job-'));
+  const dir = tempDirSync('jrt-e2e-job-');
   for (const f of files) copyFileSync(path.join(PROGRAMS, f), path.join(dir, f));
   execFileSync('chmod', ['-R', 'a+rwX', dir]);
   return dir;

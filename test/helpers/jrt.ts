@@ -5,9 +5,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { tempDir } from './temp.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const BUNDLE = path.join(REPO, 'dist/jrt.mjs');
@@ -65,7 +65,7 @@ export async function makeJrtHome(
   opts: { prefix?: string; cache?: string; extra?: NodeJS.ProcessEnv } = {},
 ): Promise<JrtHome> {
   requireBundle();
-  const home = await mkdtemp(path.join(os.tmpdir(), opts.prefix ?? 'jrt-test-'));
+  const home = await tempDir(opts.prefix ?? 'jrt-test-');
   await chmod(home, 0o755);
   const at = (p: string) => path.join(home, p);
   // Only what a caller brings: jrt must create the runtimes root, state and log dirs itself.

@@ -4,17 +4,18 @@
  * hostile archives.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { computeManifest, serializeManifest } from '../../../src/artifact/manifest.js';
 import { packArtifact } from '../../../src/artifact/pack.js';
 import type { Manifest } from '../../../src/core/runtime-format.js';
+import { tempDir as registeredTempDir } from '../../helpers/temp.js';
 
+/** A temp dir removed after the test file (test/helpers/temp.ts). */
 export async function tempDir(prefix = 'jrt-test-'): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+  return registeredTempDir(prefix);
 }
 
 export const EPOCH = 1_700_000_000;

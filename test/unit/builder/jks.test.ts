@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isJks, normalizeJks } from '../../../src/builder/jks.js';
+import { tempDirSync } from '../../helpers/temp.js';
 
 const HOST_CACERTS = '/etc/ssl/certs/java/cacerts';
 
@@ -37,7 +37,7 @@ describe('normalizeJks', () => {
     expect(normalizeJks(a as Buffer, 1_700_000_000_000)?.equals(a as Buffer)).toBe(true);
     expect(normalizeJks(a as Buffer, 1_600_000_000_000)?.equals(a as Buffer)).toBe(false);
     // keytool still reads it, with the same number of entries.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'jrt-jks-'));
+    const dir = tempDirSync('jrt-jks-');
     writeFileSync(path.join(dir, 'cacerts'), a as Buffer);
     const list = (f: string) =>
       execFileSync('keytool', ['-list', '-keystore', f, '-storepass', 'changeit'], { encoding: 'utf8' });

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unreachableInputs } from '../../../src/installer/reachable.js';
 import type { Recipe } from '../../../src/recipe/types.js';
+import { tempDirSync } from '../../helpers/temp.js';
 
 const env = { JRT_DEBIAN_MIRROR: 'http://mirror.test/debian', JRT_NPM_REGISTRY: 'https://registry.test' };
 const SHA = 'a'.repeat(64);
@@ -13,7 +13,7 @@ function recipe(sources: Recipe['sources']): Recipe {
 }
 
 describe('unreachableInputs', () => {
-  const cache = mkdtempSync(path.join(os.tmpdir(), 'jrt-reach-'));
+  const cache = tempDirSync('jrt-reach-');
   const asked: string[] = [];
   const onlyMirror = async (url: string) => {
     asked.push(url);
