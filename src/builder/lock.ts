@@ -3,9 +3,9 @@
  * repeatable offline and a second build is byte-identical. It lives next to the recipe
  * (recipes/NAME.lock.json) and is committed.
  */
-import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { failure, usageError } from '../core/errors.js';
+import { sha256Bytes } from '../core/hash.js';
 import type { Recipe } from '../recipe/types.js';
 
 export interface DebianInput {
@@ -76,7 +76,7 @@ export function serializeLock(lock: Lock): string {
 }
 
 export function lockDigest(lock: Lock): string {
-  return `sha256:${createHash('sha256').update(serializeLock(lock)).digest('hex')}`;
+  return `sha256:${sha256Bytes(serializeLock(lock))}`;
 }
 
 /** The digest of the recipe fields a lock is resolved from. Pure. */
@@ -87,7 +87,7 @@ export function inputsDigest(recipe: Recipe): string {
     runtime_packages: recipe.runtime.packages,
     sources: recipe.sources,
   };
-  return `sha256:${createHash('sha256').update(JSON.stringify(inputs)).digest('hex')}`;
+  return `sha256:${sha256Bytes(JSON.stringify(inputs))}`;
 }
 
 export function sourceDateEpoch(lock: Lock): number {
