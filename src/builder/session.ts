@@ -43,6 +43,9 @@ export interface Session {
   onInterrupt: (hook: () => Promise<unknown>) => () => void;
 }
 
+/** Long enough for the event loop to poll once (a setTimeout callback runs only after a poll). */
+const SIGNAL_SETTLE_MS = 20;
+
 /** Run `fn` in a fresh session and always clean up after it. */
 export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => Promise<T>): Promise<T> {
   const onProgress = opts.onProgress ?? silentProgress;
@@ -127,6 +130,9 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
     return result;
   } catch (e) {
     // What fails after a signal fails because of it (a step killed by SIGTERM): the handler reports.
+    // Ctrl-C reaches jrt and the step in the same instant, and the step's end can be handled before
+    // the signal is: one pass of the event loop's poll phase lets a signal already sent arrive.
+    if (!interrupted) await new Promise((r) => setTimeout(r, SIGNAL_SETTLE_MS));
     if (interrupted) await handlerExits;
     log(`FAILED: ${e instanceof Error ? e.message : String(e)}`);
     // Every build failure points at the full log.
