@@ -3,11 +3,12 @@
  * sandbox plan (same mounts, user, namespaces and environment as `jrt exec`), so a runtime that
  * passes here runs under `jrt exec`.
  */
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { run } from '../core/proc.js';
+import { describeBlocker, searchBlocker } from '../core/reach.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import type { SmokeTest } from '../recipe/types.js';
 import { planSandbox } from '../runner/plan.js';
@@ -23,7 +24,7 @@ export async function runSmokeTests(
 ): Promise<void> {
   // Jobs run as nobody on the host too: the runtime must be readable by them.
   await chmod(runtimeDir, 0o755);
-  if (tests.length > 0) await assertReachableByJobUser(runtimeDir);
+  if (tests.length > 0) assertReachableByJobUser(runtimeDir);
   for (const test of tests) {
     const work = await mkdtemp(path.join(os.tmpdir(), 'jrt-smoke-'));
     try {
@@ -69,24 +70,17 @@ export async function runSmokeTests(
 
 /**
  * bwrap runs as the job user and opens the runtime's mount sources as that user, so every directory
- * above the runtime must let others pass. A JRT_CACHE below a private directory (mode 0700, such as
+ * above the runtime must let it pass. A JRT_CACHE below a private directory (mode 0700, such as
  * /root or a mkdtemp dir) would otherwise fail every smoke test with bwrap's bare "Permission denied".
  */
-async function assertReachableByJobUser(runtimeDir: string): Promise<void> {
-  let dir = path.resolve(runtimeDir);
-  for (;;) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return;
-    dir = parent;
-    const { mode, uid } = await stat(dir);
-    if ((mode & 0o001) === 0 && uid !== NOBODY) {
-      throw failure(
-        'ERR_JRT_SMOKE_UNREACHABLE',
-        `the smoke tests run as the job user (uid ${NOBODY}), who cannot reach ${runtimeDir}: ${dir} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}`,
-        {
-          hint: 'keep JRT_CACHE below directories others may enter (chmod o+x), like the default /var/cache/jrt',
-        },
-      );
-    }
-  }
+function assertReachableByJobUser(runtimeDir: string): void {
+  const blocker = searchBlocker(runtimeDir, NOBODY, NOBODY);
+  if (!blocker) return;
+  throw failure(
+    'ERR_JRT_SMOKE_UNREACHABLE',
+    `the smoke tests run as the job user (uid ${NOBODY}), who cannot reach ${runtimeDir}: ${describeBlocker(blocker)} does not let it pass`,
+    {
+      hint: 'keep JRT_CACHE below directories others may enter (chmod o+x), like the default /var/cache/jrt',
+    },
+  );
 }

@@ -11,6 +11,7 @@ import { chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
+import { describeBlocker, searchBlocker } from '../core/reach.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
@@ -182,10 +183,31 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     const entry = (runtime?.entrypoints ?? HOST_ENTRYPOINTS)[path.extname(host)];
     job.argv = [...(entry ?? []), inside, ...req.args];
   } else job.argv = [...req.args];
+  const mounted: [string, string][] = [
+    ...(runtimeDir ? ([[runtimeDir, `runtime directory`]] as [string, string][]) : []),
+    [workdir, 'working directory'],
+    ...job.volumes.map((v): [string, string] => [v.hostPath, `volume for ${v.target}`]),
+    ...job.files.map((f): [string, string] => [f.hostPath, 'job file']),
+  ];
+  for (const [hostPath, what] of mounted) assertReachable(hostPath, what, req.uid, req.gid);
   return {
     runtimeName: runtime?.name ?? 'host',
     runtimeDir,
     runtime,
     job,
   };
+}
+
+/**
+ * bwrap opens every mount source as the job user: a path it cannot reach fails here, naming the
+ * directory in the way, rather than in bwrap with a bare "Permission denied".
+ */
+function assertReachable(hostPath: string, what: string, uid: number, gid: number): void {
+  const blocker = searchBlocker(hostPath, uid, gid);
+  if (!blocker) return;
+  throw usageError(
+    'ERR_JRT_UNREACHABLE',
+    `the job runs as uid ${uid}, who cannot reach its ${what} ${hostPath}: ${describeBlocker(blocker)} does not let it pass`,
+    `use a path below directories others may enter (for example a directory under /srv or from mktemp -d, chmod 755), or run the job as another user with --user`,
+  );
 }

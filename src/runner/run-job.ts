@@ -153,9 +153,6 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       throw failure(
         'ERR_JRT_SANDBOX',
         `the sandbox could not be set up (bwrap exited ${exitStatus}; its message is above)`,
-        {
-          hint: `the job runs as uid ${req.uid}: every mounted path (runtime, working directory, volumes) must be reachable by it`,
-        },
       );
     }
     if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);

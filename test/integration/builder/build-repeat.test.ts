@@ -115,7 +115,7 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
       expectCleanFailure(r, { home, cache, out }, 1);
       const e = JSON.parse(r.stdout).error;
       expect(e.code).toBe('ERR_JRT_SMOKE_UNREACHABLE');
-      expect(e.message).toContain(`${home} has mode 0700`);
+      expect(e.message).toContain(`${home} (mode 0700, owner uid 0) does not let it pass`);
     } finally {
       chmodSync(home, 0o755);
     }

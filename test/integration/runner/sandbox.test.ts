@@ -3,7 +3,7 @@
  * bind-mounted read-only, so sh, coreutils and python3 exist inside.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -332,12 +332,33 @@ describe('jrt exec usage errors', () => {
     expect(r.stderr).toContain('installed: host-12; closest: host-12');
   });
 
-  it('exits 125 with the reason when the sandbox cannot be set up, and records it', async () => {
+  it('refuses a working directory or job file the job user cannot reach, naming the directory in the way', async () => {
     const closed = path.join(t.home, 'closed');
-    await mkdir(closed, { mode: 0o700 });
-    const r = await jrtExec(t, [RT, '--workdir', closed, '--', 'true']);
+    await mkdir(path.join(closed, 'project'), { recursive: true, mode: 0o700 });
+    await chmod(path.join(closed, 'project'), 0o755);
+    await writeFile(path.join(closed, 'project', 'job.py'), 'print(1)\n', { mode: 0o644 });
+    const before = (await jobRecords(t.log)).length;
+    const w = await jrtExec(t, [RT, '--workdir', path.join(closed, 'project'), '--', 'true']);
+    expect(w.exitCode).toBe(2);
+    expect(w.stderr).toContain(
+      `jrt: the job runs as uid 65534, who cannot reach its working directory ${closed}/project: ${closed} (mode 0700, owner uid 0) does not let it pass`,
+    );
+    const f = await jrtExec(t, [RT, path.join(closed, 'project', 'job.py')]);
+    expect(f.exitCode).toBe(2);
+    expect(f.stderr).toContain(`cannot reach its job file ${closed}/project/job.py: ${closed} (mode 0700`);
+    // Nothing ran; --user 0 (the owner) may reach it.
+    expect((await jobRecords(t.log)).length).toBe(before);
+    const project = path.join(closed, 'project');
+    const root = await jrtExec(t, [RT, '--user', '0', '--workdir', project, path.join(project, 'job.py')]);
+    expect(root.stderr).toBe('');
+    expect(root.stdout).toBe('1\n');
+  });
+
+  it('exits 125 with the reason when the sandbox cannot be set up, and records it', async () => {
+    // bwrap cannot make a mount point inside /proc: it fails after jrt's own checks passed.
+    const r = await jrtExec(t, [RT, '--volume', 'v:/proc/sys/jrt', '--', 'true']);
     expect(r.exitCode).toBe(125);
-    expect(r.stderr).toContain("bwrap: Can't chdir to /work: Permission denied");
+    expect(r.stderr).toContain("bwrap: Can't mkdir /proc/sys/jrt");
     expect(r.stderr).toContain('jrt: the sandbox could not be set up');
     expect((await jobRecords(t.log)).at(-1)).toMatchObject({ reason: 'error', exitStatus: 125 });
   });
