@@ -4,9 +4,10 @@
  * added — so every other byte, comment and the TLS material stay exactly as they were. The YAML
  * parser is used only to find where the keys are.
  */
-import { access, chown, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, type Pair, parseDocument, type YAMLMap } from 'yaml';
+import { syncDirectory, writeFileSynced } from '../core/durable.js';
 import { failure } from '../core/errors.js';
 
 export type RuntimeKeys = { enabled?: boolean; base_path: string };
@@ -119,11 +120,11 @@ async function writeAtomic(
 ): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.jrt-${process.pid}.tmp`);
   try {
-    await writeFile(tmp, text, { mode: like.mode & 0o7777, flag: 'w' });
+    await writeFileSynced(tmp, text, like.mode & 0o7777);
     await chown(tmp, like.uid, like.gid).catch(() => {});
-    const { chmod } = await import('node:fs/promises');
     await chmod(tmp, like.mode & 0o7777);
     await rename(tmp, file);
+    await syncDirectory(path.dirname(file));
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;

@@ -4,10 +4,13 @@
  * under a temporary name and renamed over it. rename() is atomic, so at every instant <name> shows
  * the old runtime or the new one. A first install builds the whole <name>/ directory under a
  * temporary name and renames it into place, so it appears complete or not at all. A kill -9 leaves
- * only debris under dot names, which the next run removes (cleanDebris).
+ * only debris under dot names, which the next run removes (cleanDebris). For a power loss too, the
+ * version is synced to disk (syncfs) before anything points at it, and each switch's directory is
+ * fsynced after its rename.
  */
 import { lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { syncDirectory, syncFilesystem } from '../core/durable.js';
 import { processAlive } from '../core/pid.js';
 import { jobsUsing } from './in-use.js';
 import {
@@ -160,6 +163,8 @@ export async function commitRuntime(o: CommitOptions): Promise<string> {
   }
   const finalDir = path.join(vdir, base);
   await rename(o.stagedTree, finalDir);
+  // On disk before anything points at it: the version's files and its rename into .jrt/.
+  await syncFilesystem(finalDir);
   await pausePoint(o.env, 'placed', o.write);
 
   const nameDir = runtimePath(o.root, o.language, o.name);
@@ -178,6 +183,7 @@ export async function commitRuntime(o: CommitOptions): Promise<string> {
       await rename(nameDir, path.join(vdir, `${o.name}@legacy${Date.now().toString(36)}`));
     }
     await rename(fresh, nameDir);
+    await syncDirectory(path.dirname(nameDir));
     await pausePoint(o.env, 'switched', o.write);
     return finalDir;
   }
@@ -187,6 +193,7 @@ export async function commitRuntime(o: CommitOptions): Promise<string> {
   await symlink(target, tmp);
   await pausePoint(o.env, 'switching', o.write);
   await rename(tmp, path.join(nameDir, CURRENT_LINK));
+  await syncDirectory(nameDir);
   await pausePoint(o.env, 'switched', o.write);
   await dropStaleEntryLinks(nameDir, finalDir);
   return finalDir;

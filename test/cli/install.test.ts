@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { serializeManifest } from '../../src/artifact/manifest.js';
-import { jrt, makeJrtHome, requireRoot, runJrt } from '../helpers/jrt.js';
+import { type JrtHome, jrt, makeJrtHome, requireRoot, requireTools, runJrt } from '../helpers/jrt.js';
 import { makeArtifact, manifestFor, type RawTarEntry, rawTarGz } from '../unit/artifact/fixture.js';
 
 describe('jrt install ./X.jrt.tar.gz', () => {
@@ -162,6 +162,49 @@ function writeRecipe(dir: string, name: string, language: string, extra = ''): P
       'runtime: {packages: [coreutils]}\nmounts: [{source: rootfs/usr, target: /usr, readonly: true}]\n',
   );
 }
+
+describe('durability: what an install points at is on disk first', () => {
+  /** The syncs and renames jrt (and its children) made, in order, with paths relative to the root. */
+  async function tracedInstall(sb: JrtHome, file: string): Promise<string[]> {
+    requireTools({ strace: 'strace' });
+    const trace = path.join(sb.home, `strace-${Date.now()}`);
+    const r = await runJrt(['install', file], {
+      env: sb.env,
+      wrapper: ['strace', '-f', '-qq', '-o', trace, '-e', 'trace=syncfs,fsync,rename,renameat,renameat2'],
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    return (await readFile(trace, 'utf8'))
+      .split('\n')
+      .filter((l) => /\b(syncfs|fsync|rename\w*)\(/.test(l) && !l.includes('= -1'))
+      .map((l) => {
+        const call = (l.match(/\b(syncfs|fsync|rename\w*)\(/) as RegExpMatchArray)[1] as string;
+        const paths = [...l.matchAll(/"([^"]*)"/g)].map((m) => path.relative(sb.root, m[1] as string));
+        return [call.startsWith('rename') ? 'rename' : call, ...paths].join(' ');
+      });
+  }
+
+  it('syncs the version before switching to it, and fsyncs the switch (first install and update)', async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const v1 = await makeArtifact(sb.home, { payload: 'one' });
+    const v2 = await makeArtifact(sb.home, { payload: 'two' });
+    for (const [file, switched] of [
+      [v1.file, /^rename demo\/\.jrt\/\.jrt-new-\d+-demo-1 demo\/demo-1$/],
+      [v2.file, /^rename demo\/demo-1\/\.jrt-link-\d+ demo\/demo-1\/\.jrt-current$/],
+    ] as const) {
+      const calls = await tracedInstall(sb, file);
+      const placed = calls.findIndex((c) =>
+        /^rename \.jrt-staging\/.+ demo\/\.jrt\/demo-1@[0-9a-f]{12}$/.test(c),
+      );
+      const synced = calls.findIndex((c) => c.startsWith('syncfs'));
+      const switchAt = calls.findIndex((c) => switched.test(c));
+      const fsynced = calls.findIndex((c, i) => i > switchAt && c.startsWith('fsync'));
+      expect(placed, calls.join('\n')).toBeGreaterThanOrEqual(0);
+      expect(synced, calls.join('\n')).toBeGreaterThan(placed);
+      expect(switchAt, calls.join('\n')).toBeGreaterThan(synced);
+      expect(fsynced, calls.join('\n')).toBeGreaterThan(switchAt);
+    }
+  });
+});
 
 describe('migration from deploy_runtimes.sh', () => {
   it('replaces a plain runtime directory with the managed symlink layout', async () => {
