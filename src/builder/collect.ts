@@ -50,6 +50,8 @@ export const GENERATED_ETC: Record<string, string> = {
   '/etc/group': 'root:x:0:\nnogroup:x:65534:\n',
   '/etc/nsswitch.conf': 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n',
   '/etc/hosts': '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n',
+  // Empty: the mount point jrt exec covers with a resolv.conf for --network=host and web.
+  '/etc/resolv.conf': '',
 };
 
 export async function collectRuntime(opts: CollectOptions): Promise<CollectResult> {

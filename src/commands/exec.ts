@@ -20,7 +20,8 @@ Flags:
   --volume NAME:/PATH   persistent named volume (JRT_STATE/volumes/NAME), read-write (repeatable)
   --env K=V             set a variable in the job (repeatable); nothing else of the caller's is passed
   --package-cache       mount the runtime's package_manager.cache_volume at /cache
-  --network MODE        none (default: loopback only), host, web (= host's network, see docs/exec.md)
+  --network MODE        none (default: loopback only), host, web (outbound through slirp4netns;
+                        not the host's loopback; see docs/exec.md)
   --user UID[:GID]      run as this user (default 65534:65534)
   --memory SIZE         memory limit, e.g. 512m        --cpus N      CPU quota, e.g. 1.5
   --cpuset LIST         CPUs, e.g. 0-1                 --pids N      process limit

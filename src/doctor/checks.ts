@@ -51,6 +51,7 @@ export const CHECK_IDS = [
   'cpuset',
   'bwrap',
   'mmdebstrap',
+  'slirp4netns',
   'disk-root',
   'disk-cache',
   'debian-mirror',
@@ -65,6 +66,7 @@ export async function runChecks(probes: DoctorProbes, opts: DoctorOptions): Prom
     ...(await checkCgroups(probes)),
     checkTool(probes, 'bwrap', 'bubblewrap', 'runs jobs in namespaces with read-only binds'),
     checkTool(probes, 'mmdebstrap', 'mmdebstrap', 'creates the Debian build roots'),
+    checkTool(probes, 'slirp4netns', 'slirp4netns', 'gives --network=web jobs outbound access', 'warn'),
     checkDisk(probes, 'disk-root', 'runtimes root', opts.root),
     checkDisk(probes, 'disk-cache', 'cache (downloads, build roots)', opts.cache),
     checkReachable(probes, 'debian-mirror', 'Debian mirror', await probes.debianMirror(), DEBIAN_FIX),
@@ -178,19 +180,25 @@ async function checkCgroups(p: DoctorProbes): Promise<Check[]> {
   return [cgroups, cpuset];
 }
 
-async function checkTool(p: DoctorProbes, name: string, pkg: string, why: string): Promise<Check> {
+async function checkTool(
+  p: DoctorProbes,
+  name: string,
+  pkg: string,
+  why: string,
+  level: Check['level'] = 'error',
+): Promise<Check> {
   const where = await p.which(name);
-  if (!where) return bad(name, 'error', `${name} is not on PATH (it ${why})`, `apt-get install ${pkg}`);
+  if (!where) return bad(name, level, `${name} is not on PATH (it ${why})`, `apt-get install ${pkg}`);
   const r = await p.run(where, ['--version']);
   const version = 'error' in r ? undefined : (r.stdout || r.stderr).trim().split('\n')[0];
   if ('error' in r || r.exitCode !== 0 || !version)
     return bad(
       name,
-      'error',
+      level,
       `${where} does not run: ${'error' in r ? r.error : `exit ${r.exitCode}`}`,
       `apt-get install --reinstall ${pkg}`,
     );
-  return ok(name, 'error', `${version} (${where})`);
+  return ok(name, level, `${version} (${where})`);
 }
 
 async function checkDisk(p: DoctorProbes, id: string, what: string, dir: string): Promise<Check> {

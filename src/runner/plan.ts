@@ -16,6 +16,8 @@ export interface SandboxJob {
   /** Host files bound read-only at `target` (a job file that lies outside the working directory). */
   files: { hostPath: string; target: string }[];
   network: NetworkMode;
+  /** Host file bound read-only at /etc/resolv.conf (host and web networks), when the sandbox has one to cover. */
+  resolvConf?: string;
   uid: number;
   gid: number;
   /** `--env K=V` of the caller; wins over the runtime's environment. */
@@ -36,6 +38,7 @@ export interface SandboxMount {
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const WORK_DIR = '/work';
+export const RESOLV_CONF = '/etc/resolv.conf';
 /** Legacy mode (no --runtime): the host's system directories, read-only. */
 export const LEGACY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc'];
 
@@ -102,6 +105,7 @@ export function planMounts(
     mounts.push({ kind: 'bind', source: v.hostPath, target: checkTarget(v.target) });
   for (const f of job.files)
     mounts.push({ kind: 'ro-bind', source: f.hostPath, target: checkTarget(f.target) });
+  if (job.resolvConf) mounts.push({ kind: 'ro-bind', source: job.resolvConf, target: RESOLV_CONF });
   return mounts;
 }
 
@@ -122,7 +126,8 @@ export function planSandbox(
   job: SandboxJob,
 ): string[] {
   const args = ['--unshare-all', '--unshare-user'];
-  // `web` shares the host's network namespace (see docs/exec.md): no NAT is set up.
+  // `host` keeps the host's network namespace; `web` keeps the one its launcher made, which
+  // slirp4netns connects to the outside (see web-network.ts). `none`: a new one, loopback only.
   if (job.network !== 'none') args.push('--share-net');
   args.push('--uid', String(job.uid), '--gid', String(job.gid), '--hostname', 'jrt');
   args.push('--cap-drop', 'ALL', '--new-session', '--die-with-parent');

@@ -3,6 +3,7 @@
  * up — always, whatever happened.
  */
 import { constants as osConstants } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { EXIT, failure, JrtError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import {
@@ -28,7 +29,8 @@ import { lookupCommand } from './lookup.js';
 import { killSandbox, parseSandboxInit, type SandboxInit, signalSandbox } from './pidns.js';
 import { jobEnvironment, planMounts, planSandbox, WORK_DIR } from './plan.js';
 import { type ExecRequest, type Prepared, prepare } from './prepare.js';
-import { type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
+import { inCgroups, type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
+import { startWebNetwork, type WebNetwork, webLauncher } from './web-network.js';
 
 export type { ExecRequest } from './prepare.js';
 
@@ -88,6 +90,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   let childPid = -1;
   let child: SpawnedJob | undefined;
   let housekeeping: Promise<void> = Promise.resolve();
+  let network: WebNetwork | undefined;
   const sandbox = () => (child ? parseSandboxInit(child.status()) : undefined);
   /** Signal every process of the job but bwrap's monitor (it keeps reporting status); returns how many. */
   const signalJob = async (sig: NodeJS.Signals): Promise<number> => {
@@ -110,9 +113,23 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const s of forwarded) process.on(s, forward);
   let timer: NodeJS.Timeout | undefined;
   try {
-    child = spawnInCgroup(cg?.procsFiles ?? [], sandboxCommand(bwrapArgs, req.uid, req.gid));
+    const procs = cg?.procsFiles ?? [];
+    const command = sandboxCommand(bwrapArgs, req.uid, req.gid);
+    const web = req.network === 'web';
+    child = spawnInCgroup(procs, web ? webLauncher(command) : command, web);
     childPid = child.pid;
     trace('spawned');
+    if (web) {
+      const launcher = child;
+      network = await startWebNetwork(launcher.pid, launcher.control as Duplex, (c) =>
+        inCgroups(procs, c),
+      ).catch(async (e) => {
+        launcher.control?.destroy(); // its `read` ends: the launcher exits, nothing of the job ran
+        await launcher.exited.catch(() => {});
+        throw e;
+      });
+      trace('network connected');
+    }
     await recordRunning(paths.state, {
       id,
       pid: child.pid,
@@ -196,6 +213,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     durationMs: Date.now() - start.getTime(),
   };
   // Independent of each other: removing the cgroup, the running-job record, and logging the job.
+  await network?.stop();
   const [destroyed, forgotten, appended] = await Promise.allSettled([
     cg ? destroyJobCgroup(cg) : killSandboxOf(sandbox()),
     forgetRunning(paths.state, id),

@@ -5,7 +5,8 @@
  * of the job — bwrap included — is inside the cgroups before anything of the job runs. A job without
  * cgroups (no limits) starts without the shell.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { EXIT } from '../core/errors.js';
 
 /** `$1` = how many cgroup.procs files follow; then the files; then the command to exec. */
@@ -25,6 +26,8 @@ export interface SpawnedJob {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; execed: boolean }>;
   /** What bwrap wrote to its status fd so far (child-pid and namespaces first). */
   status: () => string;
+  /** The command's fd 4, when asked for. */
+  control: Duplex | undefined;
 }
 
 /** bwrap writes JSON documents to this fd of its own: child-pid at start, exit-code after an exec'd job ends. */
@@ -42,14 +45,21 @@ export function sandboxCommand(bwrapArgs: string[], uid: number, gid: number, bw
   return [...asUser(uid, gid), bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
 }
 
-/** Start `command` inside the cgroups whose cgroup.procs files are given; directly when there are none. */
-export function spawnInCgroup(procsFiles: string[], command: string[]): SpawnedJob {
-  const [file, args] =
-    procsFiles.length === 0
-      ? [command[0] as string, command.slice(1)]
-      : ['/bin/sh', ['-c', JOIN_AND_EXEC, 'sh', String(procsFiles.length), ...procsFiles, ...command]];
+/** The file and arguments that run `command` inside the cgroups whose cgroup.procs files are given. */
+export function inCgroups(procsFiles: string[], command: string[]): [string, string[]] {
+  return procsFiles.length === 0
+    ? [command[0] as string, command.slice(1)]
+    : ['/bin/sh', ['-c', JOIN_AND_EXEC, 'sh', String(procsFiles.length), ...procsFiles, ...command]];
+}
+
+/**
+ * Start `command` inside the cgroups whose cgroup.procs files are given; directly when there are none.
+ * With `control`, the command's fd 4 is a socket to jrt (the --network=web launcher's).
+ */
+export function spawnInCgroup(procsFiles: string[], command: string[], control = false): SpawnedJob {
+  const [file, args] = inCgroups(procsFiles, command);
   const child = spawn(file, args, {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe', control ? 'pipe' : 'ignore'],
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
   });
   let status = '';
@@ -68,5 +78,17 @@ export function spawnInCgroup(procsFiles: string[], command: string[]): SpawnedJ
     },
   );
   // If spawn failed, `exited` rejects with the reason.
-  return { pid: child.pid ?? -1, exited, status: () => status };
+  const controlStream = control ? (child.stdio[4] as Duplex) : undefined;
+  return { pid: child.pid ?? -1, exited, status: () => status, control: controlStream };
+}
+
+/**
+ * Start a helper of the job (slirp4netns): output piped (for its error message), fds 3.. as pipes
+ * to jrt, the same minimal environment.
+ */
+export function spawnHelper([file, args]: [string, string[]], pipes: number): ChildProcess {
+  return spawn(file, args, {
+    stdio: ['ignore', 'pipe', 'pipe', ...Array<'pipe'>(pipes).fill('pipe')],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
 }

@@ -2,15 +2,16 @@
  * jrt exec on real namespaces, mounts and cgroups (root). The fixture runtime's /usr is the host's,
  * bind-mounted read-only, so sh, coreutils and python3 exist inside.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addHostRuntime, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
+import { addHostRuntime, HOST_USR_MOUNTS, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
 import { jobRecords } from '../../helpers/jobs.js';
-import { type JrtHome, jrtExec, makeJrtHome } from '../../helpers/jrt.js';
+import { type JrtHome, jrtExec, makeJrtHome, requireTools, runJrt } from '../../helpers/jrt.js';
 
 let t: JrtHome;
 let runtimeDir: string;
@@ -206,6 +207,72 @@ describe('jrt exec networks', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('pong\n');
+  });
+});
+
+describe('jrt exec --network=web', () => {
+  // "Outside" is a server on 198.18.0.1 (a benchmark-range address on loopback) in a network
+  // namespace this test makes, where jrt runs too: slirp4netns connects out from there. Its loopback
+  // server stands for the host's loopback-only services. No traffic leaves this machine.
+  const SERVERS = `import socket, threading
+def serve(addr):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(addr); s.listen()
+    while True:
+        c, _ = s.accept(); c.sendall(b"pong\\n"); c.close()
+for a in [("198.18.0.1", 8765), ("127.0.0.1", 8766)]:
+    threading.Thread(target=serve, args=(a,), daemon=True).start()
+print("listening", flush=True)
+threading.Event().wait()`;
+  const JOB = `import socket
+def reach(addr):
+    try:
+        return socket.create_connection(addr, timeout=3).recv(10).decode().strip()
+    except OSError as e:
+        return type(e).__name__
+print(reach(("198.18.0.1", 8765)), reach(("10.0.2.2", 8766)), reach(("127.0.0.1", 8766)))
+print(open("/etc/resolv.conf").read().strip().splitlines()[-1:])`;
+  const inTestNetns = (args: string[]) => {
+    requireTools({ slirp4netns: 'slirp4netns', ip: 'iproute2' });
+    const setup = `ip link set lo up && ip addr add 198.18.0.1/32 dev lo || exit 99
+python3 -c "$0" > "$HOME/servers.out" & servers=$!
+until grep -q listening "$HOME/servers.out" 2>/dev/null; do sleep 0.05; done
+"$@"; rc=$?; kill $servers; exit $rc`;
+    return runJrt(['exec', ...args], {
+      env: n.env,
+      cwd: n.work,
+      wrapper: ['unshare', '--net', '--', 'sh', '-c', setup, SERVERS],
+    });
+  };
+
+  let n: JrtHome;
+  beforeAll(async () => {
+    n = await makeJrtHome({ prefix: 'jrt-web-test-' });
+  });
+  afterAll(async () => {
+    await n?.dispose();
+  });
+
+  it('reaches outside addresses, not the host loopback; DNS goes to slirp4netns; nothing is left', async () => {
+    const dir = await addHostRuntime(n, {
+      name: 'net-1',
+      language: 'net',
+      version: '1',
+      mounts: [...HOST_USR_MOUNTS, { source: 'rootfs/etc', target: '/etc', readonly: true }],
+    });
+    await mkdir(path.join(dir, 'rootfs', 'etc'));
+    await writeFile(path.join(dir, 'rootfs', 'etc', 'resolv.conf'), '');
+    const web = await inTestNetns(['--runtime=net:1', '--network=web', '--', 'python3', '-c', JOB]);
+    expect(web.stderr).toBe('');
+    expect(web.exitCode).toBe(0);
+    // Outside: yes. The host's loopback through slirp's gateway: no. Its own loopback: empty.
+    expect(web.stdout).toBe("pong OSError ConnectionRefusedError\n['nameserver 10.0.2.3']\n");
+    expect(execFileSync('sh', ['-c', 'pgrep -x slirp4netns || true'], { encoding: 'utf8' })).toBe('');
+    // The same job with --network=none reaches nothing; with host, the host's resolv.conf.
+    const none = await inTestNetns(['--runtime=net:1', '--', 'python3', '-c', JOB]);
+    expect(none.stdout).toBe('OSError OSError ConnectionRefusedError\n[]\n');
+    const host = await jrtExec(n, ['--runtime=net:1', '--network=host', '--', 'cat', '/etc/resolv.conf']);
+    expect(host.stdout).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
+    expect((await jobRecords(n.log)).at(-3)).toMatchObject({ limits: { network: 'web' }, exitStatus: 0 });
   });
 });
 

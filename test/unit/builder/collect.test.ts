@@ -188,6 +188,7 @@ describe('collectRuntime on a fake build root', () => {
     expect(await readFile(t('/etc/nsswitch.conf'), 'utf8')).toContain('passwd: files');
     expect(await readFile(t('/etc/hosts'), 'utf8')).toContain('localhost');
     expect((await lstat(t('/etc/hosts'))).isFile()).toBe(true);
+    expect(await readFile(t('/etc/resolv.conf'), 'utf8')).toBe('');
     expect(await exists(path.join(buildRoot, 'host-sentinel'))).toBe(false);
     // stripped: libc docs and fr locale and the static lib; the linked JRE docs stay
     expect(await exists(t('/usr/share/doc/libc6'))).toBe(false);

@@ -42,7 +42,11 @@ function healthyHost(): FakeHost {
       '/proc/self/mounts': HYBRID_MOUNTS,
       '/sys/fs/cgroup/unified/cgroup.controllers': 'hugetlb\n',
     },
-    tools: { bwrap: 'bubblewrap 0.8.0', mmdebstrap: 'mmdebstrap 1.3.5' },
+    tools: {
+      bwrap: 'bubblewrap 0.8.0',
+      mmdebstrap: 'mmdebstrap 1.3.5',
+      slirp4netns: 'slirp4netns version 1.2.0',
+    },
     unshare: () => ({ exitCode: 0, stdout: '', stderr: '' }),
     free: { '/opt': 50 * 2 ** 30, '/var/cache/jrt': 50 * 2 ** 30 },
     reachable: { 'http://mirror.test/debian': true, 'https://npm.test': true },
@@ -162,6 +166,8 @@ describe('runChecks', () => {
     expect(c.bwrap).toMatchObject({ ok: false, fix: 'apt-get install bubblewrap' });
     expect(c.mmdebstrap).toMatchObject({ ok: false, fix: 'apt-get install mmdebstrap' });
     expect(c.bwrap?.message).toBe('bwrap is not on PATH (it runs jobs in namespaces with read-only binds)');
+    // Only --network=web needs it: a warning.
+    expect(c.slirp4netns).toMatchObject({ ok: false, level: 'warn', fix: 'apt-get install slirp4netns' });
   });
 
   it('little free disk is a warning, not an error', async () => {

@@ -72,8 +72,29 @@ describe('planSandbox', () => {
     ['none', false],
     ['host', true],
     ['web', true],
-  ] as const)('network %s shares the host netns: %s', (network, shared) => {
-    expect(planSandbox(java, DIR, job({ network })).includes('--share-net')).toBe(shared);
+  ] as const)(
+    'network %s keeps the namespace bwrap starts in (host: the host one; web: its launcher one): %s',
+    (network, shared) => {
+      expect(planSandbox(java, DIR, job({ network })).includes('--share-net')).toBe(shared);
+    },
+  );
+
+  it('binds the chosen resolv.conf over /etc/resolv.conf, after the runtime /etc', () => {
+    const withEtc = {
+      ...java,
+      mounts: [...JAVA_MOUNTS, { source: 'rootfs/etc', target: '/etc', readonly: true }],
+    };
+    const args = planSandbox(
+      withEtc,
+      DIR,
+      job({ network: 'web', resolvConf: '/var/lib/jrt/net/resolv.conf' }),
+    );
+    const binds = pairs(args, '--ro-bind');
+    expect(binds.at(-1)).toEqual(['/var/lib/jrt/net/resolv.conf', '/etc/resolv.conf']);
+    expect(binds.findIndex(([, t]) => t === '/etc')).toBeLessThan(binds.length - 1);
+    expect(
+      pairs(planSandbox(withEtc, DIR, job()), '--ro-bind').some(([, t]) => t === '/etc/resolv.conf'),
+    ).toBe(false);
   });
 
   it('--user, volumes and job files', () => {
