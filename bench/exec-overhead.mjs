@@ -84,6 +84,15 @@ try {
       [bundle, 'exec', '--runtime=bench:1', '--memory', '256m', '--pids', '64', '--', '/bin/true'],
     ],
   ];
+  // --network=web needs slirp4netns; without it the row is left out (and the table says so).
+  const slirp = spawnSync('sh', ['-c', 'command -v slirp4netns']).status === 0;
+  if (slirp) {
+    cases.push([
+      '`jrt exec --network=web -- /bin/true` (slirp4netns)',
+      process.execPath,
+      [bundle, 'exec', '--runtime=bench:1', '--network=web', '--', '/bin/true'],
+    ]);
+  } else console.error('slirp4netns is not installed: no --network=web row');
 
   const before = process.env.JRT_BENCH_BEFORE;
   if (before) {

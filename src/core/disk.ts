@@ -17,11 +17,43 @@ export async function nearestExisting(p: string): Promise<string> {
   }
 }
 
-/** Free bytes (for an unprivileged user) on the filesystem `dir` is or will be created on. */
-export async function freeSpace(dir: string): Promise<{ path: string; bytes: number }> {
+export interface FreeSpace {
+  /** The existing directory that was measured. */
+  path: string;
+  /** Free bytes for an unprivileged user. */
+  bytes: number;
+  blockSize: number;
+  /** Free inodes; undefined where the filesystem has no fixed number (btrfs reports 0 of 0). */
+  inodes: number | undefined;
+}
+
+/** Free space on the filesystem `dir` is or will be created on. */
+export async function freeSpace(dir: string): Promise<FreeSpace> {
   const at = await nearestExisting(dir);
   const s = await statfs(at);
-  return { path: at, bytes: Number(s.bavail) * Number(s.bsize) };
+  return {
+    path: at,
+    bytes: Number(s.bavail) * Number(s.bsize),
+    blockSize: Number(s.bsize),
+    inodes: Number(s.files) > 0 ? Number(s.ffree) : undefined,
+  };
+}
+
+/**
+ * What a tree takes on a filesystem with `blockSize` blocks: each file's contents rounded up to whole
+ * blocks, a block per directory, and an inode per entry (symlinks included; short ones need no
+ * block). Pure.
+ */
+export function spaceFor(
+  entries: readonly { type: 'file' | 'dir' | 'symlink'; size: number }[],
+  blockSize: number,
+): { bytes: number; inodes: number } {
+  let bytes = 0;
+  for (const e of entries) {
+    if (e.type === 'dir') bytes += blockSize;
+    else if (e.type === 'file') bytes += Math.ceil(e.size / blockSize) * blockSize;
+  }
+  return { bytes, inodes: entries.length };
 }
 
 /** `512 B`, `1.5 KiB`, `5.0 GiB`. */

@@ -119,7 +119,7 @@ export async function installArtifact(
   const size = head.manifest.total_size;
   await phase(o.onProgress, name, 'pre-check', async () => {
     await checkWritableRoot(p.root);
-    await checkFreeSpace(p.root, size, name);
+    await checkFreeSpace(p.root, head.manifest.files, name);
   });
   const release = await phase(o.onProgress, name, 'lock', () =>
     acquireLock(p.state, name, {

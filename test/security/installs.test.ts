@@ -71,14 +71,14 @@ async function artifactWith(outDir: string, version: string, extra: (tree: strin
   return file;
 }
 
-/** A runtimes root on an 8 MiB tmpfs with demo-1 installed and verified. */
-async function smallDiskWithRuntime() {
+/** A runtimes root on an 8 MiB tmpfs (or one with `options`) with demo-1 installed and verified. */
+async function smallDiskWithRuntime(options = 'size=8m') {
   const e = await makeJrtHome({ prefix: 'jrt-sec-' });
   scratch.push(e.home);
   const root = e.env.JRT_ROOT as string;
   mkdirSync(root);
   ns = await openMountNamespace();
-  ns.run(['mount', '-t', 'tmpfs', '-o', 'size=8m,mode=0755', 'jrt-sec-tmpfs', root]);
+  ns.run(['mount', '-t', 'tmpfs', '-o', `${options},mode=0755`, 'jrt-sec-tmpfs', root]);
   const first = await makeArtifact(e.home, { payload: 'one' });
   scratch.push(path.dirname(first.tree));
   const r = ns.jrt(['install', first.file, '--json'], e.env);
@@ -110,7 +110,7 @@ describe('a full disk', () => {
       code: 'ERR_JRT_NO_SPACE',
     });
     expect(r.stderr).toMatch(
-      /demo-1 needs 13\.\d MiB \(unpacked size \+ 10%\) but .* has [\d.]+ (KiB|MiB) free/,
+      /demo-1 needs 13\.\d MiB \(its files in 4\.0 KiB blocks \+ 10%\) but .* has [\d.]+ (KiB|MiB) free/,
     );
     expect(r.stderr).toContain(root);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -119,18 +119,59 @@ describe('a full disk', () => {
     expectStillVerifies(n, e.env, root, before);
   });
 
-  it('a disk that fills up during the extraction fails cleanly: staging removed, the previous runtime intact', async () => {
+  it('many small files are counted in blocks: 3,000 one-byte files (12 MiB of pages) are refused before writing', async () => {
     const { e, root, ns: n } = await smallDiskWithRuntime();
-    // 3,000 one-byte files: ~3 KB of contents passes the size pre-check, but each takes a 4 KiB page
-    // on tmpfs (12 MiB), so the disk fills while the files are written.
     const many = await artifactWith(e.home, '3.0', (tree) => {
       const dir = path.join(tree, 'rootfs/usr/share/many');
       mkdirSync(dir, { recursive: true });
       for (let i = 0; i < 3000; i++) writeFileSync(path.join(dir, `f${i}`), String(i % 10));
     });
     const before = snapshot(n.view(root));
-
+    const freeBefore = statfsSync(n.view(root)).bfree;
     const r = n.jrt(['install', many, '--json'], e.env);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({ result: 'failed', code: 'ERR_JRT_NO_SPACE' });
+    expect(r.stderr).toMatch(/demo-1 needs 1[23]\.\d MiB \(its files in 4\.0 KiB blocks \+ 10%\)/);
+    expect(statfsSync(n.view(root)).bfree).toBe(freeBefore);
+    expectStillVerifies(n, e.env, root, before);
+  });
+
+  it('too few free inodes is refused before writing, naming the count', async () => {
+    const { e, root, ns: n } = await smallDiskWithRuntime('size=8m,nr_inodes=400');
+    const empty = await artifactWith(e.home, '4.0', (tree) => {
+      const dir = path.join(tree, 'rootfs/usr/share/empty');
+      mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < 500; i++) writeFileSync(path.join(dir, `f${i}`), '');
+    });
+    const before = snapshot(n.view(root));
+    const r = n.jrt(['install', empty, '--json'], e.env);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).runtimes[0]).toMatchObject({ result: 'failed', code: 'ERR_JRT_NO_SPACE' });
+    expect(r.stderr).toMatch(
+      /demo-1 needs 5\d\d inodes \(one per file, directory and link \+ 10%\) but .* has \d+ free/,
+    );
+    expectStillVerifies(n, e.env, root, before);
+  });
+
+  it('a disk that fills up during the extraction fails cleanly: staging removed, the previous runtime intact', async () => {
+    const { e, root, ns: n } = await smallDiskWithRuntime();
+    // The pre-check passes (the root has room), but the staging area is a 256 KiB disk of its own,
+    // standing for space another writer takes while the files are written.
+    n.run([
+      'mount',
+      '-t',
+      'tmpfs',
+      '-o',
+      'size=256k,mode=0755',
+      'jrt-sec-staging',
+      path.join(root, '.jrt-staging'),
+    ]);
+    const big = await artifactWith(e.home, '3.0', (tree) =>
+      writeFileSync(path.join(tree, 'rootfs/usr/lib/big.bin'), Buffer.alloc(2 * 1024 * 1024, 1)),
+    );
+    const before = snapshot(n.view(root));
+
+    const r = n.jrt(['install', big, '--json'], e.env);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout).runtimes[0];
     expect(out).toMatchObject({

@@ -1,21 +1,38 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { spaceFor } from '../../../src/core/disk.js';
 import { checkFreeSpace, checkWritableRoot } from '../../../src/installer/precheck.js';
 import { compareTree } from '../../../src/installer/verify.js';
 import { tempDir } from '../artifact/fixture.js';
 
 describe('pre-checks', () => {
-  it('refuses when the unpacked size + 10% exceeds the free space, naming both', async () => {
+  it('refuses when the blocks of the files + 10% exceed the free space, naming both', async () => {
     const dir = await tempDir();
-    await expect(checkFreeSpace(path.join(dir, 'not/yet'), 2 ** 60, 'java-17')).rejects.toMatchObject({
+    const huge = [{ type: 'file' as const, size: 2 ** 60 }];
+    await expect(checkFreeSpace(path.join(dir, 'not/yet'), huge, 'java-17')).rejects.toMatchObject({
       code: 'ERR_JRT_NO_SPACE',
-      message: expect.stringMatching(/^java-17 needs .+ TiB \(unpacked size \+ 10%\) but .+ free$/),
+      message: expect.stringMatching(/^java-17 needs .+ TiB \(its files in .+ blocks \+ 10%\) but .+ free$/),
     });
-    await expect(checkFreeSpace(dir, 1024, 'tiny')).resolves.toBeUndefined();
+    await expect(checkFreeSpace(dir, [{ type: 'file', size: 1024 }], 'tiny')).resolves.toBeUndefined();
   });
 
   it('accepts a root that does not exist yet below a writable directory', async () => {
     await expect(checkWritableRoot(path.join(await tempDir(), 'a/b/c'))).resolves.toBeUndefined();
+  });
+});
+
+describe('spaceFor', () => {
+  it('rounds files up to whole blocks, gives directories a block, symlinks only an inode', () => {
+    const entries = [
+      { type: 'dir' as const, size: 0 },
+      { type: 'file' as const, size: 0 },
+      { type: 'file' as const, size: 1 },
+      { type: 'file' as const, size: 4096 },
+      { type: 'file' as const, size: 4097 },
+      { type: 'symlink' as const, size: 0 },
+    ];
+    expect(spaceFor(entries, 4096)).toEqual({ bytes: 4096 * (1 + 0 + 1 + 1 + 2), inodes: 6 });
+    expect(spaceFor(entries, 1024)).toEqual({ bytes: 1024 * (1 + 0 + 1 + 4 + 5), inodes: 6 });
   });
 });
 
