@@ -41,20 +41,26 @@ export async function freeSpace(dir: string): Promise<FreeSpace> {
 
 /**
  * What a tree takes on a filesystem with `blockSize` blocks: each file's contents rounded up to whole
- * blocks, a block per directory, and an inode per entry (symlinks included; short ones need no
- * block). Pure.
+ * blocks, a block per directory and per symlink too long to live in its inode, and an inode per
+ * entry. The rounding unit is at most 4 KiB: filesystems that report a larger `f_bsize` (ZFS gives
+ * its record size) store small files in smaller blocks. Pure.
  */
 export function spaceFor(
-  entries: readonly { type: 'file' | 'dir' | 'symlink'; size: number }[],
+  entries: readonly { type: 'file' | 'dir' | 'symlink'; size: number; target?: string }[],
   blockSize: number,
 ): { bytes: number; inodes: number } {
+  const unit = Math.min(blockSize, 4096);
   let bytes = 0;
   for (const e of entries) {
-    if (e.type === 'dir') bytes += blockSize;
-    else if (e.type === 'file') bytes += Math.ceil(e.size / blockSize) * blockSize;
+    if (e.type === 'dir') bytes += unit;
+    else if (e.type === 'file') bytes += Math.ceil(e.size / unit) * unit;
+    else if ((e.target?.length ?? 0) >= INLINE_SYMLINK_MAX) bytes += unit;
   }
   return { bytes, inodes: entries.length };
 }
+
+/** ext4 keeps a symlink target shorter than this in the inode itself. */
+const INLINE_SYMLINK_MAX = 60;
 
 /** `512 B`, `1.5 KiB`, `5.0 GiB`. */
 export function formatBytes(n: number): string {

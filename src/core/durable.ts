@@ -3,6 +3,7 @@
  * sync the data it points to (or the rename itself) may still be in the page cache when power fails.
  */
 import { open } from 'node:fs/promises';
+import { failure } from './errors.js';
 import { run } from './proc.js';
 
 /**
@@ -10,7 +11,12 @@ import { run } from './proc.js';
  * Node has no binding). One call instead of an fsync per file of a runtime with thousands.
  */
 export async function syncFilesystem(dir: string): Promise<void> {
-  await run('sync', ['-f', dir]);
+  const r = await run('sync', ['-f', dir], { reject: false });
+  if (r.exitCode !== 0)
+    throw failure(
+      'ERR_JRT_INSTALL_IO',
+      `cannot write ${dir} to disk: ${r.stderr.trim() || `sync exited ${r.exitCode}`}`,
+    );
 }
 
 /** fsync a directory, so the renames and links made in it survive a power loss. */

@@ -149,6 +149,18 @@ async function dropStaleEntryLinks(nameDir: string, versionDir: string): Promise
   }
 }
 
+/**
+ * fsync the directory of a switch that has happened: a failure cannot undo it, so the install is not
+ * reported failed for it; it is said, since the switch may not survive a power loss.
+ */
+async function syncSwitch(dir: string, write: (s: string) => void): Promise<void> {
+  try {
+    await syncDirectory(dir);
+  } catch (e) {
+    write(`jrt: warning: switched, but ${dir} could not be synced to disk: ${(e as Error).message}`);
+  }
+}
+
 /** Move a staged runtime into place and switch to it; returns the new version dir. */
 export async function commitRuntime(o: CommitOptions): Promise<string> {
   const vdir = versionsDir(o.root, o.language);
@@ -177,13 +189,14 @@ export async function commitRuntime(o: CommitOptions): Promise<string> {
     await mkdir(fresh, { mode: 0o755 });
     await symlink(target, path.join(fresh, CURRENT_LINK));
     await ensureEntryLinks(fresh, finalDir);
+    await syncDirectory(fresh);
     await pausePoint(o.env, 'switching', o.write);
     if (live?.kind === 'plain') {
       // Kept as a version until unused; between these two renames the name is briefly absent.
       await rename(nameDir, path.join(vdir, `${o.name}@legacy${Date.now().toString(36)}`));
     }
     await rename(fresh, nameDir);
-    await syncDirectory(path.dirname(nameDir));
+    await syncSwitch(path.dirname(nameDir), o.write);
     await pausePoint(o.env, 'switched', o.write);
     return finalDir;
   }
@@ -193,7 +206,7 @@ export async function commitRuntime(o: CommitOptions): Promise<string> {
   await symlink(target, tmp);
   await pausePoint(o.env, 'switching', o.write);
   await rename(tmp, path.join(nameDir, CURRENT_LINK));
-  await syncDirectory(nameDir);
+  await syncSwitch(nameDir, o.write);
   await pausePoint(o.env, 'switched', o.write);
   await dropStaleEntryLinks(nameDir, finalDir);
   return finalDir;

@@ -21,7 +21,7 @@ export async function checkWritableRoot(root: string): Promise<void> {
  */
 export async function checkFreeSpace(
   root: string,
-  entries: readonly { type: 'file' | 'dir' | 'symlink'; size: number }[],
+  entries: readonly { type: 'file' | 'dir' | 'symlink'; size: number; target?: string }[],
   what: string,
 ): Promise<void> {
   const free = await freeSpace(root);
@@ -32,7 +32,7 @@ export async function checkFreeSpace(
   if (free.bytes < bytes)
     throw failure(
       'ERR_JRT_NO_SPACE',
-      `${what} needs ${formatBytes(bytes)} (its files in ${formatBytes(free.blockSize)} blocks + 10%) but ${free.path} has ${formatBytes(free.bytes)} free`,
+      `${what} needs ${formatBytes(bytes)} (its files in ${formatBytes(Math.min(free.blockSize, 4096))} blocks + 10%) but ${free.path} has ${formatBytes(free.bytes)} free`,
       { hint },
     );
   if (free.inodes !== undefined && free.inodes < inodes)

@@ -16,7 +16,7 @@ export interface SandboxJob {
   /** Host files bound read-only at `target` (a job file that lies outside the working directory). */
   files: { hostPath: string; target: string }[];
   network: NetworkMode;
-  /** Host file bound read-only at /etc/resolv.conf (host and web networks), when the sandbox has one to cover. */
+  /** What /etc/resolv.conf says (host and web networks), when the sandbox has one to cover. */
   resolvConf?: string;
   uid: number;
   gid: number;
@@ -30,7 +30,8 @@ export interface SandboxJob {
 export type SandboxRuntime = Pick<RuntimeYml, 'mounts' | 'environment'>;
 
 export interface SandboxMount {
-  kind: 'ro-bind' | 'ro-bind-try' | 'bind' | 'proc' | 'dev' | 'tmpfs';
+  /** `data`: a read-only file whose contents bwrap reads from RESOLV_CONF_FD. */
+  kind: 'ro-bind' | 'ro-bind-try' | 'bind' | 'proc' | 'dev' | 'tmpfs' | 'data';
   /** Host path (binds only). */
   source?: string;
   target: string;
@@ -39,6 +40,8 @@ export interface SandboxMount {
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const WORK_DIR = '/work';
 export const RESOLV_CONF = '/etc/resolv.conf';
+/** The fd on which bwrap reads the job's resolv.conf (3 is its status fd, 4 the web launcher's). */
+export const RESOLV_CONF_FD = 5;
 /** Legacy mode (no --runtime): the host's system directories, read-only. */
 export const LEGACY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc'];
 
@@ -105,7 +108,7 @@ export function planMounts(
     mounts.push({ kind: 'bind', source: v.hostPath, target: checkTarget(v.target) });
   for (const f of job.files)
     mounts.push({ kind: 'ro-bind', source: f.hostPath, target: checkTarget(f.target) });
-  if (job.resolvConf) mounts.push({ kind: 'ro-bind', source: job.resolvConf, target: RESOLV_CONF });
+  if (job.resolvConf !== undefined) mounts.push({ kind: 'data', target: RESOLV_CONF });
   return mounts;
 }
 
@@ -134,6 +137,8 @@ export function planSandbox(
   for (const m of planMounts(runtime, runtimeDir, job)) {
     if (m.kind === 'proc' || m.kind === 'dev') args.push(`--${m.kind}`, m.target);
     else if (m.kind === 'tmpfs') args.push('--perms', '1777', '--tmpfs', m.target);
+    else if (m.kind === 'data')
+      args.push('--perms', '0644', '--ro-bind-data', String(RESOLV_CONF_FD), m.target);
     else args.push(`--${m.kind}`, m.source as string, m.target);
   }
   args.push('--chdir', WORK_DIR, '--clearenv');

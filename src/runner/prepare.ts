@@ -6,20 +6,11 @@
  * Paths are resolved with synchronous calls (realpath(3), stat(2)): a job's start waits on each, and
  * the promise versions add a round trip through libuv's thread pool per call for nothing in return.
  */
-import {
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
-import { describeBlocker, searchBlocker } from '../core/reach.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
@@ -74,14 +65,6 @@ function realpathOr<T>(p: string, otherwise: () => T): string | T {
     return realpathSync.native(p);
   } catch {
     return otherwise();
-  }
-}
-
-function readOr(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 
@@ -208,15 +191,7 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     const entry = (runtime?.entrypoints ?? HOST_ENTRYPOINTS)[path.extname(host)];
     job.argv = [...(entry ?? []), inside, ...req.args];
   } else job.argv = [...req.args];
-  job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job, paths.state);
-  const mounted: [string, string][] = [
-    ...(runtimeDir ? ([[runtimeDir, `runtime directory`]] as [string, string][]) : []),
-    [workdir, 'working directory'],
-    ...job.volumes.map((v): [string, string] => [v.hostPath, `volume for ${v.target}`]),
-    ...job.files.map((f): [string, string] => [f.hostPath, 'job file']),
-    ...(job.resolvConf ? ([[job.resolvConf, 'resolv.conf']] as [string, string][]) : []),
-  ];
-  for (const [hostPath, what] of mounted) assertReachable(hostPath, what, req.uid, req.gid);
+  job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
   return {
     runtimeName: runtime?.name ?? 'host',
     runtimeDir,
@@ -226,44 +201,26 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
 }
 
 /**
- * bwrap opens every mount source as the job user: a path it cannot reach fails here, naming the
- * directory in the way, rather than in bwrap with a bare "Permission denied".
- */
-function assertReachable(hostPath: string, what: string, uid: number, gid: number): void {
-  const blocker = searchBlocker(hostPath, uid, gid);
-  if (!blocker) return;
-  throw usageError(
-    'ERR_JRT_UNREACHABLE',
-    `the job runs as uid ${uid}, who cannot reach its ${what} ${hostPath}: ${describeBlocker(blocker)} does not let it pass`,
-    `use a path below directories others may enter (for example a directory under /srv or from mktemp -d, chmod 755), or run the job as another user with --user`,
-  );
-}
-
-/**
- * The resolv.conf a networked job sees: the host's with `host` (its nameservers are reachable there),
- * slirp4netns' forwarder with `web`. Bound over the sandbox's own /etc/resolv.conf, so only when
- * there is a regular file to cover (runtimes carry an empty one; a runtime built before that has
- * none and its jobs resolve no names). Legacy mode with `host` already sees the host's.
+ * What the job's /etc/resolv.conf says: the host's with `host` (its nameservers are reachable
+ * there), slirp4netns' forwarder with `web`. It covers the sandbox's own /etc/resolv.conf, so only
+ * when that is a regular file (runtimes carry an empty one; a runtime built before that has none
+ * and its jobs resolve no names; so does legacy mode where the host's is a symlink). Legacy mode
+ * with `host` already sees the host's.
  */
 function resolvConfFor(
   network: NetworkMode,
   runtime: RuntimeYml | undefined,
   runtimeDir: string | undefined,
   job: SandboxJob,
-  state: string,
 ): string | undefined {
   if (network === 'none' || (network === 'host' && !runtime)) return undefined;
   const covered = hostPathOf(planMounts(runtime, runtimeDir, job), RESOLV_CONF);
   if (covered === 'virtual' || covered === 'absent') return undefined;
   if (!lstatSync(covered, { throwIfNoEntry: false })?.isFile()) return undefined;
-  if (network === 'host') return realpathOr(RESOLV_CONF, () => undefined);
-  const file = path.join(state, 'net', 'resolv.conf');
-  const text = `# jrt --network=web: slirp4netns' DNS forwarder\nnameserver ${SLIRP_DNS}\n`;
-  if (readOr(file) === text) return file;
-  // Written aside and renamed: a job starting at the same time never sees half of it.
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-  const tmp = `${file}.${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, file);
-  return file;
+  if (network === 'web') return `# jrt --network=web: slirp4netns' DNS forwarder\nnameserver ${SLIRP_DNS}\n`;
+  try {
+    return readFileSync(RESOLV_CONF, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import { constants as osConstants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { EXIT, failure, JrtError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
+import { describeBlocker, searchBlocker } from '../core/reach.js';
 import {
   cgroupOutcome,
   createJobCgroup,
@@ -29,7 +30,7 @@ import { lookupCommand } from './lookup.js';
 import { killSandbox, parseSandboxInit, type SandboxInit, signalSandbox } from './pidns.js';
 import { jobEnvironment, planMounts, planSandbox, WORK_DIR } from './plan.js';
 import { type ExecRequest, type Prepared, prepare } from './prepare.js';
-import { inCgroups, type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
+import { type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
 import { startWebNetwork, type WebNetwork, webLauncher } from './web-network.js';
 
 export type { ExecRequest } from './prepare.js';
@@ -113,19 +114,21 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const s of forwarded) process.on(s, forward);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const procs = cg?.procsFiles ?? [];
     const command = sandboxCommand(bwrapArgs, req.uid, req.gid);
     const web = req.network === 'web';
-    child = spawnInCgroup(procs, web ? webLauncher(command) : command, web);
+    child = spawnInCgroup(cg?.procsFiles ?? [], web ? webLauncher(command) : command, {
+      control: web,
+      data: p.job.resolvConf,
+    });
     childPid = child.pid;
     trace('spawned');
     if (web) {
       const launcher = child;
-      network = await startWebNetwork(launcher.pid, launcher.control as Duplex, (c) =>
-        inCgroups(procs, c),
-      ).catch(async (e) => {
+      network = await startWebNetwork(launcher.pid, launcher.control as Duplex).catch(async (e) => {
         launcher.control?.destroy(); // its `read` ends: the launcher exits, nothing of the job ran
         await launcher.exited.catch(() => {});
+        // Stopped by a signal meanwhile (which killed the launcher): that is how the job ended.
+        if (signalled) return undefined;
         throw e;
       });
       trace('network connected');
@@ -166,12 +169,9 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     const { code, signal, execed } = await child.exited;
     trace('job exited');
     exitStatus = code ?? 128 + signalNumber(signal);
-    if (!execed && !timedOut && !signalled) {
-      throw failure(
-        'ERR_JRT_SANDBOX',
-        `the sandbox could not be set up (bwrap exited ${exitStatus}; its message is above)`,
-      );
-    }
+    // Stopped before the job ran (while its sandbox or network was being made): the signal's status.
+    if (!execed && signalled) exitStatus = 128 + signalNumber(signalled);
+    if (!execed && !timedOut && !signalled) throw sandboxError(p, req, exitStatus);
     if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
     const outcome = cg ? await cgroupOutcome(cg) : NO_CGROUP_OUTCOME;
     peak = outcome.peakMemoryBytes;
@@ -231,6 +231,29 @@ const NO_CGROUP_OUTCOME = { oomKilled: false, pidsLimitHit: false, peakMemoryByt
 /** Whatever may be left of a job without cgroup: its namespace goes with its init. */
 async function killSandboxOf(init: SandboxInit | undefined): Promise<void> {
   if (init) killSandbox(init);
+}
+
+/**
+ * Why bwrap could not set the sandbox up. Most often a mount source the job user cannot reach
+ * (bwrap opens them as that user): named with the directory in the way. Diagnosed after the fact,
+ * not checked before, so what the permission bits do not show (ACLs) never refuses a job.
+ */
+function sandboxError(p: Prepared, req: ExecRequest, status: number): JrtError {
+  for (const m of planMounts(p.runtime, p.runtimeDir, p.job)) {
+    const blocker = m.source ? searchBlocker(m.source, req.uid, req.gid) : undefined;
+    if (!blocker) continue;
+    return failure(
+      'ERR_JRT_UNREACHABLE',
+      `the job runs as uid ${req.uid}, who cannot reach ${m.source} (mounted at ${m.target}): ${describeBlocker(blocker)} does not let it pass`,
+      {
+        hint: 'use a path below directories others may enter (for example a directory under /srv or from mktemp -d, chmod 755), or run the job as another user with --user',
+      },
+    );
+  }
+  return failure(
+    'ERR_JRT_SANDBOX',
+    `the sandbox could not be set up (bwrap exited ${status}; its message is above)`,
+  );
 }
 
 /** bwrap's argv for the prepared job, once its command is known to exist and be executable inside. */

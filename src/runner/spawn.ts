@@ -8,6 +8,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { EXIT } from '../core/errors.js';
+import { RESOLV_CONF_FD } from './plan.js';
+
+const LAUNCH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
 /** `$1` = how many cgroup.procs files follow; then the files; then the command to exec. */
 const JOIN_AND_EXEC = `n=$1; shift
@@ -46,7 +49,7 @@ export function sandboxCommand(bwrapArgs: string[], uid: number, gid: number, bw
 }
 
 /** The file and arguments that run `command` inside the cgroups whose cgroup.procs files are given. */
-export function inCgroups(procsFiles: string[], command: string[]): [string, string[]] {
+function inCgroups(procsFiles: string[], command: string[]): [string, string[]] {
   return procsFiles.length === 0
     ? [command[0] as string, command.slice(1)]
     : ['/bin/sh', ['-c', JOIN_AND_EXEC, 'sh', String(procsFiles.length), ...procsFiles, ...command]];
@@ -54,14 +57,27 @@ export function inCgroups(procsFiles: string[], command: string[]): [string, str
 
 /**
  * Start `command` inside the cgroups whose cgroup.procs files are given; directly when there are none.
- * With `control`, the command's fd 4 is a socket to jrt (the --network=web launcher's).
+ * With `control`, the command's fd 4 is a socket to jrt (the --network=web launcher's). `data` is
+ * what the command reads from its fd 5 (RESOLV_CONF_FD: bwrap's --ro-bind-data).
  */
-export function spawnInCgroup(procsFiles: string[], command: string[], control = false): SpawnedJob {
+export function spawnInCgroup(
+  procsFiles: string[],
+  command: string[],
+  opts: { control?: boolean; data?: string } = {},
+): SpawnedJob {
   const [file, args] = inCgroups(procsFiles, command);
   const child = spawn(file, args, {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe', control ? 'pipe' : 'ignore'],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    stdio: [
+      'inherit',
+      'inherit',
+      'inherit',
+      'pipe',
+      opts.control ? 'pipe' : 'ignore',
+      opts.data !== undefined ? 'pipe' : 'ignore',
+    ],
+    env: LAUNCH_ENV,
   });
+  if (opts.data !== undefined) (child.stdio[RESOLV_CONF_FD as number] as unknown as Duplex).end(opts.data);
   let status = '';
   const statusStream = child.stdio[STATUS_FD] as NodeJS.ReadableStream | null;
   statusStream?.setEncoding('utf8');
@@ -78,17 +94,17 @@ export function spawnInCgroup(procsFiles: string[], command: string[], control =
     },
   );
   // If spawn failed, `exited` rejects with the reason.
-  const controlStream = control ? (child.stdio[4] as Duplex) : undefined;
+  const controlStream = opts.control ? (child.stdio[4] as Duplex) : undefined;
   return { pid: child.pid ?? -1, exited, status: () => status, control: controlStream };
 }
 
 /**
  * Start a helper of the job (slirp4netns): output piped (for its error message), fds 3.. as pipes
- * to jrt, the same minimal environment.
+ * to jrt, the same minimal environment as the job's launcher.
  */
 export function spawnHelper([file, args]: [string, string[]], pipes: number): ChildProcess {
   return spawn(file, args, {
     stdio: ['ignore', 'pipe', 'pipe', ...Array<'pipe'>(pipes).fill('pipe')],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    env: LAUNCH_ENV,
   });
 }

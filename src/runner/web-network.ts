@@ -33,35 +33,51 @@ export interface WebNetwork {
   stop(): Promise<void>;
 }
 
-/** How slirp4netns is started: directly, or wrapped to join the job's cgroups first. */
-export type Starter = (command: string[]) => [string, string[]];
+/** How long the launcher and slirp4netns may take to get the network up. */
+const SETUP_TIMEOUT_MS = 10_000;
 
 /**
  * Connect the network namespace of the waiting launcher `pid` to the outside, then release it.
  * Throws ERR_JRT_NETWORK (the job has not run) when the launcher or slirp4netns fail.
+ *
+ * slirp4netns is not in the job's cgroups: the signals jrt forwards to the job (Ctrl-C, --timeout's
+ * SIGTERM) must not take the network away while the job is still shutting down, nor may it count
+ * against --pids. It ends with the job (stop) or with jrt (its exit fd hangs up).
  */
-export async function startWebNetwork(pid: number, control: Duplex, starter: Starter): Promise<WebNetwork> {
-  await firstLine(control, 'the job launcher (unshare --net)');
+export async function startWebNetwork(pid: number, control: Duplex): Promise<WebNetwork> {
+  await within(firstLine(control, 'the job launcher (unshare --net)'), 'the job launcher');
   const netns = `/proc/${pid}/ns/net`;
   // Never configure the host's own namespace: the launcher must be in a new one.
-  if (readlinkSync(netns) === readlinkSync('/proc/self/ns/net'))
-    throw networkError('the job launcher did not get a network namespace of its own');
-  const command = starter([
-    'slirp4netns',
-    '--configure',
-    '--mtu=65520',
-    '--disable-host-loopback',
-    '--enable-sandbox',
-    '--enable-seccomp',
-    '--ready-fd=3',
-    '--exit-fd=4',
-    '--netns-type=path',
-    netns,
-    'tap0',
-  ]);
-  const slirp = spawnHelper(command, 2);
+  let own: boolean;
+  try {
+    own = readlinkSync(netns) !== readlinkSync('/proc/self/ns/net');
+  } catch (e) {
+    throw networkError(`the job launcher went away: ${(e as Error).message}`);
+  }
+  if (!own) throw networkError('the job launcher did not get a network namespace of its own');
+  const slirp = spawnHelper(
+    [
+      'slirp4netns',
+      [
+        '--configure',
+        '--mtu=65520',
+        '--disable-host-loopback',
+        '--enable-sandbox',
+        '--enable-seccomp',
+        '--ready-fd=3',
+        '--exit-fd=4',
+        '--netns-type=path',
+        netns,
+        'tap0',
+      ],
+    ],
+    2,
+  );
   let output = '';
-  for (const s of [slirp.stdout, slirp.stderr]) s?.on('data', (d: Buffer) => (output += d.toString()));
+  const collect = (d: Buffer) => {
+    output += d.toString();
+  };
+  for (const s of [slirp.stdout, slirp.stderr]) s?.on('data', collect);
   const exited = new Promise<void>((resolve) => {
     slirp.once('close', () => resolve());
     slirp.once('error', (e) => {
@@ -77,11 +93,16 @@ export async function startWebNetwork(pid: number, control: Duplex, starter: Sta
     clearTimeout(killer);
   };
   try {
-    await firstData(slirp.stdio[3] as Readable, exited);
-  } catch {
+    await within(firstData(slirp.stdio[3] as Readable, exited), 'slirp4netns');
+  } catch (e) {
     await stop();
-    const reason = output.trim().split('\n').slice(-3).join('; ') || 'it exited';
+    const reason = output.trim().split('\n').slice(-3).join('; ') || (e as Error).message;
     throw networkError(`slirp4netns could not connect the job's network: ${reason}`);
+  }
+  // Up: what it says from now on is of no interest (and must not pile up for a long job).
+  for (const s of [slirp.stdout, slirp.stderr]) {
+    s?.off('data', collect);
+    s?.resume();
   }
   control.end('go\n');
   return { stop };
@@ -92,6 +113,22 @@ function networkError(message: string): JrtError {
     exitCode: EXIT.execFailed,
     hint: 'jrt doctor checks for slirp4netns (apt-get install slirp4netns); --network=none or host need none',
   });
+}
+
+/** `p`, or a network error once SETUP_TIMEOUT_MS have passed. */
+async function within<T>(p: Promise<T>, who: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(networkError(`${who} did not get the network up within ${SETUP_TIMEOUT_MS / 1000} s`)),
+      SETUP_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Resolves on the first line from `stream`; rejects when it ends first. */
@@ -116,6 +153,6 @@ function firstLine(stream: Duplex, who: string): Promise<void> {
 function firstData(stream: Readable, exited: Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.once('data', () => resolve());
-    void exited.then(() => reject(new Error('exited')));
+    void exited.then(() => reject(new Error('it exited')));
   });
 }

@@ -247,12 +247,7 @@ until grep -q listening "$HOME/servers.out" 2>/dev/null; do sleep 0.05; done
   let n: JrtHome;
   beforeAll(async () => {
     n = await makeJrtHome({ prefix: 'jrt-web-test-' });
-  });
-  afterAll(async () => {
-    await n?.dispose();
-  });
-
-  it('reaches outside addresses, not the host loopback; DNS goes to slirp4netns; nothing is left', async () => {
+    // A runtime with an /etc of its own, holding the empty resolv.conf the builder ships.
     const dir = await addHostRuntime(n, {
       name: 'net-1',
       language: 'net',
@@ -261,6 +256,12 @@ until grep -q listening "$HOME/servers.out" 2>/dev/null; do sleep 0.05; done
     });
     await mkdir(path.join(dir, 'rootfs', 'etc'));
     await writeFile(path.join(dir, 'rootfs', 'etc', 'resolv.conf'), '');
+  });
+  afterAll(async () => {
+    await n?.dispose();
+  });
+
+  it('reaches outside addresses, not the host loopback; DNS goes to slirp4netns; nothing is left', async () => {
     const web = await inTestNetns(['--runtime=net:1', '--network=web', '--', 'python3', '-c', JOB]);
     expect(web.stderr).toBe('');
     expect(web.exitCode).toBe(0);
@@ -273,6 +274,28 @@ until grep -q listening "$HOME/servers.out" 2>/dev/null; do sleep 0.05; done
     const host = await jrtExec(n, ['--runtime=net:1', '--network=host', '--', 'cat', '/etc/resolv.conf']);
     expect(host.stdout).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
     expect((await jobRecords(n.log)).at(-3)).toMatchObject({ limits: { network: 'web' }, exitStatus: 0 });
+  });
+
+  it('keeps the network while the job shuts down after its --timeout SIGTERM', async () => {
+    // jrt signals every process in the job's cgroups; slirp4netns is not among them.
+    const job = `import signal, socket, sys, time
+def on_term(*_):
+    print(socket.create_connection(("198.18.0.1", 8765), timeout=3).recv(10).decode().strip(), "after TERM")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+time.sleep(30)`;
+    const r = await inTestNetns([
+      '--runtime=net:1',
+      '--network=web',
+      '--timeout',
+      '2s',
+      '--',
+      'python3',
+      '-c',
+      job,
+    ]);
+    expect(r.stdout).toBe('pong after TERM\n');
+    expect(r.exitCode).toBe(124);
   });
 });
 
@@ -399,23 +422,24 @@ describe('jrt exec usage errors', () => {
     expect(r.stderr).toContain('installed: host-12; closest: host-12');
   });
 
-  it('refuses a working directory or job file the job user cannot reach, naming the directory in the way', async () => {
+  it('names the directory that keeps the job user from its working directory or job file', async () => {
     const closed = path.join(t.home, 'closed');
-    await mkdir(path.join(closed, 'project'), { recursive: true, mode: 0o700 });
-    await chmod(path.join(closed, 'project'), 0o755);
-    await writeFile(path.join(closed, 'project', 'job.py'), 'print(1)\n', { mode: 0o644 });
-    const before = (await jobRecords(t.log)).length;
-    const w = await jrtExec(t, [RT, '--workdir', path.join(closed, 'project'), '--', 'true']);
-    expect(w.exitCode).toBe(2);
-    expect(w.stderr).toContain(
-      `jrt: the job runs as uid 65534, who cannot reach its working directory ${closed}/project: ${closed} (mode 0700, owner uid 0) does not let it pass`,
-    );
-    const f = await jrtExec(t, [RT, path.join(closed, 'project', 'job.py')]);
-    expect(f.exitCode).toBe(2);
-    expect(f.stderr).toContain(`cannot reach its job file ${closed}/project/job.py: ${closed} (mode 0700`);
-    // Nothing ran; --user 0 (the owner) may reach it.
-    expect((await jobRecords(t.log)).length).toBe(before);
     const project = path.join(closed, 'project');
+    await mkdir(project, { recursive: true, mode: 0o700 });
+    await chmod(project, 0o755);
+    await writeFile(path.join(project, 'job.py'), 'print(1)\n', { mode: 0o644 });
+    const w = await jrtExec(t, [RT, '--workdir', project, '--', 'true']);
+    expect(w.exitCode).toBe(125);
+    expect(w.stderr).toContain(
+      `jrt: the job runs as uid 65534, who cannot reach ${project} (mounted at /work): ${closed} (mode 0700, owner uid 0) does not let it pass`,
+    );
+    expect((await jobRecords(t.log)).at(-1)).toMatchObject({ reason: 'error', exitStatus: 125 });
+    const f = await jrtExec(t, [RT, path.join(project, 'job.py')]);
+    expect(f.exitCode).toBe(125);
+    expect(f.stderr).toContain(
+      `cannot reach ${project}/job.py (mounted at /job/job.py): ${closed} (mode 0700`,
+    );
+    // --user 0 (the owner) may reach it.
     const root = await jrtExec(t, [RT, '--user', '0', '--workdir', project, path.join(project, 'job.py')]);
     expect(root.stderr).toBe('');
     expect(root.stdout).toBe('1\n');

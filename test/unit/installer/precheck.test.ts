@@ -33,6 +33,11 @@ describe('spaceFor', () => {
     ];
     expect(spaceFor(entries, 4096)).toEqual({ bytes: 4096 * (1 + 0 + 1 + 1 + 2), inodes: 6 });
     expect(spaceFor(entries, 1024)).toEqual({ bytes: 1024 * (1 + 0 + 1 + 4 + 5), inodes: 6 });
+    // A 128 KiB f_bsize (ZFS' record size) is counted in 4 KiB units.
+    expect(spaceFor(entries, 128 * 1024)).toEqual(spaceFor(entries, 4096));
+    // A symlink whose target does not fit in the inode takes a block.
+    const long = { type: 'symlink' as const, size: 0, target: `../${'x'.repeat(60)}` };
+    expect(spaceFor([long], 4096)).toEqual({ bytes: 4096, inodes: 1 });
   });
 });
 

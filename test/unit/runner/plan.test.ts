@@ -79,22 +79,22 @@ describe('planSandbox', () => {
     },
   );
 
-  it('binds the chosen resolv.conf over /etc/resolv.conf, after the runtime /etc', () => {
+  it('puts the resolv.conf read from fd 5 over /etc/resolv.conf, after the runtime /etc', () => {
     const withEtc = {
       ...java,
       mounts: [...JAVA_MOUNTS, { source: 'rootfs/etc', target: '/etc', readonly: true }],
     };
-    const args = planSandbox(
-      withEtc,
-      DIR,
-      job({ network: 'web', resolvConf: '/var/lib/jrt/net/resolv.conf' }),
-    );
-    const binds = pairs(args, '--ro-bind');
-    expect(binds.at(-1)).toEqual(['/var/lib/jrt/net/resolv.conf', '/etc/resolv.conf']);
-    expect(binds.findIndex(([, t]) => t === '/etc')).toBeLessThan(binds.length - 1);
-    expect(
-      pairs(planSandbox(withEtc, DIR, job()), '--ro-bind').some(([, t]) => t === '/etc/resolv.conf'),
-    ).toBe(false);
+    const args = planSandbox(withEtc, DIR, job({ network: 'web', resolvConf: 'nameserver 10.0.2.3\n' }));
+    const data = args.indexOf('--ro-bind-data');
+    expect(args.slice(data - 2, data + 3)).toEqual([
+      '--perms',
+      '0644',
+      '--ro-bind-data',
+      '5',
+      '/etc/resolv.conf',
+    ]);
+    expect(args.indexOf('/etc')).toBeLessThan(data);
+    expect(planSandbox(withEtc, DIR, job()).includes('--ro-bind-data')).toBe(false);
   });
 
   it('--user, volumes and job files', () => {
