@@ -159,6 +159,34 @@ describe('real programs in real runtimes', () => {
   });
 });
 
+describe('networks', () => {
+  it('node:18 with --network=web fetches from a server outside its sandbox, with slirp4netns DNS', async () => {
+    // The server listens on 198.18.0.1 in a network namespace this test makes (jrt runs there too):
+    // no traffic leaves the machine.
+    const dir = workDir('web.js');
+    const setup = `ip link set lo up && ip addr add 198.18.0.1/32 dev lo || exit 99
+mkdir -p "$HOME/www" && echo served-to-a-web-job > "$HOME/www/index.txt"
+python3 -m http.server --bind 198.18.0.1 --directory "$HOME/www" 8765 >/dev/null 2>&1 & server=$!
+until python3 -c 'import socket; socket.create_connection(("198.18.0.1", 8765), 1)' 2>/dev/null; do sleep 0.1; done
+"$@"; rc=$?; kill $server; exit $rc`;
+    const r = await runJrt(
+      ['exec', '--runtime=node:18', '--network=web', 'web.js', 'http://198.18.0.1:8765/index.txt'],
+      {
+        env: t.env,
+        cwd: dir,
+        timeoutMs: 60_000,
+        wrapper: ['unshare', '--net', '--', 'sh', '-c', setup, 'sh'],
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      status: 200,
+      body: 'served-to-a-web-job',
+      nameservers: ['nameserver 10.0.2.3'],
+    });
+  });
+});
+
 describe('management and cleanliness', () => {
   it('verifies every installed runtime', async () => {
     const r = await runJrt(['runtime', 'verify', '--json'], { env: t.env, timeoutMs: 600_000 });
