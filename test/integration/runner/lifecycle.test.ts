@@ -10,7 +10,7 @@ import { parseProcCgroup } from '../../../src/runner/cgroups.js';
 import { runningJobs } from '../../../src/runner/jobs.js';
 import { addHostRuntime, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
 import { jobRecords } from '../../helpers/jobs.js';
-import { type JrtHome, jrtExec, makeJrtHome } from '../../helpers/jrt.js';
+import { type JrtHome, jrtExec, makeJrtHome, startJrt } from '../../helpers/jrt.js';
 
 let t: JrtHome;
 let versioned: string;
@@ -72,39 +72,34 @@ async function processesWith(marker: string): Promise<number[]> {
 
 describe('a running job', () => {
   it('is listed by runningJobs with its realpath runtime dir; SIGTERM to jrt reaches it; all is cleaned', async () => {
-    let pid = 0;
-    const done = jrtExec(
-      t,
+    const job = startJrt(
       [
+        'exec',
         '--runtime=tool:1',
         '--memory',
         '64m',
         '--',
         'sh',
         '-c',
-        'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done',
+        'trap "echo got-term; exit 3" TERM; echo ready >&2; while :; do sleep 0.1; done',
       ],
-      {
-        onSpawn: (p) => {
-          pid = p;
-        },
-      },
+      { env: t.env, cwd: t.work },
     );
-    const [job] = await waitFor(async () => {
+    const [running] = await waitFor(async () => {
       const jobs = await runningJobs(t.state);
       return jobs.length > 0 ? jobs : undefined;
     });
-    expect(job).toMatchObject({ runtime: 'tool-1', runtimeDir: versioned });
-    expect((await cgroupDirsOf(job?.id ?? '')).length).toBeGreaterThan(0);
-    // Give the trap time to be installed: wait until the shell's child sleeps appear in the cgroup.
-    await new Promise((r) => setTimeout(r, 300));
-    process.kill(pid, 'SIGTERM');
-    const r = await done;
-    expect(r.stdout).toBe('ready\ngot-term\n');
+    expect(running).toMatchObject({ runtime: 'tool-1', runtimeDir: versioned });
+    expect((await cgroupDirsOf(running?.id ?? '')).length).toBeGreaterThan(0);
+    // The trap is set before 'ready' is printed.
+    await job.stderrContains('ready');
+    process.kill(job.pid as number, 'SIGTERM');
+    const r = await job.done;
+    expect(r.stdout).toBe('got-term\n');
     expect(r.exitCode).toBe(3);
     expect(await runningJobs(t.state)).toEqual([]);
     expect(await readdir(path.join(t.state, 'jobs'))).toEqual([]);
-    expect(await cgroupDirsOf(job?.id ?? '')).toEqual([]);
+    expect(await cgroupDirsOf(running?.id ?? '')).toEqual([]);
   });
 
   it('dies with jrt: SIGKILL to jrt kills every process of the job (with cgroups)', async () => {
