@@ -18,6 +18,8 @@ export interface SandboxJob {
   network: NetworkMode;
   /** What /etc/resolv.conf says (host and web networks), when the sandbox has one to cover. */
   resolvConf?: string;
+  /** Whether bwrap reads a seccomp filter from SECCOMP_FD (jobs do; the builder's smoke tests not). */
+  seccomp?: boolean;
   uid: number;
   gid: number;
   /** `--env K=V` of the caller; wins over the runtime's environment. */
@@ -42,6 +44,8 @@ export const WORK_DIR = '/work';
 export const RESOLV_CONF = '/etc/resolv.conf';
 /** The fd on which bwrap reads the job's resolv.conf (3 is its status fd, 4 the web launcher's). */
 export const RESOLV_CONF_FD = 5;
+/** The fd on which bwrap reads the job's seccomp filter (seccomp.ts). */
+export const SECCOMP_FD = 6;
 /** Legacy mode (no --runtime): the host's system directories, read-only. */
 export const LEGACY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc'];
 
@@ -134,6 +138,7 @@ export function planSandbox(
   if (job.network !== 'none') args.push('--share-net');
   args.push('--uid', String(job.uid), '--gid', String(job.gid), '--hostname', 'jrt');
   args.push('--cap-drop', 'ALL', '--new-session', '--die-with-parent');
+  if (job.seccomp) args.push('--seccomp', String(SECCOMP_FD));
   for (const m of planMounts(runtime, runtimeDir, job)) {
     if (m.kind === 'proc' || m.kind === 'dev') args.push(`--${m.kind}`, m.target);
     else if (m.kind === 'tmpfs') args.push('--perms', '1777', '--tmpfs', m.target);

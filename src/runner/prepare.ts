@@ -159,6 +159,7 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     volumes: [],
     files: [],
     network: req.network,
+    seccomp: true,
     uid: req.uid,
     gid: req.gid,
     env: { ...req.env },

@@ -30,6 +30,7 @@ import { lookupCommand } from './lookup.js';
 import { killSandbox, parseSandboxInit, type SandboxInit, signalSandbox } from './pidns.js';
 import { jobEnvironment, planMounts, planSandbox, WORK_DIR } from './plan.js';
 import { type ExecRequest, type Prepared, prepare } from './prepare.js';
+import { JOB_SECCOMP_FILTER } from './seccomp.js';
 import { type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
 import { startWebNetwork, type WebNetwork, webLauncher } from './web-network.js';
 
@@ -119,6 +120,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     child = spawnInCgroup(cg?.procsFiles ?? [], web ? webLauncher(command) : command, {
       control: web,
       data: p.job.resolvConf,
+      seccomp: p.job.seccomp ? JOB_SECCOMP_FILTER : undefined,
     });
     childPid = child.pid;
     trace('spawned');

@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { EXIT } from '../core/errors.js';
-import { RESOLV_CONF_FD } from './plan.js';
+import { RESOLV_CONF_FD, SECCOMP_FD } from './plan.js';
 
 const LAUNCH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
@@ -58,12 +58,13 @@ function inCgroups(procsFiles: string[], command: string[]): [string, string[]] 
 /**
  * Start `command` inside the cgroups whose cgroup.procs files are given; directly when there are none.
  * With `control`, the command's fd 4 is a socket to jrt (the --network=web launcher's). `data` is
- * what the command reads from its fd 5 (RESOLV_CONF_FD: bwrap's --ro-bind-data).
+ * what the command reads from its fd 5 (RESOLV_CONF_FD: bwrap's --ro-bind-data), `seccomp` from its fd 6
+ * (SECCOMP_FD: bwrap's --seccomp).
  */
 export function spawnInCgroup(
   procsFiles: string[],
   command: string[],
-  opts: { control?: boolean; data?: string } = {},
+  opts: { control?: boolean; data?: string; seccomp?: Buffer } = {},
 ): SpawnedJob {
   const [file, args] = inCgroups(procsFiles, command);
   const child = spawn(file, args, {
@@ -74,10 +75,14 @@ export function spawnInCgroup(
       'pipe',
       opts.control ? 'pipe' : 'ignore',
       opts.data !== undefined ? 'pipe' : 'ignore',
+      opts.seccomp ? 'pipe' : 'ignore',
     ],
     env: LAUNCH_ENV,
   });
-  if (opts.data !== undefined) (child.stdio[RESOLV_CONF_FD as number] as unknown as Duplex).end(opts.data);
+  // bwrap may fail before it reads them: an EPIPE here is not news (bwrap's own message is).
+  const input = (fd: number) => (child.stdio[fd] as unknown as Duplex).on('error', () => {});
+  if (opts.data !== undefined) input(RESOLV_CONF_FD).end(opts.data);
+  if (opts.seccomp) input(SECCOMP_FD).end(opts.seccomp);
   let status = '';
   const statusStream = child.stdio[STATUS_FD] as NodeJS.ReadableStream | null;
   statusStream?.setEncoding('utf8');

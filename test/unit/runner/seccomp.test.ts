@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  JOB_SECCOMP_FILTER,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_ERRNO_EPERM,
+  TIOCLINUX,
+  TIOCSTI,
+} from '../../../src/runner/seccomp.js';
+
+/** Runs a classic BPF program (the three opcodes the filter uses) over a struct seccomp_data. */
+function evaluate(program: Buffer, call: { arch: number; nr: number; arg1: bigint }): number {
+  const data = Buffer.alloc(64);
+  data.writeInt32LE(call.nr, 0);
+  data.writeUInt32LE(call.arch, 4);
+  data.writeBigUInt64LE(call.arg1, 24);
+  let acc = 0;
+  for (let pc = 0; pc < program.length / 8; pc++) {
+    const code = program.readUInt16LE(pc * 8);
+    const jt = program.readUInt8(pc * 8 + 2);
+    const jf = program.readUInt8(pc * 8 + 3);
+    const k = program.readUInt32LE(pc * 8 + 4);
+    if (code === 0x20) acc = data.readUInt32LE(k);
+    else if (code === 0x06) return k;
+    else if (code === 0x15) pc += acc === k ? jt : jf;
+    else throw new Error(`unexpected opcode ${code.toString(16)} at ${pc}`);
+  }
+  throw new Error('the program fell off its end');
+}
+
+const X32 = 0x40000000;
+
+describe('the job seccomp filter', () => {
+  it.each<[string, number, number, bigint, number]>([
+    ['x86_64 ioctl TIOCSTI', AUDIT_ARCH_X86_64, 16, BigInt(TIOCSTI), SECCOMP_RET_ERRNO_EPERM],
+    ['x86_64 ioctl TIOCLINUX', AUDIT_ARCH_X86_64, 16, BigInt(TIOCLINUX), SECCOMP_RET_ERRNO_EPERM],
+    // The tty layer reads the request as 32 bits: high bits set must not slip past.
+    [
+      'x86_64 ioctl TIOCSTI with high bits',
+      AUDIT_ARCH_X86_64,
+      16,
+      (1n << 32n) | BigInt(TIOCSTI),
+      SECCOMP_RET_ERRNO_EPERM,
+    ],
+    ['x32 compat ioctl TIOCSTI', AUDIT_ARCH_X86_64, X32 | 514, BigInt(TIOCSTI), SECCOMP_RET_ERRNO_EPERM],
+    ['x32 ioctl 16 TIOCSTI', AUDIT_ARCH_X86_64, X32 | 16, BigInt(TIOCSTI), SECCOMP_RET_ERRNO_EPERM],
+    ['i386 ioctl TIOCSTI', AUDIT_ARCH_I386, 54, BigInt(TIOCSTI), SECCOMP_RET_ERRNO_EPERM],
+    ['x86_64 ioctl TCGETS', AUDIT_ARCH_X86_64, 16, 0x5401n, SECCOMP_RET_ALLOW],
+    ['x86_64 ioctl FIONREAD', AUDIT_ARCH_X86_64, 16, 0x541bn, SECCOMP_RET_ALLOW],
+    [
+      'x86_64 read with TIOCSTI as its 2nd argument',
+      AUDIT_ARCH_X86_64,
+      0,
+      BigInt(TIOCSTI),
+      SECCOMP_RET_ALLOW,
+    ],
+    ['i386 syscall 16 (lchown) with TIOCSTI', AUDIT_ARCH_I386, 16, BigInt(TIOCSTI), SECCOMP_RET_ALLOW],
+    ['another architecture', 0xc00000b7, 29, BigInt(TIOCSTI), SECCOMP_RET_ALLOW],
+  ])('%s', (_what, arch, nr, arg1, expected) => {
+    expect(evaluate(JOB_SECCOMP_FILTER, { arch, nr, arg1 })).toBe(expected);
+  });
+});
