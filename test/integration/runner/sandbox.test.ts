@@ -2,8 +2,8 @@
  * jrt exec on real namespaces, mounts and cgroups (root). The fixture runtime's /usr is the host's,
  * bind-mounted read-only, so sh, coreutils and python3 exist inside.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addHostRuntime, HOST_USR_MOUNTS, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
 import { jobRecords } from '../../helpers/jobs.js';
-import { type JrtHome, jrtExec, makeJrtHome, requireTools, runJrt } from '../../helpers/jrt.js';
+import { BUNDLE, type JrtHome, jrtExec, makeJrtHome, requireTools, runJrt } from '../../helpers/jrt.js';
 
 let t: JrtHome;
 let runtimeDir: string;
@@ -172,6 +172,28 @@ os.waitpid(pid, 0)`;
       { encoding: 'utf8' },
     );
     expect(control, 'the control run without the filter').toBe('TIOCSTI accepted\n');
+  });
+
+  it("does not hand the caller's other open files to the job", () => {
+    // Whoever starts jrt may leave descriptors open (a shell's, a supervisor's log): fd 20 here.
+    // (Node marks a few low ones close-on-exec by itself; 20 it passes on.)
+    const leak = path.join(t.home, 'leak.txt');
+    const fd = openSync(leak, 'w');
+    const stdio: ('ignore' | 'pipe' | number)[] = Array(21).fill('ignore');
+    stdio[1] = 'pipe';
+    stdio[2] = 'pipe';
+    stdio[20] = fd;
+    const write20 = 'import os; os.write(20, b"pwned")';
+    const r = spawnSync(
+      process.execPath,
+      [BUNDLE, 'exec', RT, '--', 'sh', '-c', `ls /proc/self/fd; python3 -c '${write20}'`],
+      { env: t.env, cwd: t.work, encoding: 'utf8', stdio },
+    );
+    closeSync(fd);
+    // 0-2 and the descriptor ls reads /proc/self/fd with.
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['0', '1', '2', '3']);
+    expect(r.stderr).toContain('OSError: [Errno 9] Bad file descriptor');
+    expect(readFileSync(leak, 'utf8')).toBe('');
   });
 
   it('reads and writes /work, which is the caller directory', async () => {
