@@ -132,7 +132,9 @@ export function planSandbox(
   runtimeDir: string | undefined,
   job: SandboxJob,
 ): string[] {
-  const args = ['--unshare-all', '--unshare-user'];
+  // --disable-userns: no user namespaces inside, and with them none of the kernel surface (mounts,
+  // netfilter, ...) an unprivileged user reaches by becoming root in a namespace of its own.
+  const args = ['--unshare-all', '--unshare-user', '--disable-userns'];
   // `host` keeps the host's network namespace; `web` keeps the one its launcher made, which
   // slirp4netns connects to the outside (see web-network.ts). `none`: a new one, loopback only.
   if (job.network !== 'none') args.push('--share-net');

@@ -1,15 +1,17 @@
 /**
- * The seccomp filter every job runs under (bwrap --seccomp): ioctl TIOCSTI and TIOCLINUX fail with
- * EPERM. TIOCSTI pushes characters into a terminal's input, TIOCLINUX can read and paste a virtual
- * console's screen: with either, a job holding the caller's terminal could type commands into the
- * caller's shell. `--new-session` already takes the job off that terminal's session (the kernel then
- * refuses TIOCSTI); the filter holds even where that would not (as flatpak does). Everything else is
- * allowed.
+ * The seccomp filter every job runs under (bwrap --seccomp). Everything is allowed but:
+ * - ioctl TIOCSTI and TIOCLINUX (EPERM). TIOCSTI pushes characters into a terminal's input,
+ *   TIOCLINUX can read and paste a virtual console's screen: with either, a job holding the caller's
+ *   terminal could type commands into the caller's shell. `--new-session` already takes the job off
+ *   that terminal's session (the kernel then refuses TIOCSTI); the filter holds even where that would
+ *   not (as flatpak does).
+ * - add_key, request_key and keyctl (EPERM). Kernel keyrings are not namespaced: a job would hold
+ *   its caller's session keyring and could read the keys in it (Docker's default profile refuses
+ *   these calls too).
  *
  * A classic BPF program over struct seccomp_data {int nr; u32 arch; u64 ip; u64 args[6]}, for the
- * three ABIs an x86-64 kernel runs: x86_64 (ioctl 16), x32 (ioctl 514 and 16, with bit 30 set) and
- * i386 (ioctl 54). The request is compared on its low 32 bits, which is all the tty layer reads.
- * Pure: built once, as bytes.
+ * three ABIs an x86-64 kernel runs: x86_64, x32 (bit 30 set in the number) and i386. The ioctl
+ * request is compared on its low 32 bits, which is all the tty layer reads. Pure: built once, as bytes.
  */
 
 const OFFSET_NR = 0;
@@ -35,27 +37,48 @@ type Op =
   | { ifEquals: number; jumpTo: string; otherwise?: string }
   | { ret: number };
 
-const PROGRAM: Op[] = [
-  { load: OFFSET_ARCH },
-  { ifEquals: AUDIT_ARCH_X86_64, jumpTo: 'x86_64' },
-  { ifEquals: AUDIT_ARCH_I386, jumpTo: 'i386', otherwise: 'allow' },
-  { label: 'x86_64' },
-  { load: OFFSET_NR },
-  { ifEquals: 16, jumpTo: 'request' },
-  { ifEquals: X32_BIT | 16, jumpTo: 'request' },
-  { ifEquals: X32_BIT | 514, jumpTo: 'request', otherwise: 'allow' },
-  { label: 'i386' },
-  { load: OFFSET_NR },
-  { ifEquals: 54, jumpTo: 'request', otherwise: 'allow' },
-  { label: 'request' },
-  { load: OFFSET_ARG1_LOW },
-  { ifEquals: TIOCSTI, jumpTo: 'deny' },
-  { ifEquals: TIOCLINUX, jumpTo: 'deny', otherwise: 'allow' },
-  { label: 'allow' },
-  { ret: SECCOMP_RET_ALLOW },
-  { label: 'deny' },
-  { ret: SECCOMP_RET_ERRNO_EPERM },
+/** System call numbers per ABI: ioctl (refused for two requests) and key management (refused). */
+const ABIS: { arch: number; label: string; ioctl: number[]; keys: number[] }[] = [
+  {
+    arch: AUDIT_ARCH_X86_64,
+    label: 'x86_64',
+    // x32 shares the x86_64 arch value and sets bit 30; its ioctl is 514 (16 is 64-bit only, but
+    // refusing it costs nothing).
+    ioctl: [16, X32_BIT | 16, X32_BIT | 514],
+    // add_key, request_key, keyctl
+    keys: [248, 249, 250, X32_BIT | 248, X32_BIT | 249, X32_BIT | 250],
+  },
+  { arch: AUDIT_ARCH_I386, label: 'i386', ioctl: [54], keys: [286, 287, 288] },
 ];
+
+/** Jump to `target` when the loaded value is one of `values`; past the last, to `otherwise` if given. */
+function anyOf(values: number[], target: string, otherwise?: string): Op[] {
+  return values.map((v, i) =>
+    i === values.length - 1 && otherwise
+      ? { ifEquals: v, jumpTo: target, otherwise }
+      : { ifEquals: v, jumpTo: target },
+  );
+}
+
+function program(): Op[] {
+  const ops: Op[] = [{ load: OFFSET_ARCH }];
+  for (const abi of ABIS)
+    ops.push(...anyOf([abi.arch], abi.label, abi === ABIS.at(-1) ? 'allow' : undefined));
+  for (const abi of ABIS) {
+    ops.push({ label: abi.label }, { load: OFFSET_NR });
+    ops.push(...anyOf(abi.keys, 'deny'), ...anyOf(abi.ioctl, 'request', 'allow'));
+  }
+  ops.push(
+    { label: 'request' },
+    { load: OFFSET_ARG1_LOW },
+    ...anyOf([TIOCSTI, TIOCLINUX], 'deny', 'allow'),
+    { label: 'allow' },
+    { ret: SECCOMP_RET_ALLOW },
+    { label: 'deny' },
+    { ret: SECCOMP_RET_ERRNO_EPERM },
+  );
+  return ops;
+}
 
 /** Assemble: labels become relative jump offsets; each instruction is 8 bytes (struct sock_filter). */
 function assemble(ops: Op[]): Buffer {
@@ -90,4 +113,4 @@ function assemble(ops: Op[]): Buffer {
   return out;
 }
 
-export const JOB_SECCOMP_FILTER: Buffer = assemble(PROGRAM);
+export const JOB_SECCOMP_FILTER: Buffer = assemble(program());

@@ -196,6 +196,46 @@ os.waitpid(pid, 0)`;
     expect(readFileSync(leak, 'utf8')).toBe('');
   });
 
+  it('cannot reach the kernel keyrings or make user namespaces', async () => {
+    // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0): the session keyring is the caller's.
+    const keyctl = `import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(250, 0, -3, 0)
+print("keyctl", "refused: " + os.strerror(ctypes.get_errno()) if r < 0 else "answered")`;
+    const r = await jrtExec(t, [
+      RT,
+      '--',
+      'sh',
+      '-c',
+      `python3 -c '${keyctl}'; unshare --user true && echo userns made`,
+    ]);
+    expect(r.stdout).toBe('keyctl refused: Operation not permitted\n');
+    expect(r.stderr).toMatch(/unshare failed: No space left on device/);
+    // Control: in the same sandbox without the filter and --disable-userns, both work.
+    const control = execFileSync(
+      'setpriv',
+      [
+        ...['--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', 'bwrap'],
+        ...['--unshare-all', '--unshare-user', '--uid', '65534', '--gid', '65534', '--new-session'],
+        ...[
+          '--ro-bind',
+          '/usr',
+          '/usr',
+          '--ro-bind',
+          '/usr/lib',
+          '/lib',
+          '--ro-bind',
+          '/usr/lib64',
+          '/lib64',
+        ],
+        ...['--ro-bind', '/usr/bin', '/bin', '--proc', '/proc', '--dev', '/dev', '--'],
+        ...['sh', '-c', `python3 -c '${keyctl}'; unshare --user true && echo userns made`],
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(control, 'the control run').toBe('keyctl answered\nuserns made\n');
+  });
+
   it('reads and writes /work, which is the caller directory', async () => {
     const r = await jrtExec(t, [RT, '--', 'sh', '-c', 'echo made-inside > /work/out.txt']);
     expect(r.exitCode).toBe(0);

@@ -57,6 +57,14 @@ describe('the job seccomp filter', () => {
     ],
     ['i386 syscall 16 (lchown) with TIOCSTI', AUDIT_ARCH_I386, 16, BigInt(TIOCSTI), SECCOMP_RET_ALLOW],
     ['another architecture', 0xc00000b7, 29, BigInt(TIOCSTI), SECCOMP_RET_ALLOW],
+    ['x86_64 keyctl', AUDIT_ARCH_X86_64, 250, 0n, SECCOMP_RET_ERRNO_EPERM],
+    ['x86_64 add_key', AUDIT_ARCH_X86_64, 248, 0n, SECCOMP_RET_ERRNO_EPERM],
+    ['x86_64 request_key', AUDIT_ARCH_X86_64, 249, 0n, SECCOMP_RET_ERRNO_EPERM],
+    ['x32 keyctl', AUDIT_ARCH_X86_64, X32 | 250, 0n, SECCOMP_RET_ERRNO_EPERM],
+    ['i386 keyctl', AUDIT_ARCH_I386, 288, 0n, SECCOMP_RET_ERRNO_EPERM],
+    ['x86_64 ioprio_set, next to keyctl', AUDIT_ARCH_X86_64, 251, 0n, SECCOMP_RET_ALLOW],
+    ['x86_64 waitid', AUDIT_ARCH_X86_64, 247, 0n, SECCOMP_RET_ALLOW],
+    ['i386 syscall 250 (fadvise64)', AUDIT_ARCH_I386, 250, 0n, SECCOMP_RET_ALLOW],
   ])('%s', (_what, arch, nr, arg1, expected) => {
     expect(evaluate(JOB_SECCOMP_FILTER, { arch, nr, arg1 })).toBe(expected);
   });
