@@ -32,6 +32,23 @@ afterAll(async () => {
   await t?.dispose();
 });
 
+/**
+ * `command` in a sandbox like a job's (uid 65534, all namespaces, new session, the host's /usr) but
+ * without jrt's seccomp filter and --disable-userns: the control run that shows a check can see them.
+ */
+function withoutJrtHardening(command: string[]): string {
+  return execFileSync(
+    'setpriv',
+    [
+      ...['--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', 'bwrap'],
+      ...['--unshare-all', '--unshare-user', '--uid', '65534', '--gid', '65534', '--new-session'],
+      ...['--ro-bind', '/usr', '/usr', '--ro-bind', '/usr/lib', '/lib', '--ro-bind', '/usr/lib64', '/lib64'],
+      ...['--ro-bind', '/usr/bin', '/bin', '--proc', '/proc', '--dev', '/dev', '--', ...command],
+    ],
+    { encoding: 'utf8' },
+  );
+}
+
 describe('jrt exec isolation', () => {
   it('runs as uid 65534 with no capabilities, in /work, with only the runtime environment', async () => {
     const r = await jrtExec(
@@ -139,38 +156,7 @@ os.waitpid(pid, 0)`;
     expect(r.stdout).toBe('TIOCSTI refused: Operation not permitted\n');
     // Control: the same program in the same sandbox without the filter does push the character, so
     // this check can see the filter (a kernel with dev.tty.legacy_tiocsti=0 would refuse by itself).
-    const control = execFileSync(
-      'setpriv',
-      [
-        ...['--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', 'bwrap'],
-        ...['--unshare-all', '--unshare-user', '--uid', '65534', '--gid', '65534', '--new-session'],
-        ...[
-          '--ro-bind',
-          '/usr',
-          '/usr',
-          '--ro-bind',
-          '/usr/lib',
-          '/lib',
-          '--ro-bind',
-          '/usr/lib64',
-          '/lib64',
-        ],
-        ...[
-          '--ro-bind',
-          '/usr/bin',
-          '/bin',
-          '--proc',
-          '/proc',
-          '--dev',
-          '/dev',
-          '--',
-          'python3',
-          '-c',
-          script,
-        ],
-      ],
-      { encoding: 'utf8' },
-    );
+    const control = withoutJrtHardening(['python3', '-c', script]);
     expect(control, 'the control run without the filter').toBe('TIOCSTI accepted\n');
   });
 
@@ -212,27 +198,11 @@ print("keyctl", "refused: " + os.strerror(ctypes.get_errno()) if r < 0 else "ans
     expect(r.stdout).toBe('keyctl refused: Operation not permitted\n');
     expect(r.stderr).toMatch(/unshare failed: No space left on device/);
     // Control: in the same sandbox without the filter and --disable-userns, both work.
-    const control = execFileSync(
-      'setpriv',
-      [
-        ...['--reuid=65534', '--regid=65534', '--clear-groups', '--no-new-privs', 'bwrap'],
-        ...['--unshare-all', '--unshare-user', '--uid', '65534', '--gid', '65534', '--new-session'],
-        ...[
-          '--ro-bind',
-          '/usr',
-          '/usr',
-          '--ro-bind',
-          '/usr/lib',
-          '/lib',
-          '--ro-bind',
-          '/usr/lib64',
-          '/lib64',
-        ],
-        ...['--ro-bind', '/usr/bin', '/bin', '--proc', '/proc', '--dev', '/dev', '--'],
-        ...['sh', '-c', `python3 -c '${keyctl}'; unshare --user true && echo userns made`],
-      ],
-      { encoding: 'utf8' },
-    );
+    const control = withoutJrtHardening([
+      'sh',
+      '-c',
+      `python3 -c '${keyctl}'; unshare --user true && echo userns made`,
+    ]);
     expect(control, 'the control run').toBe('keyctl answered\nuserns made\n');
   });
 
