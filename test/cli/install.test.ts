@@ -3,7 +3,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { serializeManifest } from '../../src/artifact/manifest.js';
-import { type JrtHome, jrt, makeJrtHome, requireRoot, requireTools, runJrt } from '../helpers/jrt.js';
+import {
+  bundleReadableByAll,
+  type JrtHome,
+  jrt,
+  makeJrtHome,
+  requireRoot,
+  requireTools,
+  runJrt,
+} from '../helpers/jrt.js';
 import { makeArtifact, manifestFor, type RawTarEntry, rawTarGz } from '../unit/artifact/fixture.js';
 
 describe('jrt install ./X.jrt.tar.gz', () => {
@@ -289,6 +297,8 @@ describe('pre-checks and Joblet config through the CLI', () => {
     const r = await runJrt(['install', file, '--json'], {
       env: sb.env,
       wrapper: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+      // uid 65534 runs a copy it can read: the checkout may be in root's 0700 home.
+      bundle: await bundleReadableByAll(),
     });
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stdout).error.code).toBe('ERR_JRT_ROOT_NOT_WRITABLE');

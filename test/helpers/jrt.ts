@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir } from './temp.js';
 
@@ -42,6 +42,33 @@ export interface JrtHome {
 
 export function requireBundle(): void {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'npm run build' first (npm test does)`);
+}
+
+/**
+ * A copy of the bundle (dist/) in a temp dir every user may read, for tests that run jrt as another
+ * user: the checkout's own dist/ is only as readable as the checkout (a clone in /root is not).
+ * Made once per test file; the temp dir goes with the file's other temp dirs.
+ */
+let sharedBundle: Promise<string> | undefined;
+export function bundleReadableByAll(): Promise<string> {
+  sharedBundle ??= (async () => {
+    requireBundle();
+    const dir = await tempDir('jrt-bundle-');
+    await chmod(dir, 0o755);
+    await cp(path.dirname(BUNDLE), path.join(dir, 'dist'), { recursive: true });
+    await chmodTree(path.join(dir, 'dist'));
+    return path.join(dir, 'dist', path.basename(BUNDLE));
+  })();
+  return sharedBundle;
+}
+
+async function chmodTree(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await chmodTree(p);
+    else await chmod(p, 0o644);
+  }
 }
 
 /** Fails loudly when the test cannot run here, instead of skipping. */
@@ -118,6 +145,12 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
   /** A command that runs node in turn, e.g. `['setpriv', '--reuid=65534', ...]`. */
   wrapper?: string[];
+  /**
+   * The bundle to run (default: the checkout's). A test that runs jrt as another user passes
+   * `await bundleReadableByAll()`: the checkout may live where that user cannot read (a clone in
+   * root's 0700 home).
+   */
+  bundle?: string;
   /** A process group of its own, as a shell gives a foreground job (so a test can signal the group). */
   detached?: boolean;
 }
@@ -132,7 +165,7 @@ export interface RunningJrt {
 
 /** Start `node dist/jrt.mjs ARGS`; for tests that act while it runs (pause points, locks, signals). */
 export function startJrt(args: string[], opts: RunOptions): RunningJrt {
-  const [command, ...argv] = [...(opts.wrapper ?? []), process.execPath, BUNDLE, ...args] as [
+  const [command, ...argv] = [...(opts.wrapper ?? []), process.execPath, opts.bundle ?? BUNDLE, ...args] as [
     string,
     ...string[],
   ];
