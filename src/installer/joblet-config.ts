@@ -4,10 +4,10 @@
  * added — so every other byte, comment and the TLS material stay exactly as they were. The YAML
  * parser is used only to find where the keys are.
  */
-import { access, chmod, chown, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, type Pair, parseDocument, type YAMLMap } from 'yaml';
-import { syncDirectory, writeFileSynced } from '../core/durable.js';
+import { replaceFile } from '../core/durable.js';
 import { failure } from '../core/errors.js';
 
 export type RuntimeKeys = { enabled?: boolean; base_path: string };
@@ -112,25 +112,6 @@ export interface ConfigUpdate {
   created: boolean;
 }
 
-/** Write `text` to `file` atomically, keeping mode and owner (0600 root for a new file). */
-async function writeAtomic(
-  file: string,
-  text: string,
-  like: { mode: number; uid: number; gid: number },
-): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.jrt-${process.pid}.tmp`);
-  try {
-    await writeFileSynced(tmp, text, like.mode & 0o7777);
-    await chown(tmp, like.uid, like.gid).catch(() => {});
-    await chmod(tmp, like.mode & 0o7777);
-    await rename(tmp, file);
-    await syncDirectory(path.dirname(file));
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 async function updateOne(
   file: string,
   keys: RuntimeKeys,
@@ -156,7 +137,7 @@ async function updateOne(
       hint: `add "runtime: {enabled: true, base_path: ${keys.base_path}}" by hand`,
     });
   if (next === text && !created) return { file, changed: false, created };
-  await writeAtomic(file, next, like);
+  await replaceFile(file, next, like);
   return { file, changed: true, created };
 }
 
