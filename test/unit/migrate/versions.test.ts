@@ -63,7 +63,7 @@ describe('versions read from files', () => {
     });
     expect(
       definitionDownload(
-        'install_package "Python-3.9.1" "http://insecure/Python-3.9.1.tgz#' + sha + '"',
+        `install_package "Python-3.9.1" "http://insecure/Python-3.9.1.tgz#${sha}"`,
         'Python-3.9.1',
       ),
     ).toBeUndefined();
