@@ -29,6 +29,9 @@ function dpkg(args: string[]): string {
   }
 }
 
+/** A dpkg-query format field: `${Version}`. */
+const field = (name: string) => `\${${name}}`;
+
 /** Debian version → upstream, written independently of jrt's parser: `17.0.15+6-1~deb12u1` → `17.0.15`. */
 const upstream = (v: string) => /^(?:\d+:)?(\d+(?:\.\d+)*)/.exec(v)?.[1] as string;
 const kindAgainst = (host: string, recipe: string) =>
@@ -54,7 +57,7 @@ beforeAll(async () => {
 
 describe("jrt migrate scan on this machine's host", () => {
   it("lists Debian's python3.11 with its packages and the python-3.11 recipe", () => {
-    const version = dpkg(['-W', '-f', '${Version}', 'python3.11']).trim();
+    const version = dpkg(['-W', '-f', field('Version'), 'python3.11']).trim();
     if (!version)
       throw new Error('this test needs Debian python3.11 installed on the host (apt-get install python3.11)');
     const py = installs.find(
@@ -72,7 +75,12 @@ describe("jrt migrate scan on this machine's host", () => {
   });
 
   it('lists the OpenJDK Debian installed with the java recipe of its series', () => {
-    const jres = dpkg(['-W', '-f', '${db:Status-Abbrev} ${Package} ${Version}\n', 'openjdk-*-jre-headless'])
+    const jres = dpkg([
+      '-W',
+      '-f',
+      `${field('db:Status-Abbrev')} ${field('Package')} ${field('Version')}\n`,
+      'openjdk-*-jre-headless',
+    ])
       .split('\n')
       .filter((l) => l.startsWith('ii '))
       .map((l) => l.split(/\s+/).slice(1));
