@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Loader> = {
   recipe: async () => (await import('./commands/recipe.js')).recipeCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
   migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
+  uninstall: async () => (await import('./commands/uninstall.js')).uninstallCommand,
 };
 
 /** Top-level shortcuts: `jrt list` is `jrt runtime list`. */
@@ -56,6 +57,8 @@ Commands:
   doctor                   check what jrt needs on this host
   migrate scan|plan|apply|jobs
                            move a host's own language runtimes and its jobs to jrt runtimes
+  uninstall --dry-run|--yes
+                           remove jrt's runtimes, cache, state, logs and Joblet config keys
 
 Global flags (also as JRT_* variables):
   --json                   machine-readable output on stdout

@@ -1,9 +1,9 @@
 /** Human text for `jrt migrate`: tables of what was found, planned and kept. JSON needs none of it. */
 import { formatBytes } from '../core/disk.js';
+import { printable } from '../core/printable.js';
 import type { MatchedInstall } from '../migrate/analyze.js';
 import type { MigrationPlan } from '../migrate/plan.js';
 import type { RemovalStep } from '../migrate/removal.js';
-import { printable } from '../migrate/text.js';
 import type { PathEntry } from '../migrate/types.js';
 import { table } from './table.js';
 

@@ -6,9 +6,9 @@
  * with the recipe validator before it is offered. Pure.
  */
 import { stringify } from 'yaml';
+import { printable } from '../core/printable.js';
 import { validateRecipe } from '../recipe/validate.js';
 import { type Language, seriesOf } from './languages.js';
-import { printable } from './text.js';
 import type { HostInstall } from './types.js';
 
 export type Draft = { name: string; text: string } | { problem: string };
