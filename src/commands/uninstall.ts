@@ -115,8 +115,16 @@ export const uninstallCommand: Command = {
           hint: 'unmount it first; jrt never deletes through a mount',
         },
       );
-    for (const c of configs) await applyConfig(c);
-    for (const r of plan.remove) await rm(r.path, { recursive: true, force: true });
+    try {
+      for (const c of configs) await applyConfig(c);
+      for (const r of plan.remove) await rm(r.path, { recursive: true, force: true });
+    } catch (e) {
+      // A read-only filesystem, a file made immutable: the operator's to fix, not a bug.
+      throw failure('ERR_JRT_UNINSTALL_IO', `jrt uninstall stopped: ${(e as Error).message}`, {
+        hint: "fix that, then run 'jrt uninstall --yes' again: it goes on with what is left",
+        cause: e,
+      });
+    }
     for (const d of plan.prune) await rmdir(d).catch(() => {});
     emit(ctx, doc(false), () => describe(plan, configs, true));
     return EXIT.ok;
