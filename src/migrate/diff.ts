@@ -51,7 +51,7 @@ export function insertionDiff(file: string, text: string, inserts: readonly Text
     if (last && l - (last.at(-1) as number) <= 2 * CONTEXT) last.push(l);
     else hunks.push([l]);
   }
-  const out = [`--- a/${file}`, `+++ b/${file}`];
+  const out = [`--- ${file}`, `+++ ${file}`];
   let shift = 0;
   const lastLine = lines.at(-1) === '' ? lines.length - 1 : lines.length;
   for (const h of hunks) {

@@ -22,7 +22,7 @@ export interface WorkflowJob {
 /** Insert `text` at `at`; for a block map the line is `indent + runtime: NAME + eol`. */
 export interface Insertion {
   at: number;
-  style: { kind: 'block'; indent: string; eol: string } | { kind: 'flow' };
+  style: { kind: 'block'; indent: string; eol: string } | { kind: 'flow'; spaced: boolean };
 }
 
 type Range = [number, number, number];
@@ -41,7 +41,9 @@ function insertionFor(text: string, map: YAMLMap): Insertion | { problem: string
   const start = rangeOf(map)?.[0];
   if (start === undefined) return { problem: 'no position for this job' };
   if (map.flow)
-    return text[start] === '{' ? { at: start + 1, style: { kind: 'flow' } } : { problem: 'unusual flow map' };
+    return text[start] === '{'
+      ? { at: start + 1, style: { kind: 'flow', spaced: text[start + 1] === ' ' } }
+      : { problem: 'unusual flow map' };
   const anchor = (map.items.find((p) => isScalar(p.key) && p.key.value === 'command') ?? map.items[0]) as
     | Pair
     | undefined;
@@ -102,8 +104,7 @@ export function workflowJobs(text: string): WorkflowParse {
 /** The text that adds `runtime: NAME` at an insertion point. */
 export function runtimeInsertion(insert: Insertion, runtime: string): TextInsertion {
   const s = insert.style;
-  return {
-    at: insert.at,
-    text: s.kind === 'flow' ? `runtime: ${runtime}, ` : `${s.indent}runtime: ${runtime}${s.eol}`,
-  };
+  if (s.kind === 'block') return { at: insert.at, text: `${s.indent}runtime: ${runtime}${s.eol}` };
+  // `{command: java}` → `{runtime: NAME, command: java}`; `{ command: java }` → `{ runtime: NAME, command: java }`.
+  return { at: insert.at, text: s.spaced ? ` runtime: ${runtime},` : `runtime: ${runtime}, ` };
 }

@@ -4,11 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cacheArtifactFor } from '../fixtures/hosts/cached-artifact.js';
 import { makeFixtureHost } from '../fixtures/hosts/fixture-host.js';
+import { insertedBefore } from '../fixtures/workflows/expected.js';
 import { type JrtHome, jrt, makeJrtHome, REPO } from '../helpers/jrt.js';
 
 // The system PATH of a service (no pyenv shims): python3 is Debian's 3.11.
 const SERVICE_PATH = '/usr/local/bin:/usr/bin:/bin';
-const PIPELINE = path.join(REPO, 'test/fixtures/workflows/pipeline.yaml');
+const PIPELINE = path.join(REPO, 'test/fixtures/workflows/pipeline.yml');
 
 let h: JrtHome;
 let host: string;
@@ -107,7 +108,10 @@ describe('jrt migrate plan and apply on a fixture host', () => {
           where: '/usr/bin/python3.11',
           why: `still run from the host by ${PIPELINE}:extract, ${PIPELINE}:train, ${PIPELINE}:weekly.rescore`,
         },
-        { where: '/usr/lib/jvm/java-17-openjdk-amd64', why: `still run from the host by ${PIPELINE}:report` },
+        {
+          where: '/usr/lib/jvm/java-17-openjdk-amd64',
+          why: `still run from the host by ${PIPELINE}:report, ${PIPELINE}:spaced`,
+        },
       ]),
     );
   });
@@ -147,19 +151,16 @@ describe('jrt migrate jobs', () => {
       ['dashboard', 'no matching runtime', null],
       ['already-pinned', 'has a runtime', 'python-3.11-ml'],
       ['cleanup', 'not an interpreter', null],
+      ['spaced', 'added', 'java-17'],
       ['weekly.rescore', 'added', 'python-3.11'],
     ]);
-    const expected = original
-      .replace(
-        '    command: python3\n    args: ["extract',
-        '    runtime: python-3.11\n    command: python3\n    args: ["extract',
-      )
-      .replace(
-        '    command: /usr/bin/python3.11',
-        '    runtime: python-3.11\n    command: /usr/bin/python3.11',
-      )
-      .replace('  report: {command: java', '  report: {runtime: java-17, command: java')
-      .replace('        command: "python3"', '        runtime: python-3.11\n        command: "python3"');
+    const expected = insertedBefore(original, [
+      ['    command: python3\n    args: ["extract', '    runtime: python-3.11\n'],
+      ['    command: /usr/bin/python3.11', '    runtime: python-3.11\n'],
+      ['command: java, args: [-jar, report.jar]', 'runtime: java-17, '],
+      [' command: java, args: [-version] }', ' runtime: java-17,'],
+      ['        command: "python3"', '        runtime: python-3.11\n'],
+    ]);
     expect(await readFile(file, 'utf8')).toBe(expected);
     expect((await stat(file)).mode & 0o7777).toBe(0o640);
     const third = await migrate(['jobs', file]);

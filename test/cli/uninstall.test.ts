@@ -2,25 +2,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REALISTIC } from '../fixtures/joblet/config.js';
 import { type JrtHome, jrt, makeJrtHome, requireRoot } from '../helpers/jrt.js';
 import { makeArtifact } from '../unit/artifact/fixture.js';
-
-const CONFIG = `# Joblet server configuration
-version: "3.0"
-server:
-  address: "0.0.0.0"   # listen everywhere
-  port: 50051
-security:
-  serverKey: |
-    -----BEGIN PRIVATE KEY-----
-    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0w
-    -----END PRIVATE KEY-----
-runtime:
-  enabled: false    # turned on by the installer
-  base_path: '/srv/old/runtimes'
-  common_libs_path: "/usr/lib"
-logging:
-  level: "INFO"`;
 
 /** Every path below `dir`, relative, sorted: what is on disk. */
 async function tree(dir: string, base = dir): Promise<string[]> {
@@ -61,7 +45,7 @@ describe('jrt uninstall', () => {
   it('removes every runtime, cache, state and log jrt made and puts the Joblet config back byte for byte', async () => {
     const h = await makeJrtHome({ prefix: 'jrt-uninstall-' });
     await mkdir(path.dirname(h.config), { recursive: true });
-    await writeFile(h.config, CONFIG, { mode: 0o600 });
+    await writeFile(h.config, REALISTIC, { mode: 0o600 });
     const before = await tree(h.home);
     const artifacts = await homeInUse(h);
     expect(await readFile(h.config, 'utf8')).toContain(`base_path: "${h.root}"`);
@@ -99,7 +83,7 @@ describe('jrt uninstall', () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('jrt uninstall removed:');
-    expect(await readFile(h.config, 'utf8')).toBe(CONFIG);
+    expect(await readFile(h.config, 'utf8')).toBe(REALISTIC);
     expect((await stat(h.config)).mode & 0o7777).toBe(0o600);
     expect(await tree(h.home)).toEqual(
       [

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyInsertions, insertionDiff } from '../../../src/migrate/diff.js';
 import { runtimeInsertion, type WorkflowJob, workflowJobs } from '../../../src/migrate/workflow.js';
+import { insertedBefore } from '../../fixtures/workflows/expected.js';
 import { requireTools } from '../../helpers/jrt.js';
 import { tempDirSync } from '../../helpers/temp.js';
 
@@ -71,16 +72,12 @@ describe('Joblet workflow files', () => {
       return runtimeInsertion(j.insert, n === 'report' ? 'java-17' : 'python-3.11');
     });
     const out = applyInsertions(FILE, ins);
-    const expected = FILE.replace(
-      '    command: python3\n    args: ["extract',
-      '    runtime: python-3.11\n    command: python3\n    args: ["extract',
-    )
-      .replace(
-        '    command: /usr/bin/python3.11',
-        '    runtime: python-3.11\n    command: /usr/bin/python3.11',
-      )
-      .replace('  report: {command: java', '  report: {runtime: java-17, command: java')
-      .replace('        command: "python3"', '        runtime: python-3.11\n        command: "python3"');
+    const expected = insertedBefore(FILE, [
+      ['    command: python3\n    args: ["extract', '    runtime: python-3.11\n'],
+      ['    command: /usr/bin/python3.11', '    runtime: python-3.11\n'],
+      ['command: java, args: [-jar, report.jar]', 'runtime: java-17, '],
+      ['        command: "python3"', '        runtime: python-3.11\n'],
+    ]);
     expect(out).toBe(expected);
     expect(ok(out).map((j) => j.runtime)).toEqual([
       'python-3.11',
@@ -90,6 +87,16 @@ describe('Joblet workflow files', () => {
       'python-3.11-ml',
       'python-3.11',
     ]);
+  });
+
+  it('keeps the spacing of a flow-style job', () => {
+    const text = 'jobs:\n  a: { command: java }\n  b: {command: java}\n';
+    const ins = ok(text).map((j) =>
+      runtimeInsertion(j.insert as Exclude<WorkflowJob['insert'], { problem: string }>, 'java-17'),
+    );
+    expect(applyInsertions(text, ins)).toBe(
+      'jobs:\n  a: { runtime: java-17, command: java }\n  b: {runtime: java-17, command: java}\n',
+    );
   });
 
   it('keeps CRLF line endings', () => {
@@ -116,10 +123,10 @@ describe('Joblet workflow files', () => {
       .filter((j) => j.runtime === undefined && !('problem' in j.insert))
       .map((j) => runtimeInsertion(j.insert as Exclude<WorkflowJob['insert'], { problem: string }>, 'x-1'));
     const diff = insertionDiff('pipeline.yaml', FILE, ins);
-    expect(diff).toMatch(/^--- a\/pipeline\.yaml\n\+\+\+ b\/pipeline\.yaml\n@@ -8,15 \+8,17 @@\n/);
+    expect(diff).toMatch(/^--- pipeline\.yaml\n\+\+\+ pipeline\.yaml\n@@ -8,15 \+8,17 @@\n/);
     const dir = tempDirSync('jrt-diff-');
     writeFileSync(path.join(dir, 'pipeline.yaml'), FILE);
-    execFileSync('patch', ['-s', '-p1', '-d', dir], { input: diff });
+    execFileSync('patch', ['-s', '-p0', '-d', dir], { input: diff });
     expect(readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8')).toBe(applyInsertions(FILE, ins));
   });
 });
