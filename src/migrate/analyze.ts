@@ -44,20 +44,23 @@ export async function analyzeHost(
     scanHost(hostView(hostRoot), searchPath),
     recipeOffers(recipesDir),
   ]);
+  const matched = scan.installs.map((i): MatchedInstall => ({ ...i, match: matchInstall(i, offers) }));
+  // One draft per language series — two homes with pyenv's 3.10.13 need one recipe — made from
+  // whichever install of the series has a real source (a /usr/local 3.10 has none, pyenv's has).
   const taken = new Set(offers.map((o) => o.name));
-  // One draft per language series: two homes with pyenv's 3.10.13 need one recipe.
-  const drafts = new Map<string, Draft>();
-  const installs = scan.installs.map((i): MatchedInstall => {
-    const match = matchInstall(i, offers);
-    if (match.kind !== 'none') return { ...i, match };
+  const series = new Map<string, MatchedInstall[]>();
+  for (const i of matched.filter((m) => m.match.kind === 'none')) {
     const key = `${i.language} ${seriesOf(i.language, i.version)}`;
-    let draft = drafts.get(key);
-    if (!draft) {
-      draft = draftRecipe(i, taken);
-      if ('name' in draft) taken.add(draft.name);
-      drafts.set(key, draft);
-    }
-    return { ...i, match, draft };
-  });
+    series.set(key, [...(series.get(key) ?? []), i]);
+  }
+  for (const group of series.values()) {
+    const tries = group.map((i) => draftRecipe(i, taken));
+    const draft = tries.find((d): d is Extract<Draft, { name: string }> => 'name' in d);
+    if (draft) taken.add(draft.name);
+    group.forEach((i, k) => {
+      i.draft = draft ?? tries[k];
+    });
+  }
+  const installs = matched;
   return { scan, offers, installs };
 }

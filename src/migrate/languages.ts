@@ -44,15 +44,19 @@ async function fileIn(view: HostView, p: string): Promise<boolean> {
   return (await view.kind(p)) === 'file';
 }
 
-/** A Python prefix: bin/pythonX.Y, its version from include/pythonX.Y/patchlevel.h (else X.Y). */
+/** The Python `bin/<name>` (`python3.11`) of a prefix, its version from include/<name>/patchlevel.h (else X.Y). */
+export async function pythonIn(view: HostView, dir: string, name: string): Promise<Detected | undefined> {
+  if (!(await fileIn(view, `${dir}/bin/${name}`))) return undefined;
+  const header = await view.readText(`${dir}/include/${name}/patchlevel.h`);
+  const version = (header && pythonPatchlevel(header)) ?? name.slice('python'.length);
+  return { version, command: `${dir}/bin/${name}` };
+}
+
+/** A Python prefix: its newest bin/pythonX.Y. */
 async function detectPython(view: HostView, dir: string): Promise<Detected | undefined> {
   const names = (await view.list(`${dir}/bin`)).filter((n) => /^python[23]\.[0-9]+$/.test(n));
   const newest = names.sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1])).at(-1);
-  if (!newest || !(await fileIn(view, `${dir}/bin/${newest}`))) return undefined;
-  const series = newest.slice('python'.length);
-  const header = await view.readText(`${dir}/include/${newest}/patchlevel.h`);
-  const version = (header && pythonPatchlevel(header)) ?? series;
-  return { version, command: `${dir}/bin/${newest}` };
+  return newest ? pythonIn(view, dir, newest) : undefined;
 }
 
 async function detectWith(

@@ -102,8 +102,9 @@ export function removalStep(
     } else if (isManager(i.source) && i.managerName !== undefined) {
       const command = `${ownerOf(i.home)}${MANAGERS[i.source].removal(quote(i.managerName))}`;
       step.commands.push({ command, removes: [i.where], alsoRemoves: [], warnings: [] });
-    } else if (SHARED.has(i.where)) {
-      step.kept.push({ where: i.where, why: `its files share ${i.where} with others: remove them by hand` });
+    } else if (SHARED.has(i.where) || i.where.startsWith('/usr/local/bin/')) {
+      const prefix = i.where.startsWith('/usr/local/') ? '/usr/local' : i.where;
+      step.kept.push({ where: i.where, why: `its files share ${prefix} with others: remove them by hand` });
     } else {
       for (const a of i.alternatives ?? [])
         step.commands.push({

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { HostView } from './host-view.js';
-import { LANGUAGES, type Language, languageOfCommand, RULES } from './languages.js';
+import { LANGUAGES, type Language, languageOfCommand, pythonIn, RULES } from './languages.js';
 import { type HostInstall, type InstallSource, installAt } from './types.js';
 
 /** Try each language's recognizer on `dir`; the first that knows it wins. */
@@ -69,6 +69,13 @@ export async function scanUsrLocal(view: HostView, all: HostInstall[], notes: st
       continue;
     }
     const prefix = path.posix.dirname(path.posix.dirname(real));
+    const pyName = path.posix.basename(real);
+    if (prefix === '/usr/local' && lang.language === 'python' && /^python[23]\.[0-9]+$/.test(pyName)) {
+      // Each `make altinstall` into /usr/local is an install of its own, sharing the prefix.
+      const d = await pythonIn(view, prefix, pyName);
+      if (d) all.push({ language: 'python', ...d, source: 'usr-local', where: d.command, via: [link] });
+      continue;
+    }
     const before = all.length;
     await addDir(view, all, prefix, 'usr-local', [link], [lang.language]);
     if (all.length === before && !installAt(all, real))

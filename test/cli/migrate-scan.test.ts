@@ -110,13 +110,21 @@ describe('jrt migrate scan on a fixture host', () => {
       source: 'jvm-dir',
       match: { kind: 'none' },
     });
-    expect(at('/usr/local')).toMatchObject({
+    expect(at('/usr/local/bin/python3.12')).toMatchObject({
       language: 'python',
       version: '3.12.1',
       source: 'usr-local',
       command: '/usr/local/bin/python3.12',
+      via: ['/usr/local/bin/python3.12'],
       match: { kind: 'exact', recipe: 'python-3.12' },
     });
+    // A second altinstall beside it is an install of its own; pyenv's 3.10.13 gives the series its draft.
+    expect(at('/usr/local/bin/python3.10')).toMatchObject({
+      version: '3.10.4',
+      source: 'usr-local',
+      match: { kind: 'none' },
+    });
+    expect(at('/usr/local/bin/python3.10').draft).toMatchObject({ name: 'python-3.10' });
     expect(at('/usr/local/go')).toMatchObject({ language: 'go', version: '1.22.1', source: 'usr-local' });
     expect(at('/opt/node-v20.11.1-linux-x64')).toMatchObject({
       language: 'node',
