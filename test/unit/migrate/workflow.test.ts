@@ -116,8 +116,8 @@ describe('Joblet workflow files', () => {
     expect(workflowJobs('name: x\n')).toMatchObject({ error: expect.stringMatching(/no jobs/) });
   });
 
-  it('prints a unified diff that patch(1) applies to the exact result', () => {
-    requireTools({ patch: 'patch' });
+  it('prints a unified diff that git apply (as patch -p0) turns into the exact result', () => {
+    requireTools({ git: 'git' });
     const jobs = ok(FILE);
     const ins = jobs
       .filter((j) => j.runtime === undefined && !('problem' in j.insert))
@@ -126,7 +126,7 @@ describe('Joblet workflow files', () => {
     expect(diff).toMatch(/^--- pipeline\.yaml\n\+\+\+ pipeline\.yaml\n@@ -8,15 \+8,17 @@\n/);
     const dir = tempDirSync('jrt-diff-');
     writeFileSync(path.join(dir, 'pipeline.yaml'), FILE);
-    execFileSync('patch', ['-s', '-p0', '-d', dir], { input: diff });
+    execFileSync('git', ['apply', '-p0'], { cwd: dir, input: diff });
     expect(readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8')).toBe(applyInsertions(FILE, ins));
   });
 });
