@@ -91,7 +91,10 @@ export async function applyPlan(
   if (names.length > 0) {
     const flags = (['force', 'offline', 'locked'] as const).filter((f) => values[f]).map((f) => `--${f}`);
     const captured: string[] = [];
-    status = await installCommand.run([...names, ...flags], { ...ctx, stdout: (t) => captured.push(t) });
+    status = await installCommand.run([...names, ...flags], {
+      ...ctx,
+      stdout: (t) => captured.push(t.endsWith('\n') ? t : `${t}\n`),
+    });
     if (ctx.json) runtimes = (JSON.parse(captured.join('')) as { runtimes: unknown[] }).runtimes;
     else ctx.stdout(captured.join('').trimEnd());
   }
