@@ -20,6 +20,8 @@ const COMMANDS: Record<string, Loader> = {
   runtime: async () => (await import('./commands/runtime.js')).runtimeCommand,
   recipe: async () => (await import('./commands/recipe.js')).recipeCommand,
   doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
+  uninstall: async () => (await import('./commands/uninstall.js')).uninstallCommand,
 };
 
 /** Top-level shortcuts: `jrt list` is `jrt runtime list`. */
@@ -53,6 +55,10 @@ Commands:
                            manage installed runtimes (shortcuts: list, info, verify, remove)
   recipe validate FILE...  check recipes and report every error with its line (shortcut: validate)
   doctor                   check what jrt needs on this host
+  migrate scan|plan|apply|jobs
+                           move a host's own language runtimes and its jobs to jrt runtimes
+  uninstall --dry-run|--yes
+                           remove jrt's runtimes, cache, state, logs and Joblet config keys
 
 Global flags (also as JRT_* variables):
   --json                   machine-readable output on stdout

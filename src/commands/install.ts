@@ -149,7 +149,7 @@ export const installCommand: Command = {
     const outcomes = [...installed, ...skipped];
 
     if (outcomes.some((o) => o.result !== 'failed')) {
-      const updates = await updateJobletConfig(ctx.paths.jobletConfig, ctx.paths.root);
+      const updates = await updateJobletConfig(ctx.paths.jobletConfig, ctx.paths.root, ctx.paths.state);
       for (const u of updates.filter((x) => x.changed))
         ctx.stderr(`updated ${u.file}: runtime.base_path = ${ctx.paths.root}`);
       if (outcomes.some((o) => o.result === 'installed') && (await jobletServicePresent()))

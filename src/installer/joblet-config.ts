@@ -4,11 +4,12 @@
  * added — so every other byte, comment and the TLS material stay exactly as they were. The YAML
  * parser is used only to find where the keys are.
  */
-import { access, chmod, chown, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, type Pair, parseDocument, type YAMLMap } from 'yaml';
-import { syncDirectory, writeFileSynced } from '../core/durable.js';
+import { replaceFile } from '../core/durable.js';
 import { failure } from '../core/errors.js';
+import { missingDirs, noteEdit, readJournal, valuesBefore, writeJournal } from './joblet-journal.js';
 
 export type RuntimeKeys = { enabled?: boolean; base_path: string };
 
@@ -112,39 +113,23 @@ export interface ConfigUpdate {
   created: boolean;
 }
 
-/** Write `text` to `file` atomically, keeping mode and owner (0600 root for a new file). */
-async function writeAtomic(
-  file: string,
-  text: string,
-  like: { mode: number; uid: number; gid: number },
-): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.jrt-${process.pid}.tmp`);
-  try {
-    await writeFileSynced(tmp, text, like.mode & 0o7777);
-    await chown(tmp, like.uid, like.gid).catch(() => {});
-    await chmod(tmp, like.mode & 0o7777);
-    await rename(tmp, file);
-    await syncDirectory(path.dirname(file));
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
 async function updateOne(
   file: string,
   keys: RuntimeKeys,
   createIfMissing: boolean,
+  journalDir: string | undefined,
 ): Promise<ConfigUpdate | undefined> {
   let text: string;
   let like: { mode: number; uid: number; gid: number };
   let created = false;
+  let createdDirs: string[] = [];
   try {
     text = await readFile(file, 'utf8');
     const st = await stat(file);
     like = { mode: st.mode, uid: st.uid, gid: st.gid };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !createIfMissing) return undefined;
+    createdDirs = await missingDirs(path.dirname(file));
     await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
     text = '';
     like = { mode: 0o600, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
@@ -156,23 +141,34 @@ async function updateOne(
       hint: `add "runtime: {enabled: true, base_path: ${keys.base_path}}" by hand`,
     });
   if (next === text && !created) return { file, changed: false, created };
-  await writeAtomic(file, next, like);
+  if (journalDir !== undefined) {
+    // Recorded before the edit: an install killed in between leaves a journal that still holds.
+    const entry = { created, createdDirs, ...valuesBefore(text, Object.keys(keys)) };
+    await writeJournal(journalDir, noteEdit(await readJournal(journalDir), path.resolve(file), entry));
+  }
+  await replaceFile(file, next, like);
   return { file, changed: true, created };
+}
+
+/** The second config newer Joblet versions read `runtime.base_path` from. */
+export function runtimeConfigBeside(configFile: string): string {
+  return path.join(path.dirname(configFile), 'runtime-config.yml');
 }
 
 /**
  * Point Joblet at `root`: joblet-config.yml (created 0600 if missing) gets runtime.enabled and
- * runtime.base_path; runtime-config.yml beside it, if present, gets runtime.base_path.
+ * runtime.base_path; runtime-config.yml beside it, if present, gets runtime.base_path. With
+ * `journalDir` (JRT_STATE), what each key was before is recorded for `jrt uninstall`.
  */
-export async function updateJobletConfig(configFile: string, root: string): Promise<ConfigUpdate[]> {
+export async function updateJobletConfig(
+  configFile: string,
+  root: string,
+  journalDir?: string,
+): Promise<ConfigUpdate[]> {
   const out: ConfigUpdate[] = [];
-  const main = await updateOne(configFile, { enabled: true, base_path: root }, true);
+  const main = await updateOne(configFile, { enabled: true, base_path: root }, true, journalDir);
   if (main) out.push(main);
-  const side = await updateOne(
-    path.join(path.dirname(configFile), 'runtime-config.yml'),
-    { base_path: root },
-    false,
-  );
+  const side = await updateOne(runtimeConfigBeside(configFile), { base_path: root }, false, journalDir);
   if (side) out.push(side);
   return out;
 }

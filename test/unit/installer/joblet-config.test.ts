@@ -3,41 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { setRuntimeKeys, updateJobletConfig } from '../../../src/installer/joblet-config.js';
+import { REALISTIC } from '../../fixtures/joblet/config.js';
 import { tempDir } from '../artifact/fixture.js';
-
-const REALISTIC = `# Joblet server configuration
-version: "3.0"
-
-server:
-  address: "0.0.0.0"   # listen everywhere
-  port: 50051
-  mode: "server"
-  timeout: "30s"
-
-joblet:
-  defaultCpuLimit: 100
-  maxConcurrentJobs: 100
-  validateCommands: true
-
-# TLS material embedded by the certificate generator
-security:
-  serverCert: |
-    -----BEGIN CERTIFICATE-----
-    MIIBszCCAVmgAwIBAgIUX8yTn5iHqtJ0dKq0p0IK
-    -----END CERTIFICATE-----
-  serverKey: |
-    -----BEGIN PRIVATE KEY-----
-    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0w
-    -----END PRIVATE KEY-----
-
-runtime:
-  enabled: false    # turned on by the installer
-  base_path: '/srv/old/runtimes'
-  common_libs_path: "/usr/lib"
-
-logging:
-  level: "INFO"
-`;
 
 describe('setRuntimeKeys', () => {
   it('changes only the two values in a realistic config, keeping comments, quoting and TLS blocks', () => {
