@@ -53,22 +53,13 @@ export function hostSystemd(): SystemdLink | undefined {
       return r.stdout.trim() === 'yes';
     },
     async startDelegatedScope(name, slice) {
-      // Property triples: name, D-Bus type, value.
-      const props: string[] = [
-        'PIDs',
-        'au',
-        '1',
-        String(process.pid),
-        'Delegate',
-        'b',
-        'true',
-        'CollectMode',
-        's',
-        'inactive-or-failed',
-        'Description',
-        's',
-        `jrt exec job ${name}`,
-        ...(slice ? ['Slice', 's', slice] : []),
+      // Each property: its name, its D-Bus type, its value (an array: its length, then its items).
+      const props: string[][] = [
+        ['PIDs', 'au', '1', String(process.pid)],
+        ['Delegate', 'b', 'true'],
+        ['CollectMode', 's', 'inactive-or-failed'],
+        ['Description', 's', `jrt exec job ${name}`],
+        ...(slice ? [['Slice', 's', slice]] : []),
       ];
       // The system bus when dbus runs; systemd's own socket (root only) on hosts without dbus.
       const bus = existsSync('/run/dbus/system_bus_socket')
@@ -86,8 +77,8 @@ export function hostSystemd(): SystemdLink | undefined {
           'ssa(sv)a(sa(sv))',
           name,
           'fail',
-          String(props.length / 3),
-          ...props,
+          String(props.length),
+          ...props.flat(),
           '0',
         ],
         { encoding: 'utf8', env: TOOL_ENV },
