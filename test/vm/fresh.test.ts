@@ -18,7 +18,7 @@ import { ensureImage, VM_CACHE } from './image.js';
 import { bootVm, type Vm } from './machine.js';
 
 /** The first ```sh block after the "## Two commands" heading. */
-export function readmeFirstCommand(readme: string): string {
+function readmeFirstCommand(readme: string): string {
   const section = readme.split(/^## Two commands$/m)[1] ?? '';
   const block = /```sh\n([\s\S]*?)\n```/.exec(section)?.[1];
   if (!block) throw new Error('README.md has no ```sh block under "## Two commands"');
