@@ -4,9 +4,9 @@
  * not — a delegated scope of jrt's own. systemd owns every cgroup outside a delegated subtree and may
  * move or remove what others make there (systemd's doc/CGROUP_DELEGATION.md).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { failure } from '../core/errors.js';
+import { runTool } from './spawn.js';
 
 /** The unit a cgroup path belongs to, systemd's own rule: the first component that is not a slice. Pure. */
 export function unitOfCgroup(cgroup: string): { unit: string; unitPath: string; slice?: string } | undefined {
@@ -37,7 +37,6 @@ export interface SystemdLink {
   startDelegatedScope(name: string, slice: string | undefined): Promise<string>;
 }
 
-const TOOL_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '' };
 const SCOPE_WAIT_MS = 10_000;
 
 /** systemd as PID 1 (sd_booted's test): the real link, else undefined. */
@@ -45,11 +44,8 @@ export function hostSystemd(): SystemdLink | undefined {
   if (!existsSync('/run/systemd/system')) return undefined;
   return {
     delegates(unit) {
-      const r = spawnSync('systemctl', ['show', '--property=Delegate', '--value', '--', unit], {
-        encoding: 'utf8',
-        env: TOOL_ENV,
-      });
-      if (r.status !== 0) throw systemdFailure(`systemctl show ${unit}`, r.stderr || String(r.error));
+      const r = runTool('systemctl', ['show', '--property=Delegate', '--value', '--', unit]);
+      if (r.status !== 0) throw systemdFailure(`systemctl show ${unit}`, r.stderr);
       return r.stdout.trim() === 'yes';
     },
     async startDelegatedScope(name, slice) {
@@ -65,25 +61,21 @@ export function hostSystemd(): SystemdLink | undefined {
       const bus = existsSync('/run/dbus/system_bus_socket')
         ? []
         : ['--address=unix:path=/run/systemd/private'];
-      const r = spawnSync(
-        'busctl',
-        [
-          ...bus,
-          'call',
-          'org.freedesktop.systemd1',
-          '/org/freedesktop/systemd1',
-          'org.freedesktop.systemd1.Manager',
-          'StartTransientUnit',
-          'ssa(sv)a(sa(sv))',
-          name,
-          'fail',
-          String(props.length),
-          ...props.flat(),
-          '0',
-        ],
-        { encoding: 'utf8', env: TOOL_ENV },
-      );
-      if (r.status !== 0) throw systemdFailure(`StartTransientUnit ${name}`, r.stderr || String(r.error));
+      const r = runTool('busctl', [
+        ...bus,
+        'call',
+        'org.freedesktop.systemd1',
+        '/org/freedesktop/systemd1',
+        'org.freedesktop.systemd1.Manager',
+        'StartTransientUnit',
+        'ssa(sv)a(sa(sv))',
+        name,
+        'fail',
+        String(props.length),
+        ...props.flat(),
+        '0',
+      ]);
+      if (r.status !== 0) throw systemdFailure(`StartTransientUnit ${name}`, r.stderr);
       // The call returns once the start job is queued; the move happens when it runs.
       const deadline = Date.now() + SCOPE_WAIT_MS;
       for (;;) {
