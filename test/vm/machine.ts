@@ -150,8 +150,8 @@ export async function bootVm(
     for (const c of children) c.kill('SIGKILL');
     await Promise.all(children.map(exited));
   };
-  const sshArgs = [
-    '-q',
+  const control = path.join(tmp, 'ssh.sock');
+  const direct = [
     '-i',
     image.sshKey,
     '-p',
@@ -165,21 +165,22 @@ export async function bootVm(
     '-o',
     'LogLevel=ERROR',
     '-o',
-    'ConnectTimeout=5',
+    'ConnectTimeout=60',
     '-o',
-    'ServerAliveInterval=5',
+    'ServerAliveInterval=10',
     '-o',
-    'ServerAliveCountMax=24',
+    'ServerAliveCountMax=30',
     'root@127.0.0.1',
     '--',
   ];
+  const sshArgs = ['-S', control, ...direct];
   const run = (command: string, o: { timeoutMs?: number } = {}) =>
     sshRun(sshArgs, command, o.timeoutMs ?? 30 * 60_000);
-  const bootTimeout = opts.bootTimeoutMs ?? (accel === 'kvm' ? 60_000 : 600_000);
+  const bootTimeout = opts.bootTimeoutMs ?? (accel === 'kvm' ? 60_000 : 1_200_000);
   try {
     for (;;) {
       if (qemu.exitCode !== null) throw new Error(`qemu exited with ${qemu.exitCode}: ${logs.join('')}`);
-      const r = await sshRun(sshArgs, 'true', 10_000);
+      const r = await sshRun(direct, 'true', 30_000);
       if (r.exitCode === 0) break;
       if (Date.now() - start > bootTimeout)
         throw new Error(
@@ -188,6 +189,10 @@ export async function bootVm(
       await new Promise((r) => setTimeout(r, 500));
     }
     const bootMs = Date.now() - start;
+    // One connection for every command (channels of it): no handshake per command, which a slow
+    // guest could not always answer in time. It is a login session like any sshd connection.
+    children.push(startTied('ssh', ['-M', '-N', ...sshArgs.slice(0, -1)], logs));
+    await waitFor(() => existsSync(control), 60_000, 'the ssh control connection did not come up');
     const mounts = shares
       .map(
         (s, i) => `mkdir -p ${s.guest} && mount -t virtiofs${s.readonly ? ' -o ro' : ''} fs${i} ${s.guest}`,
