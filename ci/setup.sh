@@ -14,18 +14,6 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# Test-only: the VM test bed (npm run test:vm, test/vm/) boots Debian images under qemu with KVM,
-# shares directories by virtiofs (qemu-system-common's virtiofsd) and runs commands over ssh.
-vm_need=()
-for tool in qemu-system-x86_64:qemu-system-x86 /usr/lib/qemu/virtiofsd:qemu-system-common ssh:openssh-client mke2fs:e2fsprogs; do
-  command -v "${tool%%:*}" >/dev/null 2>&1 || vm_need+=("${tool#*:}")
-done
-if [ "${#vm_need[@]}" -gt 0 ]; then
-  echo "ci/setup.sh: installing ${vm_need[*]} (VM test bed only)" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${vm_need[@]}" >/dev/null
-fi
-
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
