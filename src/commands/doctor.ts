@@ -9,7 +9,8 @@ import type { Command } from './types.js';
 const HELP = `Usage: jrt doctor
 
 Check what jrt needs on this host: root, user/mount/pid/net namespaces, overlayfs, cgroup
-controllers (v2, v1 or a hybrid of both: it says which will be used), bubblewrap and mmdebstrap,
+controllers (v2, v1 or a hybrid of both: it says which will be used), on cgroup v2 under systemd
+whether jrt's cgroup is delegated and where job cgroups go, bubblewrap and mmdebstrap,
 free disk under the runtimes root and the cache, and whether the Debian mirror and the npm
 registry of this host's configuration answer. Each failing check says how to fix it.
 
@@ -28,7 +29,11 @@ export const doctorCommand: Command = {
   help: HELP,
   async run(argv, ctx) {
     parseFlags('doctor', argv, {}, false);
-    const checks = await runChecks(hostProbes(ctx.env), { root: ctx.paths.root, cache: ctx.paths.cache });
+    const checks = await runChecks(hostProbes(ctx.env), {
+      root: ctx.paths.root,
+      cache: ctx.paths.cache,
+      cgroupParent: ctx.env.JRT_CGROUP_PARENT || undefined,
+    });
     const ok = doctorOk(checks);
     emit(ctx, { ok, checks }, () => renderChecks(checks));
     return ok ? EXIT.ok : EXIT.failure;

@@ -5,6 +5,7 @@
  */
 import { formatBytes } from '../core/disk.js';
 import { type CgroupLayout, cgroupPlan, parseCgroupMounts, REQUIRED_CONTROLLERS } from './cgroups.js';
+import { checkDelegation } from './delegation.js';
 
 export interface Check {
   id: string;
@@ -23,6 +24,7 @@ export interface DoctorProbes {
   /** Run a program briefly; `{error}` when it cannot be started. */
   run(file: string, args: string[]): Promise<ProbeRun>;
   readText(file: string): Promise<string | undefined>;
+  exists(file: string): Promise<boolean>;
   which(name: string): Promise<string | undefined>;
   /** Free bytes for unprivileged use on the filesystem of `dir`'s nearest existing ancestor. */
   freeBytes(dir: string): Promise<{ path: string; bytes: number } | undefined>;
@@ -35,6 +37,8 @@ export interface DoctorOptions {
   /** Runtimes root (JRT_ROOT) and cache (JRT_CACHE): where installs and builds write. */
   root: string;
   cache: string;
+  /** JRT_CGROUP_PARENT, when set. */
+  cgroupParent?: string | undefined;
 }
 
 export const MIN_FREE_BYTES = 5 * 2 ** 30;
@@ -49,6 +53,7 @@ export const CHECK_IDS = [
   'overlayfs',
   'cgroups',
   'cpuset',
+  'cgroup-delegation',
   'bwrap',
   'mmdebstrap',
   'slirp4netns',
@@ -63,7 +68,7 @@ export async function runChecks(probes: DoctorProbes, opts: DoctorOptions): Prom
     checkRoot(probes),
     ...NAMESPACES.map((ns) => checkNamespace(probes, ns)),
     checkOverlay(probes),
-    ...(await checkCgroups(probes)),
+    ...(await checkCgroups(probes, opts.cgroupParent)),
     checkTool(probes, 'bwrap', 'bubblewrap', 'runs jobs in namespaces with read-only binds'),
     checkTool(probes, 'mmdebstrap', 'mmdebstrap', 'creates the Debian build roots'),
     checkTool(probes, 'slirp4netns', 'slirp4netns', 'gives --network=web jobs outbound access', 'warn'),
@@ -140,7 +145,7 @@ async function checkOverlay(p: DoctorProbes): Promise<Check> {
       );
 }
 
-async function checkCgroups(p: DoctorProbes): Promise<Check[]> {
+async function checkCgroups(p: DoctorProbes, cgroupParent: string | undefined): Promise<Check[]> {
   const mounts = (await p.readText('/proc/self/mounts')) ?? '';
   const parsed = parseCgroupMounts(mounts);
   const v2Text = parsed.v2Mount ? await p.readText(`${parsed.v2Mount}/cgroup.controllers`) : undefined;
@@ -177,7 +182,8 @@ async function checkCgroups(p: DoctorProbes): Promise<Check[]> {
         'no cpuset controller: jobs cannot be pinned to CPUs',
         'enable cpuset (echo +cpuset > <cgroup2>/cgroup.subtree_control, or mount the v1 cpuset hierarchy)',
       );
-  return [cgroups, cpuset];
+  const v2Used = plan.from.memory === 'v2' ? layout.v2Mount : undefined;
+  return [cgroups, cpuset, await checkDelegation(p, v2Used, cgroupParent)];
 }
 
 async function checkTool(

@@ -1,5 +1,5 @@
 /** The real DoctorProbes: this host's processes, files, disks and network. */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { freeSpace } from '../core/disk.js';
 import { hostDebianMirror, hostNpmRegistry } from '../core/host-sources.js';
 import { probe } from '../core/http.js';
@@ -27,6 +27,11 @@ export function hostProbes(env: NodeJS.ProcessEnv = process.env): DoctorProbes {
         return undefined;
       }
     },
+    exists: (file) =>
+      access(file).then(
+        () => true,
+        () => false,
+      ),
     which,
     // The root may not exist yet: measure the filesystem it will be created on.
     freeBytes: (dir) => freeSpace(dir).catch(() => undefined),

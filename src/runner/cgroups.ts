@@ -17,7 +17,9 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
+import { v2JobParent } from './cgroup-v2.js';
 import type { JobLimits } from './limits.js';
+import { hostSystemd, type SystemdLink } from './systemd.js';
 
 const DEFAULT_FS = '/sys/fs/cgroup';
 
@@ -98,6 +100,10 @@ export interface CgroupPlace {
   fsRoot?: string;
   /** The text of /proc/self/cgroup. */
   selfCgroup?: string;
+  /** systemd as PID 1 (null: none, whatever the host has); found on the host when not given. */
+  systemd?: SystemdLink | null;
+  /** JRT_TRACE: where the job's cgroup went and why. */
+  note?: (line: string) => void;
 }
 
 /** Create the job's cgroup(s) with its limits, beneath jrt's own cgroup or `place.parent`. */
@@ -124,10 +130,19 @@ export async function createJobCgroup(
   try {
     const root2 = v2Root(FS);
     if (root2) {
-      const dir = path.join(root2, parent ?? own.get('') ?? '/', name);
-      const subtree = path.join(path.dirname(dir), 'cgroup.subtree_control');
       const want = ['memory', 'pids', ...(limits.cpus ? ['cpu'] : []), ...(limits.cpuset ? ['cpuset'] : [])];
-      write(subtree, want.map((c) => `+${c}`).join(' '));
+      // A stand-in hierarchy (tests) never talks to the host's systemd.
+      const systemd =
+        place.systemd === undefined
+          ? place.fsRoot
+            ? undefined
+            : hostSystemd()
+          : (place.systemd ?? undefined);
+      const under = await v2JobParent(
+        { root: root2, own: own.get('') ?? '/', parent, systemd, id, note: place.note ?? (() => {}) },
+        want,
+      );
+      const dir = path.join(under, name);
       mk(dir);
       if (limits.memoryBytes) {
         write(path.join(dir, 'memory.max'), String(limits.memoryBytes));

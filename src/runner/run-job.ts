@@ -57,12 +57,13 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   // Every job gets cgroups: they carry its limits, account its peak memory and let jrt kill every
   // process of it. Only a job that asked for no limit may run without them (a host where jrt cannot
   // create cgroups); it is then reached through its pid namespace and its record has no peak memory.
-  const cgroup = createJobCgroup(id, req.limits, { parent: env.JRT_CGROUP_PARENT || undefined }).catch(
-    (e) => {
-      if (needsCgroup(req.limits)) throw e;
-      return undefined;
-    },
-  );
+  const cgroup = createJobCgroup(id, req.limits, {
+    parent: env.JRT_CGROUP_PARENT || undefined,
+    note: noteTo(env),
+  }).catch((e) => {
+    if (needsCgroup(req.limits)) throw e;
+    return undefined;
+  });
   cgroup.catch(() => {}); // its failure is reported below, after prepare's (a usage error wins)
   let p: Prepared;
   let bwrapArgs: string[];
@@ -288,6 +289,11 @@ function traceTo(env: NodeJS.ProcessEnv): (what: string) => void {
     process.stderr.write(`jrt-trace: ${what} +${(now - last).toFixed(1)} ms\n`);
     last = now;
   };
+}
+
+/** JRT_TRACE=1: what jrt decided on this host and why (where the job's cgroup went), on stderr. */
+function noteTo(env: NodeJS.ProcessEnv): (line: string) => void {
+  return env.JRT_TRACE ? (line) => process.stderr.write(`jrt-trace: ${line}\n`) : () => {};
 }
 
 function signalNumber(name: NodeJS.Signals | null): number {

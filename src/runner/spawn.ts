@@ -5,7 +5,7 @@
  * of the job — bwrap included — is inside the cgroups before anything of the job runs. A job without
  * cgroups (no limits) starts without the shell.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { EXIT } from '../core/errors.js';
 import { RESOLV_CONF_FD, SECCOMP_FD } from './plan.js';
@@ -112,4 +112,19 @@ export function spawnHelper([file, args]: [string, string[]], pipes: number): Ch
     stdio: ['ignore', 'pipe', 'pipe', ...Array<'pipe'>(pipes).fill('pipe')],
     env: LAUNCH_ENV,
   });
+}
+
+/**
+ * Run a short host tool to its end (systemctl, busctl: src/runner/systemd.ts) with the launcher's
+ * minimal environment; `error` when it could not be started.
+ */
+export function runTool(
+  file: string,
+  args: string[],
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(file, args, {
+    encoding: 'utf8',
+    env: { ...LAUNCH_ENV, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '' },
+  });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr || (r.error ? String(r.error) : '') };
 }

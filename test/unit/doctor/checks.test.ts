@@ -63,6 +63,7 @@ function probesFor(h: FakeHost): DoctorProbes {
       return { error: `unexpected program ${file}` };
     },
     readText: async (f) => h.files[f],
+    exists: async (f) => h.files[f] !== undefined,
     which: async (name) => (h.tools[name] !== undefined ? `/usr/bin/${name}` : undefined),
     async freeBytes(dir) {
       for (let at = dir; at !== ''; at = at.slice(0, at.lastIndexOf('/'))) {
@@ -241,5 +242,62 @@ describe('render', () => {
       '                 fix: free space',
       'jrt doctor: 1 problem to fix, 1 warning',
     ]);
+  });
+});
+
+describe('cgroup-delegation', () => {
+  /** A systemd host on cgroup v2, jrt running in `own`; `delegating` lists the units with Delegate=yes. */
+  async function delegationOn(own: string, delegating: string[], controllers = 'cpuset cpu io memory pids') {
+    const h = healthyHost();
+    h.files['/proc/self/mounts'] = V2_MOUNTS;
+    h.files['/sys/fs/cgroup/cgroup.controllers'] = 'cpuset cpu io memory hugetlb pids rdma misc\n';
+    h.files['/proc/self/cgroup'] = `0::${own}\n`;
+    h.files['/run/systemd/system'] = '';
+    h.files['/sys/fs/cgroup/system.slice/joblet.service/cgroup.controllers'] = `${controllers}\n`;
+    h.tools.busctl = 'systemd 252';
+    const probes = probesFor(h);
+    const run = probes.run;
+    probes.run = async (file, args) =>
+      file === 'systemctl'
+        ? {
+            exitCode: 0,
+            stdout: `${delegating.includes(args.at(-1) as string) ? 'yes' : 'no'}\n`,
+            stderr: '',
+          }
+        : run(file, args);
+    const list = await runChecks(probes, OPTS);
+    return list.find((c) => c.id === 'cgroup-delegation') as Check;
+  }
+
+  it('on the hybrid host: cgroup v1, nothing to delegate', async () => {
+    const c = await checksOf(healthyHost());
+    expect(c['cgroup-delegation']).toMatchObject({ ok: true, message: expect.stringContaining('cgroup v1') });
+  });
+
+  it('a login session is not delegated: each job gets a scope of its own, and it says how to keep jobs in a service', async () => {
+    const c = await delegationOn('/user.slice/user-0.slice/session-3.scope', []);
+    expect(c).toMatchObject({ ok: true, level: 'warn' });
+    expect(c.message).toContain(
+      '(session-3.scope) is not delegated; each job gets a delegated scope of its own',
+    );
+    expect(c.message).toContain('jrt-<id>.scope in user-0.slice');
+    expect(c.message).toContain('Delegate=yes');
+  });
+
+  it('inside a delegated service it says where job cgroups go', async () => {
+    const c = await delegationOn('/system.slice/joblet.service', ['joblet.service']);
+    expect(c).toMatchObject({ ok: true });
+    expect(c.message).toContain('inside joblet.service (Delegate=yes)');
+  });
+
+  it('a delegated service without cpuset is a warning with the fix', async () => {
+    const c = await delegationOn(
+      '/system.slice/joblet.service/joblet-main',
+      ['joblet.service'],
+      'cpu io memory pids',
+    );
+    expect(c).toMatchObject({ ok: false, level: 'warn' });
+    expect(c.message).toContain('joblet.service is not given cpuset');
+    expect(c.fix).toContain('Delegate=yes');
   });
 });

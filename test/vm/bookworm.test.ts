@@ -1,0 +1,4 @@
+/** jrt on Debian 12 (bookworm) with systemd and cgroup v2, in a KVM VM (test/vm/limits-suite.ts). */
+import { defineLimitsSuite } from './limits-suite.js';
+
+defineLimitsSuite('bookworm');
