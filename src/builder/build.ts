@@ -27,7 +27,7 @@ import { collectRuntime } from './collect.js';
 import { debFileName, fetchDebian, shellQuote } from './debian.js';
 import { type Lock, lockDigest, sourceDateEpoch } from './lock.js';
 import { ensureLock, type LockOutcome } from './lock-phase.js';
-import { normalizeJavaKeystores } from './normalize.js';
+import { dropWriteBits, normalizeJavaKeystores } from './normalize.js';
 import { makeRuntimeYml, renderRuntimeJson, renderRuntimeYml } from './runtime-yml.js';
 import { type Session, withSession } from './session.js';
 import { runSmokeTests } from './smoke.js';
@@ -204,6 +204,7 @@ async function checkMountSources(runtimeDir: string, yml: RuntimeYml): Promise<v
 }
 
 async function pack(s: Session, out: string, lock: Lock, outDir?: string) {
+  await dropWriteBits(out);
   const manifest = await computeManifest(out, {
     name: s.recipe.name,
     version: s.recipe.version,
