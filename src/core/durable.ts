@@ -28,14 +28,3 @@ export async function syncDirectory(dir: string): Promise<void> {
     await fh.close();
   }
 }
-
-/** writeFile, then fsync: the contents are on disk before the file is renamed over another. */
-export async function writeFileSynced(file: string, data: string, mode: number): Promise<void> {
-  const fh = await open(file, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}

@@ -4,10 +4,12 @@
  * added — so every other byte, comment and the TLS material stay exactly as they were. The YAML
  * parser is used only to find where the keys are.
  */
-import { access, chmod, chown, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, type FileHandle, mkdir, open, readlink, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, type Pair, parseDocument, type YAMLMap } from 'yaml';
-import { syncDirectory, writeFileSynced } from '../core/durable.js';
+import { syncDirectory } from '../core/durable.js';
 import { failure } from '../core/errors.js';
 
 export type RuntimeKeys = { enabled?: boolean; base_path: string };
@@ -112,17 +114,80 @@ export interface ConfigUpdate {
   created: boolean;
 }
 
-/** Write `text` to `file` atomically, keeping mode and owner (0600 root for a new file). */
-async function writeAtomic(
-  file: string,
-  text: string,
-  like: { mode: number; uid: number; gid: number },
-): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.jrt-${process.pid}.tmp`);
+/** Larger is no Joblet config (a few KB with its TLS material); refused before it is read. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+interface Owner {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+const printable = (s: string) => s.replace(/[^\x20-\x7e]/g, '?');
+
+/**
+ * Read a config jrt is about to edit, without following a symlink at its name: a config that is a
+ * link is refused, not written through (a local user who can write the config directory could
+ * point it at any file root may write) and not replaced by a regular file (whoever made the link
+ * wants it kept). Undefined when the file does not exist.
+ */
+async function readConfig(file: string): Promise<{ text: string; owner: Owner } | undefined> {
+  let fh: FileHandle;
   try {
-    await writeFileSynced(tmp, text, like.mode & 0o7777);
-    await chown(tmp, like.uid, like.gid).catch(() => {});
-    await chmod(tmp, like.mode & 0o7777);
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code !== 'ELOOP') throw configError(file, `cannot be read: ${(e as Error).message}`);
+    const target = await readlink(file).catch(() => '?');
+    throw configError(
+      file,
+      `is a symlink (to ${printable(target)}); jrt does not write through links`,
+      'set JRT_JOBLET_CONFIG to the file itself, or replace the link with the file',
+    );
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw configError(file, 'is not a regular file');
+    if (st.size > MAX_CONFIG_BYTES) throw configError(file, `is larger than ${MAX_CONFIG_BYTES} bytes`);
+    const text = (await fh.readFile()).toString('utf8');
+    return { text, owner: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
+  } finally {
+    await fh.close();
+  }
+}
+
+function configError(file: string, what: string, hint?: string) {
+  return failure('ERR_JRT_JOBLET_CONFIG', `Joblet config ${printable(file)} ${what}`, {
+    hint: hint ?? 'fix it by hand; the runtimes themselves are installed',
+  });
+}
+
+/**
+ * Write `text` over `file` atomically: a private temp file with a name nobody can guess, created
+ * with O_EXCL|O_NOFOLLOW (never through a link planted in the config directory), given the old
+ * owner and mode through its descriptor, synced, then renamed over the file (rename replaces a link
+ * at `file` rather than following it).
+ */
+async function writeAtomic(file: string, text: string, owner: Owner): Promise<void> {
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.jrt-${process.pid}-${randomBytes(8).toString('hex')}.tmp`,
+  );
+  const fh = await open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    try {
+      await fh.writeFile(text);
+      await fh.chown(owner.uid, owner.gid).catch(() => {});
+      await fh.chmod(owner.mode);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
     await syncDirectory(path.dirname(file));
   } catch (e) {
@@ -136,28 +201,27 @@ async function updateOne(
   keys: RuntimeKeys,
   createIfMissing: boolean,
 ): Promise<ConfigUpdate | undefined> {
-  let text: string;
-  let like: { mode: number; uid: number; gid: number };
-  let created = false;
-  try {
-    text = await readFile(file, 'utf8');
-    const st = await stat(file);
-    like = { mode: st.mode, uid: st.uid, gid: st.gid };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !createIfMissing) return undefined;
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-    text = '';
-    like = { mode: 0o600, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-    created = true;
-  }
+  const existing = await readConfig(file);
+  if (!existing && !createIfMissing) return undefined;
+  const text = existing?.text ?? '';
+  const owner = existing?.owner ?? {
+    mode: 0o600,
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+  };
   const next = setRuntimeKeys(text, keys, file);
   if (!hasKeys(next, keys))
     throw failure('ERR_JRT_JOBLET_CONFIG', `could not set runtime keys in ${file} safely`, {
       hint: `add "runtime: {enabled: true, base_path: ${keys.base_path}}" by hand`,
     });
-  if (next === text && !created) return { file, changed: false, created };
-  await writeAtomic(file, next, like);
-  return { file, changed: true, created };
+  if (next === text && existing) return { file, changed: false, created: false };
+  try {
+    if (!existing) await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+    await writeAtomic(file, next, owner);
+  } catch (e) {
+    throw configError(file, `could not be written: ${(e as Error).message}`);
+  }
+  return { file, changed: true, created: !existing };
 }
 
 /**
