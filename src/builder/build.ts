@@ -20,6 +20,7 @@ import {
   TREE_DIR,
 } from '../core/runtime-format.js';
 import { JRT_VERSION } from '../core/version.js';
+import type { Source } from '../recipe/types.js';
 import { unpackBase } from './base.js';
 import { checkRuntime } from './check.js';
 import { chrootArgv } from './chroot.js';
@@ -148,7 +149,8 @@ async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
   await mkdir(s.blobs.dir, { recursive: true });
   await fetchDebian(s.blobs, s.mirror, lock.packages, { offline: s.offline });
   const files: string[] = [];
-  for (const input of lock.sources) files.push(await fetchSource(input, s));
+  for (const [i, input] of lock.sources.entries())
+    files.push(await fetchSource(input, s.recipe.sources[i] as Source, s));
   return files;
 }
 
