@@ -235,7 +235,7 @@ export async function downloadToFile(
         const total = Number(res.headers['content-length']) || undefined;
         progress.total = total;
         if (total !== undefined && total > max) {
-          res.body.destroy();
+          discard(res.body);
           throw tooLarge(url, `announces ${total} bytes`, max, opts.size !== undefined);
         }
         const hashes = { hex: createHash('sha256'), ...sriHashes() };
@@ -264,6 +264,12 @@ export async function downloadToFile(
   } finally {
     if (progress.tmp) await rm(progress.tmp, { force: true });
   }
+}
+
+/** Stop reading a body jrt refuses; the abort it then reports is expected, not an error. */
+function discard(body: import('undici').Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 function sriHashes(): Record<SriAlgorithm, import('node:crypto').Hash> {
@@ -295,7 +301,7 @@ export async function fetchJson<T>(
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         received += chunk.length;
         if (received > MAX_JSON_BYTES) {
-          res.body.destroy();
+          discard(res.body);
           throw tooLarge(url, 'a JSON document', MAX_JSON_BYTES, false);
         }
         parts.push(chunk);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertLockMatches,
-  checkLockShape,
   type DebianInput,
   inputsDigest,
   type Lock,
@@ -10,6 +9,7 @@ import {
   serializeLock,
   sourceDateEpoch,
 } from '../../../src/builder/lock.js';
+import { checkLockShape } from '../../../src/builder/lock-check.js';
 import { JrtError } from '../../../src/core/errors.js';
 import type { Recipe } from '../../../src/recipe/types.js';
 import { validateRecipe } from '../../../src/recipe/validate.js';
