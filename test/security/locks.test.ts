@@ -143,7 +143,7 @@ describe("the recipe's pins win over the lock's", { timeout: 120_000 }, () => {
     expect(b.blobs).not.toContain(sha256(evil));
   });
 
-  it("an npm tarball the lock puts on another host is refused and never requested", async () => {
+  it('an npm tarball the lock puts on another host is refused and never requested', async () => {
     const h = await home();
     const tgz = Buffer.from('a tarball from elsewhere');
     elsewhere.serve('/x.tgz', tgz);
@@ -236,7 +236,9 @@ describe('downloads: capped by the size the lock states, and by a deadline', { t
     const text = urlRecipe('/announced', '0123456789');
     const b = await build(h, text, urlLock(text, '/announced', '0123456789', 10));
     expect(b.error?.code).toBe('ERR_JRT_DOWNLOAD_TOO_LARGE');
-    expect(b.error?.message).toMatch(/\/announced: announces 100000 bytes, more than the 10 bytes the lock states$/);
+    expect(b.error?.message).toMatch(
+      /\/announced: announces 100000 bytes, more than the 10 bytes the lock states$/,
+    );
   });
 
   it('a server sending one byte every 2 s ends at JRT_DOWNLOAD_TIMEOUT, though it is never idle', async () => {
