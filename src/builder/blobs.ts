@@ -6,7 +6,7 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
-import { type DownloadResult, downloadLimits, downloadToFile } from '../core/http.js';
+import { type DownloadResult, downloadToFile } from '../core/http.js';
 import { integrityMismatch } from '../core/integrity.js';
 
 export interface BlobStore {
@@ -58,7 +58,7 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
       }
       await mkdir(dir, { recursive: true });
       const tmp = path.join(dir, `.incoming-${sha256}-${process.pid}`);
-      const got = await download(url, tmp, { size: opts.size, limits: downloadLimits() });
+      const got = await download(url, tmp, { size: opts.size });
       if (got.sha256 !== sha256) {
         await rm(tmp, { force: true });
         throw failure(
@@ -76,7 +76,7 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
     async fetchUnknown(url, opts = {}) {
       await mkdir(dir, { recursive: true });
       const tmp = path.join(dir, `.incoming-${process.pid}-${Date.now()}`);
-      const got = await download(url, tmp, { limits: downloadLimits() });
+      const got = await download(url, tmp);
       await checkIntegrity(url, tmp, got, opts.integrity);
       await rename(tmp, pathOf(got.sha256));
       return { ...got, file: pathOf(got.sha256) };

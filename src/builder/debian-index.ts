@@ -14,6 +14,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { downloadLimits } from '../core/download-limits.js';
 import { failure } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
 import { downloadToFile } from '../core/http.js';
@@ -136,7 +137,7 @@ async function fetchInRelease(ctx: IndexContext): Promise<string> {
   await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.InRelease-${process.pid}`);
   const got = await downloadToFile(`${ctx.mirror}/dists/${ctx.suite}/InRelease`, tmp, {
-    limits: { maxBytes: MAX_INRELEASE_BYTES, deadlineMs: 5 * 60_000, idleMs: 60_000 },
+    limits: { ...downloadLimits(), maxBytes: MAX_INRELEASE_BYTES },
   });
   const file = path.join(dir, `InRelease-${got.sha256}`);
   await rename(tmp, file);

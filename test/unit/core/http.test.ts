@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, downloadLimits, downloadToFile, fetchJson } from '../../../src/core/http.js';
+import { DEFAULT_LIMITS, downloadLimits } from '../../../src/core/download-limits.js';
+import { downloadToFile, fetchJson } from '../../../src/core/http.js';
 import { tempDir } from '../../helpers/temp.js';
 
 let url = '';
