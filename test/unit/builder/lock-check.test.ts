@@ -6,8 +6,8 @@ import { checkLockShape, lockDisagreements } from '../../../src/builder/lock-che
 import type { Recipe } from '../../../src/recipe/types.js';
 import { validateRecipe } from '../../../src/recipe/validate.js';
 import { REPO } from '../../helpers/jrt.js';
+import { HEX, recipeFrom } from './lock-fixture.js';
 
-const HEX = (c: string) => c.repeat(64);
 const SRI = `sha512-${Buffer.alloc(64, 1).toString('base64')}`;
 const deb = (name: string, over: Partial<DebianInput> = {}): DebianInput => ({
   package: name,
@@ -66,9 +66,7 @@ mounts:
 `;
 
 function recipe(edit: (text: string) => string = (t) => t): Recipe {
-  const r = validateRecipe(edit(RECIPE), 'tiny.yml');
-  if ('errors' in r) throw new Error(JSON.stringify(r.errors));
-  return r.recipe;
+  return recipeFrom(edit(RECIPE));
 }
 
 const withPackage = (over: Partial<DebianInput>) => lock({ packages: [deb('make', over)] });
