@@ -11,7 +11,8 @@
  * make jrt accept a package Debian did not sign.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { downloadLimits } from '../core/download-limits.js';
@@ -65,7 +66,9 @@ function indexError(message: string, hint?: string) {
 
 /** The signed text of an InRelease file, or an error saying why its signature does not hold. */
 async function verifiedText(file: string, keyring: string): Promise<string> {
-  const out = `${file}.verified-${process.pid}`;
+  // gpgv writes the text it verified into a private directory of its own, never into the cache.
+  const dir = await mkdtemp(path.join(tmpdir(), 'jrt-gpgv-'));
+  const out = path.join(dir, 'signed');
   try {
     const r = await run('gpgv', ['--keyring', keyring, '--output', out, file], { reject: false });
     if (r.exitCode !== 0)
@@ -75,7 +78,7 @@ async function verifiedText(file: string, keyring: string): Promise<string> {
       );
     return await readFile(out, 'utf8');
   } finally {
-    await rm(out, { force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -115,18 +118,22 @@ async function openIndex(ctx: IndexContext, inRelease: string): Promise<Index> {
     );
   const dir = `dists/${ctx.suite}/main/binary-${ctx.architecture}`;
   const url = `${ctx.mirror}/${dir}/${release.byHash ? `by-hash/SHA256/${xz.sha256}` : 'Packages.xz'}`;
-  const tmp = `${packages}.xz-${process.pid}`;
+  // Named by pid: two builds may fetch the same index at once.
+  const part = `${packages}.${process.pid}.part`;
+  const tmp = `${part}.xz`;
   try {
     const got = await downloadToFile(url, tmp, { size: xz.size });
     if (got.sha256 !== xz.sha256)
       throw indexError(`${url}: sha256 ${got.sha256}, the signed index says ${xz.sha256}`);
-    await run('sh', ['-c', 'xz -dc -- "$1" > "$2"', 'sh', tmp, `${packages}.part`]);
-    if ((await sha256File(`${packages}.part`)) !== want.sha256)
+    await rm(part, { force: true });
+    // xz makes <name>.part beside it with O_EXCL: it never writes through a file or link already there.
+    await run('xz', ['--decompress', '--keep', '--', tmp]);
+    if ((await sha256File(part)) !== want.sha256)
       throw indexError(`${url} does not unpack to the ${rel} the signed index describes`);
-    await rename(`${packages}.part`, packages);
+    await rename(part, packages);
   } finally {
     await rm(tmp, { force: true });
-    await rm(`${packages}.part`, { force: true });
+    await rm(part, { force: true });
   }
   return { release, packages };
 }
