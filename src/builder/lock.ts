@@ -3,9 +3,10 @@
  * repeatable offline and a second build is byte-identical. It lives next to the recipe
  * (recipes/NAME.lock.json) and is committed.
  */
-import { type FileHandle, open, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { failure, usageError } from '../core/errors.js';
 import { sha256Bytes } from '../core/hash.js';
+import { readCapped, TooLargeError } from '../core/read-capped.js';
 import type { Recipe } from '../recipe/types.js';
 import { checkLockShape } from './lock-check.js';
 
@@ -99,21 +100,14 @@ export function sourceDateEpoch(lock: Lock): number {
 const MAX_LOCK_BYTES = 16 * 1024 * 1024;
 
 export async function readLock(file: string): Promise<Lock | undefined> {
-  let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
   let text: string;
   try {
-    const { size } = await fh.stat();
-    if (size > MAX_LOCK_BYTES)
+    text = (await readCapped(file, MAX_LOCK_BYTES)).toString('utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof TooLargeError)
       throw usageError('ERR_JRT_LOCK_INVALID', `${file}: larger than ${MAX_LOCK_BYTES} bytes`);
-    text = await fh.readFile('utf8');
-  } finally {
-    await fh.close();
+    throw e;
   }
   let value: unknown;
   try {

@@ -60,10 +60,14 @@ async function info(ctx: CommandContext, names: string[]): Promise<number> {
     throw usageError('ERR_JRT_BAD_FLAG', 'runtime info takes one NAME', 'jrt runtime info java-17');
   const { resolveInstalled } = await import('../installer/installed.js');
   const { formatBytes } = await import('../core/disk.js');
-  const { readFile } = await import('node:fs/promises');
+  const { readCapped } = await import('../core/read-capped.js');
+  const { MAX_DESCRIPTION_BYTES } = await import('../core/runtime-format.js');
   const path = await import('node:path');
   const r = await resolveInstalled(ctx.paths.root, names[0] as string);
-  const yml = await readFile(path.join(r.dir, 'runtime.yml'), 'utf8').catch(() => '');
+  const yml = await readCapped(path.join(r.dir, 'runtime.yml'), MAX_DESCRIPTION_BYTES).then(
+    (b) => b.toString('utf8'),
+    () => '',
+  );
   const m = r.manifest;
   const summary = m && {
     files: m.files.filter((f) => f.type === 'file').length,
