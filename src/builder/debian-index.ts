@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { downloadLimits } from '../core/download-limits.js';
-import { failure } from '../core/errors.js';
+import { failure, isJrtError } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
 import { downloadToFile } from '../core/http.js';
 import { run } from '../core/proc.js';
@@ -165,6 +165,14 @@ async function cachedInReleases(ctx: IndexContext): Promise<string[]> {
   return dated.slice(0, KEEP).map((d) => d.file);
 }
 
+const UNREACHABLE = new Set([
+  'ERR_JRT_DOWNLOAD',
+  'ERR_JRT_DOWNLOAD_TIMEOUT',
+  'ERR_JRT_HTTP_STATUS',
+  'ERR_JRT_NOT_FOUND',
+  'ERR_JRT_TRUNCATED',
+]);
+
 type Key = string;
 const keyOf = (p: Pick<DebianInput, 'package' | 'version' | 'architecture'>): Key =>
   `${p.package} ${p.version} ${p.architecture}`;
@@ -206,8 +214,20 @@ function differs(p: DebianInput, s: Record<string, string>): string | undefined 
 /** Throw unless every input is in a signed index of the suite: today's (unless offline) or a cached one. */
 export async function verifyDebianInputs(ctx: IndexContext, inputs: DebianInput[]): Promise<void> {
   if (inputs.length === 0) return;
-  const files = ctx.offline ? [] : [await fetchInRelease(ctx)];
+  const files: string[] = [];
+  let unreachable: unknown;
+  if (!ctx.offline) {
+    // A mirror that cannot be reached leaves the cached indexes (each verified again below).
+    try {
+      files.push(await fetchInRelease(ctx));
+    } catch (e) {
+      if (!isJrtError(e) || !UNREACHABLE.has(e.code)) throw e;
+      ctx.log?.(`today's index of ${ctx.suite} is out of reach (${e.message}); using the cached ones`);
+      unreachable = e;
+    }
+  }
   for (const f of await cachedInReleases(ctx)) if (!files.includes(f)) files.push(f);
+  if (files.length === 0 && unreachable) throw unreachable;
   let left = [...inputs];
   const problems = new Map<string, string>();
   for (const file of files) {

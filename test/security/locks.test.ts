@@ -262,7 +262,7 @@ describe("Debian packages come from the suite's signed index", { timeout: 180_00
   const deb = (over: Partial<typeof FIXTURE_INPUT>) =>
     lockFor(text, { packages: [{ ...FIXTURE_INPUT, ...over }] });
 
-  it('the control: a package the signed index lists passes, is fetched, and the index is kept for offline builds', async () => {
+  it('the control: a package the signed index lists passes, is fetched, and the index is kept for offline builds and an unreachable mirror', async () => {
     const h = await home();
     const b = await build(h, text, deb({}));
     // Past the inputs: the fake base root has no shell, so the first step in the root fails.
@@ -273,6 +273,17 @@ describe("Debian packages come from the suite's signed index", { timeout: 180_00
     const offline = await build(h, text, deb({}), ['--offline']);
     expect(offline.error?.code).toBe('ERR_JRT_BUILD_STEP');
     expect(offline.requested).toEqual([]);
+    // A mirror that no longer answers for its index: the cached one (verified again) still holds.
+    const inRelease = '/dists/bookworm/InRelease';
+    const route = mirror.routes.get(inRelease);
+    mirror.routes.delete(inRelease);
+    try {
+      const unreachable = await build(h, text, deb({}));
+      expect(unreachable.error?.code).toBe('ERR_JRT_BUILD_STEP');
+      expect(unreachable.requested).toEqual([inRelease]);
+    } finally {
+      if (route) mirror.routes.set(inRelease, route);
+    }
   });
 
   it.each<[string, Partial<typeof FIXTURE_INPUT>, RegExp]>([
