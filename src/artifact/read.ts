@@ -24,7 +24,13 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { failure, isJrtError } from '../core/errors.js';
 import { sha256Bytes } from '../core/hash.js';
-import { MANIFEST_JSON, type Manifest, type ManifestFile, RUNTIME_YML } from '../core/runtime-format.js';
+import {
+  MANIFEST_JSON,
+  MAX_MANIFEST_BYTES,
+  type Manifest,
+  type ManifestFile,
+  RUNTIME_YML,
+} from '../core/runtime-format.js';
 import { entryPathProblem, mismatch, modeProblem, unsafe, validateManifest } from './safety.js';
 import { type EntrySink, parseTar, type RawEntry, TarFormatError } from './tar-read.js';
 
@@ -36,7 +42,6 @@ export interface ArtifactContents {
   digest: string;
 }
 
-const MAX_MANIFEST = 256 << 20;
 const TYPES: Record<string, ManifestFile['type']> = { '0': 'file', '5': 'dir', '2': 'symlink' };
 const REFUSED: Record<string, string> = {
   '1': 'hard link',
@@ -58,7 +63,11 @@ function asArtifactError(file: string, e: unknown): Error {
 function manifestSink(e: RawEntry, done: (c: ArtifactContents) => Promise<void>): EntrySink {
   if (e.path !== MANIFEST_JSON || e.typeflag !== '0')
     throw unsafe(e.path, `the first entry must be ${MANIFEST_JSON}`);
-  if (e.size > MAX_MANIFEST) throw unsafe(MANIFEST_JSON, 'larger than 256 MiB');
+  if (e.size > MAX_MANIFEST_BYTES)
+    throw unsafe(
+      MANIFEST_JSON,
+      `larger than ${MAX_MANIFEST_BYTES} bytes (${e.size}); refused before reading it`,
+    );
   const parts: Buffer[] = [];
   return {
     write: async (c) => void parts.push(Buffer.from(c)),

@@ -14,10 +14,14 @@ export interface BaseRoot {
   tarball: string;
 }
 
+/** The mirror as a file name: what is cached from one mirror is kept apart from another's. */
+export function mirrorKey(mirror: string): string {
+  return mirror.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_');
+}
+
 export function baseTarball(cacheDir: string, suite: string, mirror: string): string {
   // The mirror is part of the name: a base made from another mirror may hold other versions.
-  const mirrorKey = mirror.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_');
-  return path.join(cacheDir, 'bases', `${suite}@${mirrorKey}.tar`);
+  return path.join(cacheDir, 'bases', `${suite}@${mirrorKey(mirror)}.tar`);
 }
 
 export async function ensureBase(

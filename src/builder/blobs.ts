@@ -6,22 +6,27 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
-import { downloadToFile } from '../core/http.js';
+import { type DownloadResult, downloadToFile } from '../core/http.js';
+import { integrityMismatch } from '../core/integrity.js';
 
 export interface BlobStore {
   dir: string;
   pathOf(sha256: string): string;
   has(sha256: string): Promise<boolean>;
-  /** Download `url` unless present; the bytes must hash to `sha256`. */
-  fetch(url: string, sha256: string, opts?: { integrity?: string; offline?: boolean }): Promise<string>;
   /**
-   * Download `url` whose sha256 is not known yet (resolution); returns its hashes. With `integrity`
-   * (an SRI sha512), bytes that do not match never enter the store.
+   * Download `url` unless present; the bytes must hash to `sha256` (and match `integrity`, an SRI
+   * string, when given). `size` (a lock's) caps the download: a byte more and it stops.
    */
-  fetchUnknown(
+  fetch(
     url: string,
-    opts?: { integrity?: string },
-  ): Promise<{ sha256: string; sha512: string; size: number; file: string }>;
+    sha256: string,
+    opts?: { integrity?: string; offline?: boolean; size?: number },
+  ): Promise<string>;
+  /**
+   * Download `url` whose sha256 is not known yet (resolution), up to the download maximum; returns
+   * its hashes. With `integrity`, bytes that do not match never enter the store.
+   */
+  fetchUnknown(url: string, opts?: { integrity?: string }): Promise<DownloadResult & { file: string }>;
   /** Copy a local file into the store; it must hash to `sha256`. */
   addFile(file: string, sha256: string): Promise<string>;
 }
@@ -53,7 +58,7 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
       }
       await mkdir(dir, { recursive: true });
       const tmp = path.join(dir, `.incoming-${sha256}-${process.pid}`);
-      const got = await download(url, tmp);
+      const got = await download(url, tmp, { size: opts.size });
       if (got.sha256 !== sha256) {
         await rm(tmp, { force: true });
         throw failure(
@@ -64,7 +69,7 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
           },
         );
       }
-      await checkIntegrity(url, tmp, got.sha512, opts.integrity);
+      await checkIntegrity(url, tmp, got, opts.integrity);
       await rename(tmp, pathOf(sha256));
       return pathOf(sha256);
     },
@@ -72,7 +77,7 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
       await mkdir(dir, { recursive: true });
       const tmp = path.join(dir, `.incoming-${process.pid}-${Date.now()}`);
       const got = await download(url, tmp);
-      await checkIntegrity(url, tmp, got.sha512, opts.integrity);
+      await checkIntegrity(url, tmp, got, opts.integrity);
       await rename(tmp, pathOf(got.sha256));
       return { ...got, file: pathOf(got.sha256) };
     },
@@ -95,15 +100,24 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
   };
 }
 
-/** An SRI sha512 integrity must match; the downloaded temp file is removed when it does not. */
-async function checkIntegrity(url: string, tmp: string, sha512: string, integrity?: string): Promise<void> {
-  if (!integrity?.startsWith('sha512-') || integrity === `sha512-${sha512}`) return;
+/** The bytes must match `integrity` (its strongest hash); the downloaded temp file is removed when not. */
+async function checkIntegrity(
+  url: string,
+  tmp: string,
+  got: DownloadResult,
+  integrity?: string,
+): Promise<void> {
+  if (integrity === undefined) return;
+  let why: string | undefined;
+  try {
+    why = integrityMismatch(integrity, got.sri, url);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  if (!why) return;
   await rm(tmp, { force: true });
-  throw failure(
-    'ERR_JRT_INTEGRITY_MISMATCH',
-    `integrity mismatch for ${url}: expected ${integrity}, got sha512-${sha512}`,
-    {
-      hint: 'the registry served other bytes than it (or the recipe) promised; if the change is intended, fix the integrity in the recipe or run `jrt lock --update`',
-    },
-  );
+  throw failure('ERR_JRT_INTEGRITY_MISMATCH', `integrity mismatch for ${url}: ${why}`, {
+    hint: 'the registry served other bytes than it (or the recipe) promised; if the change is intended, fix the integrity in the recipe or run `jrt lock --update`',
+  });
 }

@@ -20,6 +20,7 @@ import {
   TREE_DIR,
 } from '../core/runtime-format.js';
 import { JRT_VERSION } from '../core/version.js';
+import type { Source } from '../recipe/types.js';
 import { unpackBase } from './base.js';
 import { checkRuntime } from './check.js';
 import { chrootArgv } from './chroot.js';
@@ -27,7 +28,7 @@ import { collectRuntime } from './collect.js';
 import { debFileName, fetchDebian, shellQuote } from './debian.js';
 import { type Lock, lockDigest, sourceDateEpoch } from './lock.js';
 import { ensureLock, type LockOutcome } from './lock-phase.js';
-import { normalizeJavaKeystores } from './normalize.js';
+import { dropWriteBits, normalizeJavaKeystores } from './normalize.js';
 import { makeRuntimeYml, renderRuntimeJson, renderRuntimeYml } from './runtime-yml.js';
 import { type Session, withSession } from './session.js';
 import { runSmokeTests } from './smoke.js';
@@ -148,7 +149,8 @@ async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
   await mkdir(s.blobs.dir, { recursive: true });
   await fetchDebian(s.blobs, s.mirror, lock.packages, { offline: s.offline });
   const files: string[] = [];
-  for (const input of lock.sources) files.push(await fetchSource(input, s));
+  for (const [i, input] of lock.sources.entries())
+    files.push(await fetchSource(input, s.recipe.sources[i] as Source, s));
   return files;
 }
 
@@ -204,6 +206,7 @@ async function checkMountSources(runtimeDir: string, yml: RuntimeYml): Promise<v
 }
 
 async function pack(s: Session, out: string, lock: Lock, outDir?: string) {
+  await dropWriteBits(out);
   const manifest = await computeManifest(out, {
     name: s.recipe.name,
     version: s.recipe.version,

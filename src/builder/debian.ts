@@ -140,7 +140,7 @@ export async function resolveDebian(
   return { base: await show(installed), packages: await show(toInstall) };
 }
 
-/** Make sure every .deb is in the blob cache, verified against its locked sha256. */
+/** Make sure every .deb is in the blob cache, verified against its locked sha256 (and no longer than its size). */
 export async function fetchDebian(
   blobs: BlobStore,
   mirror: string,
@@ -151,7 +151,7 @@ export async function fetchDebian(
   const queue = [...inputs];
   const worker = async () => {
     for (let p = queue.shift(); p; p = queue.shift()) {
-      await blobs.fetch(`${mirror}/${p.filename}`, p.sha256, { offline: opts.offline });
+      await blobs.fetch(`${mirror}/${p.filename}`, p.sha256, { offline: opts.offline, size: p.size });
       opts.onFetched?.(p);
     }
   };

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { failure, isJrtError } from '../core/errors.js';
 import { type BaseRoot, basePackages, ensureBase, unpackBase } from './base.js';
 import { resolveDebian } from './debian.js';
+import { DEFAULT_KEYRING, type IndexContext, verifyDebianInputs } from './debian-index.js';
 import { assertLockMatches, inputsDigest, type Lock, lockPathFor, readLock, writeLock } from './lock.js';
+import { lockDisagreements } from './lock-check.js';
 import type { Session } from './session.js';
 import { resolveSource } from './sources.js';
 
@@ -27,6 +29,16 @@ export async function ensureLock(
   const existing = await readLock(lockFile);
   const inputs = inputsDigest(recipe);
   if (opts.locked) assertLockMatches(existing, recipe.name, inputs, lockFile);
+  // The recipe's own pins win: a lock that disagrees with them is never used.
+  const disagrees = existing ? lockDisagreements(existing, recipe) : [];
+  if (disagrees.length > 0 && (opts.locked || s.offline))
+    throw failure(
+      'ERR_JRT_LOCK_DRIFT',
+      `${lockFile} disagrees with the recipe: ${disagrees.slice(0, 3).join('; ')}${disagrees.length > 3 ? `; and ${disagrees.length - 3} more` : ''}`,
+      {
+        hint: `run 'jrt lock' for ${recipe.name} to resolve the recipe again, review the diff and commit it`,
+      },
+    );
   let base = await s.step('root', () =>
     ensureBase(s.paths.cache, recipe.base, s.mirror, { offline: s.offline, onLine: s.log }),
   );
@@ -41,8 +53,16 @@ export async function ensureLock(
       },
     );
   }
-  const fits = existing && !opts.relock && drift.length === 0 && existing.inputs_digest === inputs;
-  if (fits) return { lock: existing, lockFile, changed: false, base };
+  const fits =
+    existing &&
+    !opts.relock &&
+    drift.length === 0 &&
+    disagrees.length === 0 &&
+    existing.inputs_digest === inputs;
+  if (fits) {
+    await s.step('verify lock', () => verifyDebianInputs(indexContext(s, existing), existing.packages));
+    return { lock: existing, lockFile, changed: false, base };
+  }
   if (s.offline)
     throw failure(
       'ERR_JRT_OFFLINE_MISSING',
@@ -66,8 +86,22 @@ export async function ensureLock(
       return resolveLock(s, base);
     }
   });
+  // Resolved by apt against the signed index just now: this check also keeps that index in the cache.
+  await s.step('verify lock', () => verifyDebianInputs(indexContext(s, lock), lock.packages));
   await writeLock(lockFile, lock);
   return { lock, lockFile, changed: true, base };
+}
+
+function indexContext(s: Session, lock: Lock): IndexContext {
+  return {
+    cacheDir: s.paths.cache,
+    mirror: s.mirror,
+    suite: s.recipe.base,
+    architecture: lock.architecture,
+    offline: s.offline,
+    keyring: process.env.JRT_DEBIAN_KEYRING || DEFAULT_KEYRING,
+    log: s.log,
+  };
 }
 
 /** Packages of the locked base that the cached base root does not hold at the same version. */

@@ -3,10 +3,12 @@
  * repeatable offline and a second build is byte-identical. It lives next to the recipe
  * (recipes/NAME.lock.json) and is committed.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { failure, usageError } from '../core/errors.js';
 import { sha256Bytes } from '../core/hash.js';
+import { readCapped, TooLargeError } from '../core/read-capped.js';
 import type { Recipe } from '../recipe/types.js';
+import { checkLockShape } from './lock-check.js';
 
 export interface DebianInput {
   package: string;
@@ -94,12 +96,17 @@ export function sourceDateEpoch(lock: Lock): number {
   return Math.floor(Date.parse(lock.resolved_at) / 1000);
 }
 
+/** A lock of thousands of packages is a few MB; refused before it is parsed past this. */
+const MAX_LOCK_BYTES = 16 * 1024 * 1024;
+
 export async function readLock(file: string): Promise<Lock | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readCapped(file, MAX_LOCK_BYTES)).toString('utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (e instanceof TooLargeError)
+      throw usageError('ERR_JRT_LOCK_INVALID', `${file}: larger than ${MAX_LOCK_BYTES} bytes`);
     throw e;
   }
   let value: unknown;
@@ -122,35 +129,6 @@ export async function writeLock(file: string, lock: Lock): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, serializeLock(lock));
   await rename(tmp, file);
-}
-
-const HEX64 = /^[0-9a-f]{64}$/;
-
-/** A light structural check: a lock is written by jrt, but it is committed and may be edited by hand. */
-export function checkLockShape(v: unknown): string | undefined {
-  if (typeof v !== 'object' || v === null) return 'must be an object';
-  const l = v as Record<string, unknown>;
-  if (l.lock_version !== 1) return `lock_version: must be 1`;
-  for (const k of ['recipe', 'inputs_digest', 'suite', 'architecture', 'resolved_at', 'snapshot'] as const) {
-    if (typeof l[k] !== 'string') return `${k}: must be a string`;
-  }
-  if (Number.isNaN(Date.parse(l.resolved_at as string))) return 'resolved_at: must be a date';
-  for (const k of ['base', 'packages', 'sources'] as const) {
-    if (!Array.isArray(l[k])) return `${k}: must be an array`;
-  }
-  for (const k of ['base', 'packages'] as const) {
-    for (const [i, p] of (l[k] as Record<string, unknown>[]).entries()) {
-      if (typeof p?.package !== 'string' || typeof p.version !== 'string' || typeof p.filename !== 'string')
-        return `${k}[${i}]: needs package, version and filename`;
-      if (typeof p.sha256 !== 'string' || !HEX64.test(p.sha256))
-        return `${k}[${i}].sha256: must be 64 hex digits`;
-    }
-  }
-  for (const [i, s] of (l.sources as Record<string, unknown>[]).entries()) {
-    if (typeof s?.sha256 !== 'string' || !HEX64.test(s.sha256))
-      return `sources[${i}].sha256: must be 64 hex digits`;
-  }
-  return undefined;
 }
 
 /** Under --locked the lock must exist and belong to this exact recipe. */

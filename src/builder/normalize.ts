@@ -1,11 +1,27 @@
 /**
  * Byte-for-byte reproducibility fixes applied to the collected tree: Java keystores carry creation
- * times (see jks.ts). Everything else that differs between builds is stripped by strip.ts or
- * clamped by the packer.
+ * times (see jks.ts), and modes must not depend on the build host's umask. Everything else that
+ * differs between builds is stripped by strip.ts or clamped by the packer.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { walkTree } from '../core/tree-walk.js';
 import { isJks, normalizeJks } from './jks.js';
+
+/**
+ * Clear the group and world write bits of every file and directory below `dir` (the installer
+ * refuses such entries: any local user could change the runtime). A build under umask 002, or a
+ * package that ships a 1777 directory, still packs an installable, reproducible artifact.
+ */
+export async function dropWriteBits(dir: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (const e of await walkTree(dir)) {
+    if (e.type === 'symlink' || !(e.mode & 0o022)) continue;
+    await chmod(path.join(dir, e.path), e.mode & ~0o022);
+    changed.push(e.path);
+  }
+  return changed;
+}
 
 /** Rewrite every JKS keystore under etc/ssl/certs/java and etc/*java* so its dates are `epochMs`. */
 export async function normalizeJavaKeystores(tree: string, epochMs: number): Promise<string[]> {

@@ -3,15 +3,10 @@
  * into the build root before the steps run.
  */
 import path from 'node:path';
-import { failure, usageError } from '../core/errors.js';
-import { fetchJson } from '../core/http.js';
 import type { Source } from '../recipe/types.js';
 import type { BlobStore } from './blobs.js';
-import type { SourceInput, UrlInput } from './lock.js';
-
-interface NpmVersionDoc {
-  dist?: { tarball?: string; integrity?: string };
-}
+import type { NpmInput, SourceInput } from './lock.js';
+import { fetchNpm, resolveNpm } from './npm-source.js';
 
 export interface SourceContext {
   blobs: BlobStore;
@@ -31,41 +26,8 @@ export function expandSourceUrl(url: string, ctx: { mirror: string; registry: st
 
 export async function resolveSource(source: Source, ctx: SourceContext): Promise<SourceInput> {
   switch (source.kind) {
-    case 'npm': {
-      const url = `${ctx.registry}/${source.package.replace('/', '%2f')}/${source.version}`;
-      let doc: NpmVersionDoc;
-      try {
-        doc = await fetchJson<NpmVersionDoc>(url);
-      } catch (e) {
-        if ((e as { code?: string }).code === 'ERR_JRT_NOT_FOUND') {
-          throw usageError(
-            'ERR_JRT_NPM_NOT_FOUND',
-            `npm package ${source.package}@${source.version} does not exist in ${ctx.registry}`,
-          );
-        }
-        throw e;
-      }
-      const tarball = doc.dist?.tarball;
-      const integrity = source.integrity ?? doc.dist?.integrity;
-      if (!tarball || !integrity)
-        throw failure('ERR_JRT_NPM_METADATA', `${url}: no dist.tarball or dist.integrity`);
-      if (source.integrity && doc.dist?.integrity && source.integrity !== doc.dist.integrity) {
-        throw failure(
-          'ERR_JRT_INTEGRITY_MISMATCH',
-          `npm ${source.package}@${source.version}: the recipe pins ${source.integrity} but the registry says ${doc.dist.integrity}`,
-        );
-      }
-      const got = await ctx.blobs.fetchUnknown(tarball, { integrity });
-      return {
-        kind: 'npm',
-        package: source.package,
-        version: source.version,
-        tarball: tarball.startsWith(`${ctx.registry}/`) ? tarball.slice(ctx.registry.length + 1) : tarball,
-        integrity,
-        size: got.size,
-        sha256: got.sha256,
-      };
-    }
+    case 'npm':
+      return resolveNpm(source, ctx);
     case 'url': {
       const file = await ctx.blobs.fetch(expandSourceUrl(source.url, ctx), source.sha256);
       return { kind: 'url', location: source.url, sha256: source.sha256, size: await sizeOf(file) };
@@ -77,19 +39,24 @@ export async function resolveSource(source: Source, ctx: SourceContext): Promise
   }
 }
 
-/** Ensure the locked input is in the blob cache; returns its path there. */
-export async function fetchSource(input: SourceInput, ctx: SourceContext): Promise<string> {
-  if (input.kind === 'npm') {
-    const url = /^[a-z]+:\/\//.test(input.tarball) ? input.tarball : `${ctx.registry}/${input.tarball}`;
-    return ctx.blobs.fetch(url, input.sha256, { integrity: input.integrity, offline: ctx.offline });
+/**
+ * Ensure the locked input of `source` is in the blob cache; returns its path there. The recipe's own
+ * pins win: a url or file source is fetched from the recipe's url or path by the recipe's sha256
+ * (the lock only confirms them and caps the size); lock-check.ts refuses a lock that disagrees.
+ */
+export async function fetchSource(input: SourceInput, source: Source, ctx: SourceContext): Promise<string> {
+  switch (source.kind) {
+    case 'npm':
+      return fetchNpm(input as NpmInput, source, ctx);
+    case 'url':
+      return ctx.blobs.fetch(expandSourceUrl(source.url, ctx), source.sha256, {
+        offline: ctx.offline,
+        size: input.size,
+      });
+    case 'file':
+      if (await ctx.blobs.has(source.sha256)) return ctx.blobs.pathOf(source.sha256);
+      return ctx.blobs.addFile(path.resolve(ctx.recipeDir, source.path), source.sha256);
   }
-  if (input.kind === 'file') {
-    if (await ctx.blobs.has(input.sha256)) return ctx.blobs.pathOf(input.sha256);
-    return ctx.blobs.addFile(path.resolve(ctx.recipeDir, input.location), input.sha256);
-  }
-  return ctx.blobs.fetch(expandSourceUrl((input as UrlInput).location, ctx), input.sha256, {
-    offline: ctx.offline,
-  });
 }
 
 /** Shell lines that place a fetched source at its destination inside the build root. Pure. */

@@ -1,6 +1,6 @@
 import { wantsHelp } from '../commands/args.js';
 import { type CommandContext, emit } from '../core/context.js';
-import { EXIT, failure } from '../core/errors.js';
+import { EXIT, failure, isJrtError } from '../core/errors.js';
 import { formatMs } from '../core/progress.js';
 import type { InstallOutcome } from '../installer/install.js';
 import type { InstallTarget } from '../installer/select.js';
@@ -148,13 +148,22 @@ export const installCommand: Command = {
     }).finally(() => progress.close());
     const outcomes = [...installed, ...skipped];
 
-    if (outcomes.some((o) => o.result !== 'failed')) {
-      const updates = await updateJobletConfig(ctx.paths.jobletConfig, ctx.paths.root, ctx.paths.state);
-      for (const u of updates.filter((x) => x.changed))
-        ctx.stderr(`updated ${u.file}: runtime.base_path = ${ctx.paths.root}`);
-      if (outcomes.some((o) => o.result === 'installed') && (await jobletServicePresent()))
-        ctx.stderr('restart Joblet to pick up the runtimes: systemctl restart joblet');
-    }
+    // The runtimes are in place whatever happens to the config: its failure is reported after the table.
+    const config = outcomes.some((o) => o.result !== 'failed')
+      ? await updateJobletConfig(ctx.paths.jobletConfig, ctx.paths.root, ctx.paths.state).then(
+          (updates) => ({ updates }),
+          (e: unknown) => ({ error: asReported(e) }),
+        )
+      : undefined;
+    for (const u of config && 'updates' in config ? config.updates.filter((x) => x.changed) : [])
+      ctx.stderr(`updated ${u.file}: runtime.base_path = ${ctx.paths.root}`);
+    if (
+      config &&
+      'updates' in config &&
+      outcomes.some((o) => o.result === 'installed') &&
+      (await jobletServicePresent())
+    )
+      ctx.stderr('restart Joblet to pick up the runtimes: systemctl restart joblet');
     for (const o of skipped) ctx.stderr(`jrt: ${o.name}: skipped: ${o.error}`);
     for (const o of outcomes.filter((x) => x.result === 'failed'))
       ctx.stderr(`jrt: ${o.name}: ${o.error}${o.hint ? `\nhint: ${o.hint}` : ''}`);
@@ -166,7 +175,8 @@ export const installCommand: Command = {
       size: o.size,
       ...(o.error ? { error: o.error, code: o.code } : {}),
     }));
-    emit(ctx, { runtimes }, () => {
+    const configError = config && 'error' in config ? config.error : undefined;
+    emit(ctx, { runtimes, ...(configError ? { joblet_config: { error: configError } } : {}) }, () => {
       return table([
         ['NAME', 'RESULT', 'TIME', 'SIZE'],
         ...outcomes.map((o) => [
@@ -177,6 +187,14 @@ export const installCommand: Command = {
         ]),
       ]);
     });
-    return outcomes.some((o) => o.result === 'failed') ? EXIT.failure : EXIT.ok;
+    if (configError)
+      ctx.stderr(`jrt: ${configError.message}${configError.hint ? `\nhint: ${configError.hint}` : ''}`);
+    return outcomes.some((o) => o.result === 'failed') || configError ? EXIT.failure : EXIT.ok;
   },
 };
+
+/** A JrtError as the JSON output reports it; anything else is a bug and is rethrown. */
+function asReported(e: unknown): { code: string; message: string; hint?: string } {
+  if (!isJrtError(e)) throw e;
+  return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+}

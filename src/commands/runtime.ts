@@ -1,5 +1,5 @@
 import { type CommandContext, emit } from '../core/context.js';
-import { EXIT, failure, usageError } from '../core/errors.js';
+import { EXIT, usageError } from '../core/errors.js';
 import type { InstalledDetails } from '../installer/installed.js';
 import type { VerifyReport } from '../installer/verify.js';
 import { parseFlags, wantsHelp } from './args.js';
@@ -60,10 +60,14 @@ async function info(ctx: CommandContext, names: string[]): Promise<number> {
     throw usageError('ERR_JRT_BAD_FLAG', 'runtime info takes one NAME', 'jrt runtime info java-17');
   const { resolveInstalled } = await import('../installer/installed.js');
   const { formatBytes } = await import('../core/disk.js');
-  const { readFile } = await import('node:fs/promises');
+  const { readCapped } = await import('../core/read-capped.js');
+  const { MAX_DESCRIPTION_BYTES } = await import('../core/runtime-format.js');
   const path = await import('node:path');
   const r = await resolveInstalled(ctx.paths.root, names[0] as string);
-  const yml = await readFile(path.join(r.dir, 'runtime.yml'), 'utf8').catch(() => '');
+  const yml = await readCapped(path.join(r.dir, 'runtime.yml'), MAX_DESCRIPTION_BYTES).then(
+    (b) => b.toString('utf8'),
+    () => '',
+  );
   const m = r.manifest;
   const summary = m && {
     files: m.files.filter((f) => f.type === 'file').length,
@@ -150,26 +154,11 @@ async function verify(ctx: CommandContext, names: string[]): Promise<number> {
 async function remove(ctx: CommandContext, names: string[], force: boolean): Promise<number> {
   if (names.length !== 1)
     throw usageError('ERR_JRT_BAD_FLAG', 'runtime remove takes one NAME', 'jrt runtime remove node-18');
-  const { resolveInstalled } = await import('../installer/installed.js');
-  const { jobsUsing } = await import('../installer/in-use.js');
-  const { acquireLock } = await import('../installer/lock.js');
-  const { removeRuntime } = await import('../installer/remove.js');
-  const r = await resolveInstalled(ctx.paths.root, names[0] as string);
-  const release = await acquireLock(ctx.paths.state, r.name);
-  try {
-    const users = await jobsUsing(r.dir, ctx.paths.state, r.path);
-    if (users.length > 0 && !force)
-      throw failure(
-        'ERR_JRT_RUNTIME_IN_USE',
-        `${r.name} is used by running job(s) ${users.map((u) => `pid ${u.pid}`).join(', ')}`,
-        {
-          hint: 'wait for them to finish, or use --force',
-        },
-      );
-    await removeRuntime(ctx.paths.root, r);
-  } finally {
-    await release();
-  }
+  const { removeInstalled } = await import('../installer/remove.js');
+  const r = await removeInstalled(ctx.paths, names[0] as string, {
+    force,
+    onWait: (pid) => ctx.stderr(`waiting for pid ${pid}, which holds the install lock of this runtime`),
+  });
   emit(ctx, { removed: r.name, path: r.path }, () => `removed ${r.name} (${r.path})`);
   return EXIT.ok;
 }

@@ -3,7 +3,8 @@
  * sync the data it points to (or the rename itself) may still be in the page cache when power fails.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from './errors.js';
 import { run } from './proc.js';
@@ -32,22 +33,11 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Create `file` (never an existing one: O_EXCL also refuses a symlink planted at its name), write,
- * then fsync: the contents are on disk before the file is renamed over another.
- */
-export async function writeFileSynced(file: string, data: string, mode: number): Promise<void> {
-  const fh = await open(file, 'wx', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * Replace `file` with `text` atomically (a synced temp file beside it, renamed over it), keeping
- * the mode and owner given (those of the file it replaces, or 0600 root for a new one).
+ * Replace `file` with `text` atomically, keeping the owner and mode given (those of the file it
+ * replaces, or 0600 root for a new one): a private temp file beside it with a name nobody can guess,
+ * created with O_EXCL|O_NOFOLLOW (never through a link planted in a directory others may write),
+ * given its owner and mode through its descriptor, synced, then renamed over `file` (a rename
+ * replaces a link at `file` rather than following it).
  */
 export async function replaceFile(
   file: string,
@@ -56,12 +46,22 @@ export async function replaceFile(
 ): Promise<void> {
   const tmp = path.join(
     path.dirname(file),
-    `.${path.basename(file)}.jrt-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+    `.${path.basename(file)}.jrt-${process.pid}-${randomBytes(8).toString('hex')}.tmp`,
+  );
+  const fh = await open(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
   );
   try {
-    await writeFileSynced(tmp, text, like.mode & 0o7777);
-    await chown(tmp, like.uid, like.gid).catch(() => {});
-    await chmod(tmp, like.mode & 0o7777);
+    try {
+      await fh.writeFile(text);
+      await fh.chown(like.uid, like.gid).catch(() => {});
+      await fh.chmod(like.mode & 0o7777);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, file);
     await syncDirectory(path.dirname(file));
   } catch (e) {

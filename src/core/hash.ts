@@ -11,6 +11,17 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Any digest of a file, streamed (for an npm integrity's sha384/sha512 in base64). */
+export async function hashFile(
+  file: string,
+  algorithm: 'sha256' | 'sha384' | 'sha512',
+  encoding: 'hex' | 'base64',
+): Promise<string> {
+  const hash = createHash(algorithm);
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest(encoding);
+}
+
 export function sha256Bytes(b: Buffer | string): string {
   return createHash('sha256').update(b).digest('hex');
 }

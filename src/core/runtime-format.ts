@@ -77,6 +77,15 @@ export const TREE_DIR = 'rootfs';
 export const RUNTIME_YML = 'runtime.yml';
 export const RUNTIME_JSON = 'runtime.json';
 export const MANIFEST_JSON = 'manifest.json';
+
+/**
+ * Caps on what jrt reads whole from an artifact or an installed runtime, checked before a byte is
+ * read (a gzip bomb of a runtime.yml once took 4.5 GB of memory). Real ones are a few KB, and a
+ * manifest takes ~200 bytes per entry (16 MiB: ~80,000 entries); JSON.parse of 16 MiB of the worst
+ * shape (`[{},{},…]`) costs ~400 MB of memory, of a manifest of real entries a few tens of MB.
+ */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+export const MAX_DESCRIPTION_BYTES = 1024 * 1024;
 export const ARTIFACT_SUFFIX = '.jrt.tar.gz';
 
 export function artifactName(name: string, version: string): string {

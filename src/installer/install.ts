@@ -8,7 +8,7 @@ import { access, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compareBytes, serializeManifest } from '../artifact/manifest.js';
 import { readArtifact, readArtifactHead } from '../artifact/read.js';
-import { mountSourceProblem, unsafe } from '../artifact/safety.js';
+import { indexManifest, mountSourceProblem, unsafe } from '../artifact/safety.js';
 import { failure, isJrtError } from '../core/errors.js';
 import { sha256Bytes } from '../core/hash.js';
 import type { JrtPaths } from '../core/paths.js';
@@ -77,7 +77,7 @@ async function describe(
     );
   if (typeof yml.language !== 'string' || !isValidName(yml.language))
     throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml has no valid language`);
-  const entries = new Map(head.manifest.files.map((f) => [f.path, f]));
+  const entries = indexManifest(head.manifest.files);
   for (const m of Array.isArray(yml.mounts) ? yml.mounts : []) {
     const why = mountSourceProblem(m?.source, entries);
     if (why) throw unsafe(RUNTIME_YML, why);

@@ -4,11 +4,13 @@
  * added — so every other byte, comment and the TLS material stay exactly as they were. The YAML
  * parser is used only to find where the keys are.
  */
-import { access, mkdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, type FileHandle, mkdir, open, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, type Pair, parseDocument, type YAMLMap } from 'yaml';
 import { replaceFile } from '../core/durable.js';
 import { failure } from '../core/errors.js';
+import { printable } from '../core/printable.js';
 import { missingDirs, noteEdit, readJournal, valuesBefore, writeJournal } from './joblet-journal.js';
 
 export type RuntimeKeys = { enabled?: boolean; base_path: string };
@@ -113,41 +115,86 @@ export interface ConfigUpdate {
   created: boolean;
 }
 
+/** Larger is no Joblet config (a few KB with its TLS material); refused before it is read. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+interface Owner {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Read a config jrt is about to edit, without following a symlink at its name: a config that is a
+ * link is refused, not written through (a local user who can write the config directory could
+ * point it at any file root may write) and not replaced by a regular file (whoever made the link
+ * wants it kept). Undefined when the file does not exist.
+ */
+async function readConfig(file: string): Promise<{ text: string; owner: Owner } | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code !== 'ELOOP') throw configError(file, `cannot be read: ${(e as Error).message}`);
+    const target = await readlink(file).catch(() => '?');
+    throw configError(
+      file,
+      `is a symlink (to ${printable(target)}); jrt does not write through links`,
+      'set JRT_JOBLET_CONFIG to the file itself, or replace the link with the file',
+    );
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw configError(file, 'is not a regular file');
+    if (st.size > MAX_CONFIG_BYTES) throw configError(file, `is larger than ${MAX_CONFIG_BYTES} bytes`);
+    const text = (await fh.readFile()).toString('utf8');
+    return { text, owner: { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } };
+  } finally {
+    await fh.close();
+  }
+}
+
+function configError(file: string, what: string, hint?: string) {
+  return failure('ERR_JRT_JOBLET_CONFIG', `Joblet config ${printable(file)} ${what}`, {
+    hint: hint ?? 'fix it by hand; the runtimes themselves are installed',
+  });
+}
+
 async function updateOne(
   file: string,
   keys: RuntimeKeys,
   createIfMissing: boolean,
   journalDir: string | undefined,
 ): Promise<ConfigUpdate | undefined> {
-  let text: string;
-  let like: { mode: number; uid: number; gid: number };
-  let created = false;
-  let createdDirs: string[] = [];
-  try {
-    text = await readFile(file, 'utf8');
-    const st = await stat(file);
-    like = { mode: st.mode, uid: st.uid, gid: st.gid };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !createIfMissing) return undefined;
-    createdDirs = await missingDirs(path.dirname(file));
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-    text = '';
-    like = { mode: 0o600, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-    created = true;
-  }
+  const existing = await readConfig(file);
+  if (!existing && !createIfMissing) return undefined;
+  const text = existing?.text ?? '';
+  const owner = existing?.owner ?? {
+    mode: 0o600,
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+  };
   const next = setRuntimeKeys(text, keys, file);
   if (!hasKeys(next, keys))
     throw failure('ERR_JRT_JOBLET_CONFIG', `could not set runtime keys in ${file} safely`, {
       hint: `add "runtime: {enabled: true, base_path: ${keys.base_path}}" by hand`,
     });
-  if (next === text && !created) return { file, changed: false, created };
-  if (journalDir !== undefined) {
-    // Recorded before the edit: an install killed in between leaves a journal that still holds.
-    const entry = { created, createdDirs, ...valuesBefore(text, Object.keys(keys)) };
-    await writeJournal(journalDir, noteEdit(await readJournal(journalDir), path.resolve(file), entry));
+  if (next === text && existing) return { file, changed: false, created: false };
+  try {
+    const createdDirs = existing ? [] : await missingDirs(path.dirname(file));
+    if (journalDir !== undefined) {
+      // Recorded before the edit: an install killed in between leaves a journal that still holds.
+      const entry = { created: !existing, createdDirs, ...valuesBefore(text, Object.keys(keys)) };
+      await writeJournal(journalDir, noteEdit(await readJournal(journalDir), path.resolve(file), entry));
+    }
+    if (!existing) await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+    await replaceFile(file, next, owner);
+  } catch (e) {
+    throw configError(file, `could not be written: ${(e as Error).message}`);
   }
-  await replaceFile(file, next, like);
-  return { file, changed: true, created };
+  return { file, changed: true, created: !existing };
 }
 
 /** The second config newer Joblet versions read `runtime.base_path` from. */

@@ -26,16 +26,23 @@ import {
 } from './layout.js';
 import { acquireLock } from './lock.js';
 
-/** Test-only: with JRT_TEST_PAUSE_AT=<point>, print a marker and wait to be killed there. */
+/**
+ * Test-only: with JRT_TEST_PAUSE_AT=<point>, print a marker and wait there until killed, or until
+ * SIGUSR2 lets the install go on (a test that makes another jrt act at exactly that moment).
+ */
 export async function pausePoint(
   env: NodeJS.ProcessEnv,
   point: string,
   write: (s: string) => void,
 ): Promise<void> {
   if (env.JRT_TEST_PAUSE_AT !== point) return;
-  write(`JRT_TEST_PAUSED ${point}`);
-  await new Promise<never>(() => {
-    setInterval(() => {}, 1 << 30);
+  await new Promise<void>((resolve) => {
+    const alive = setInterval(() => {}, 1 << 30);
+    process.once('SIGUSR2', () => {
+      clearInterval(alive);
+      resolve();
+    });
+    write(`JRT_TEST_PAUSED ${point}`);
   });
 }
 

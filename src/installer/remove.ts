@@ -1,12 +1,50 @@
-/** Removing an installed runtime: the name disappears in one rename, then its files are deleted. */
+/**
+ * Removing an installed runtime, under its install lock: what was resolved before the lock must
+ * still be what is installed once the lock is held (an `install --force` that won the lock may have
+ * switched it meanwhile, and removing that would undo an install that just reported success). Then
+ * the name disappears in one rename and its files are deleted.
+ */
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { InstalledDetails } from './installed.js';
+import { failure } from '../core/errors.js';
+import type { JrtPaths } from '../core/paths.js';
+import { jobsUsing } from './in-use.js';
+import { type InstalledDetails, resolveInstalled } from './installed.js';
 import { VERSIONS_DIR } from './layout.js';
+import { acquireLock } from './lock.js';
 import { createStaging } from './place.js';
 import { checkWritableRoot } from './precheck.js';
 
-export async function removeRuntime(root: string, r: InstalledDetails): Promise<void> {
+export async function removeInstalled(
+  paths: Pick<JrtPaths, 'root' | 'state'>,
+  spec: string,
+  opts: { force: boolean; onWait?: (pid: number) => void },
+): Promise<InstalledDetails> {
+  const r = await resolveInstalled(paths.root, spec);
+  const release = await acquireLock(paths.state, r.name, { onWait: opts.onWait });
+  try {
+    const now = await resolveInstalled(paths.root, spec).catch(() => undefined);
+    if (now?.path !== r.path || now.dir !== r.dir)
+      throw failure(
+        'ERR_JRT_RUNTIME_CHANGED',
+        `${r.name} changed while jrt waited for its install lock (another jrt installed or removed it); nothing was removed`,
+        { hint: `run 'jrt runtime remove ${r.name}' again to remove what is installed now` },
+      );
+    const users = await jobsUsing(r.dir, paths.state, r.path);
+    if (users.length > 0 && !opts.force)
+      throw failure(
+        'ERR_JRT_RUNTIME_IN_USE',
+        `${r.name} is used by running job(s) ${users.map((u) => `pid ${u.pid}`).join(', ')}`,
+        { hint: 'wait for them to finish, or use --force' },
+      );
+    await removeRuntime(paths.root, r);
+    return r;
+  } finally {
+    await release();
+  }
+}
+
+async function removeRuntime(root: string, r: InstalledDetails): Promise<void> {
   // A read-only root is the user's setup, not a bug: say so before touching anything.
   await checkWritableRoot(root);
   const aside = await createStaging(root, r.name);

@@ -4,11 +4,11 @@
  * those three, so building again would give the same bytes — this is what makes a second
  * `jrt install --all` fast.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readArtifactHead } from '../artifact/read.js';
 import { inputsDigest, lockDigest, lockPathFor, readLock } from '../builder/lock.js';
-import { artifactName, MANIFEST_JSON, type Manifest } from '../core/runtime-format.js';
+import { readCapped } from '../core/read-capped.js';
+import { artifactName, MANIFEST_JSON, MAX_MANIFEST_BYTES, type Manifest } from '../core/runtime-format.js';
 import { JRT_VERSION } from '../core/version.js';
 import { loadRecipe } from '../recipe/load.js';
 
@@ -47,7 +47,7 @@ export function sameBuild(
 export async function currentInstall(root: string, id: BuildIdentity): Promise<Manifest | undefined> {
   try {
     const file = path.join(root, id.language, id.name, MANIFEST_JSON);
-    const m = JSON.parse(await readFile(file, 'utf8')) as Manifest;
+    const m = JSON.parse((await readCapped(file, MAX_MANIFEST_BYTES)).toString('utf8')) as Manifest;
     return sameBuild(m, id) ? m : undefined;
   } catch {
     return undefined;

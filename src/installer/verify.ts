@@ -1,8 +1,13 @@
 /** `jrt runtime verify`: re-hash an installed runtime against its manifest.json. */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { scanTree } from '../artifact/manifest.js';
-import { MANIFEST_JSON, type Manifest, type ManifestFile } from '../core/runtime-format.js';
+import { readCapped } from '../core/read-capped.js';
+import {
+  MANIFEST_JSON,
+  MAX_MANIFEST_BYTES,
+  type Manifest,
+  type ManifestFile,
+} from '../core/runtime-format.js';
 import { resolveRuntimeDir } from './layout.js';
 
 export interface VerifyReport {
@@ -39,7 +44,9 @@ export function compareTree(expected: ManifestFile[], actual: ManifestFile[]): V
 }
 
 export async function readManifest(dir: string): Promise<Manifest> {
-  return JSON.parse(await readFile(path.join(dir, MANIFEST_JSON), 'utf8')) as Manifest;
+  return JSON.parse(
+    (await readCapped(path.join(dir, MANIFEST_JSON), MAX_MANIFEST_BYTES)).toString('utf8'),
+  ) as Manifest;
 }
 
 /** Verify the runtime at `at` (a version dir, or <root>/<language>/<name>, resolved through .jrt-current). */

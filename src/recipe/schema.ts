@@ -23,6 +23,9 @@ const VERSION_RE = '^[0-9]+(\\.[0-9]+)*$';
 /** An exact SemVer 2.0 version: no ranges, no `v` prefix. */
 const EXACT_SEMVER =
   '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?$';
+/** A DNS host name (lowercase), optionally with a port: where an npm tarball may come from. */
+const HOST =
+  '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[1-9][0-9]{0,4})?$';
 const NPM_NAME = '^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$';
 const DEB_PACKAGE = str(
   '^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$',
@@ -56,6 +59,19 @@ const npmSource = object(
     version: str(EXACT_SEMVER, 'must be an exact version like 18.20.8 (no ranges, no "v")'),
     dest: ABSOLUTE,
     integrity: str('^sha(256|384|512)-[A-Za-z0-9+/]+={0,2}$', 'must be an SRI hash like sha512-...'),
+    tarball_hosts: {
+      ...stringList(
+        str(
+          HOST,
+          'must be a host name, with a port if not the default (cdn.example.org, mirror.local:8443)',
+          {
+            maxLength: 253,
+          },
+        ),
+      ),
+      maxItems: 20,
+      uniqueItems: true,
+    },
   },
   ['kind', 'package', 'version', 'dest'],
 );

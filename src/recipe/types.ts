@@ -18,6 +18,11 @@ export interface NpmSource {
   dest: string;
   /** Optional expected `integrity` (sha512-...); the registry's value is locked either way. */
   integrity?: string;
+  /**
+   * Hosts other than the configured registry's that its `dist.tarball` may name (a registry that
+   * serves tarballs from a CDN). Any other host is refused.
+   */
+  tarball_hosts?: string[];
 }
 
 export interface UrlSource {

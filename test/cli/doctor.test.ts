@@ -65,6 +65,8 @@ describe('jrt doctor', () => {
     expect(byId.root?.ok).toBe(process.getuid?.() === 0);
     expect(byId.bwrap?.ok).toBe(onPath('bwrap'));
     expect(byId.mmdebstrap?.ok).toBe(onPath('mmdebstrap'));
+    expect(byId.gpgv?.ok).toBe(onPath('gpgv'));
+    expect(byId.xz?.ok).toBe(onPath('xz'));
     expect(byId.slirp4netns?.ok).toBe(onPath('slirp4netns'));
     expect(byId['disk-root']?.message).toContain(path.join(tmp, 'runtimes'));
     expect(byId['disk-root']?.message).toContain(`(on ${tmp})`);

@@ -8,6 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJrtHome, requireRoot } from '../../helpers/jrt.js';
@@ -23,6 +25,27 @@ import {
 const PAYLOAD = Buffer.from('the payload a recipe downloads\n'.repeat(200));
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const sri = (b: Buffer) => `sha512-${createHash('sha512').update(b).digest('base64')}`;
+const sri1 = (b: Buffer) => `sha1-${createHash('sha1').update(b).digest('base64')}`;
+const sri256 = (b: Buffer) => `sha256-${createHash('sha256').update(b).digest('base64')}`;
+
+/** A server on 127.0.0.2 that serves `body()` at any path and logs what was asked. */
+async function otherHost(body: () => Buffer) {
+  const requests: string[] = [];
+  const srv = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    res.end(body());
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.2', resolve));
+  return {
+    url: `http://127.0.0.2:${(srv.address() as AddressInfo).port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        srv.closeAllConnections();
+        srv.close(() => resolve());
+      }),
+  };
+}
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -31,6 +54,8 @@ let server: Awaited<ReturnType<typeof loopbackServer>>;
 /** What the loopback registry serves as the package's tarball and claims as its integrity. */
 let tarball: Buffer;
 let registryIntegrity: string;
+/** Another loopback address, standing for a host that is not the registry's. */
+let elsewhere: { url: string; requests: string[]; close: () => Promise<void> };
 
 beforeAll(async () => {
   requireRoot();
@@ -59,9 +84,22 @@ beforeAll(async () => {
       );
     }
     if (url === '/jrt-fixture-pkg/-/jrt-fixture-pkg-1.0.0.tgz') return void res.end(tarball);
+    // Version documents that attack the resolver: a tarball elsewhere, a weak integrity, a sha256
+    // integrity the served bytes do not match.
+    const doc = (tarballUrl: string, integrity: string) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ dist: { tarball: tarballUrl, integrity } }));
+    };
+    if (url === '/jrt-elsewhere-pkg/1.0.0') return doc(`${elsewhere.url}/x.tgz`, registryIntegrity);
+    if (url === '/jrt-weak-pkg/1.0.0')
+      return doc(`${server.url}/jrt-fixture-pkg/-/jrt-fixture-pkg-1.0.0.tgz`, sri1(tarball));
+    if (url === '/jrt-sha256-pkg/1.0.0')
+      return doc(`${server.url}/jrt-sha256-pkg/-/x.tgz`, sri256(Buffer.from('the honest tarball')));
+    if (url === '/jrt-sha256-pkg/-/x.tgz') return void res.end(tarball);
     res.statusCode = 404;
     res.end('not found');
   });
+  elsewhere = await otherHost(() => tarball);
   ({ home, env } = await makeJrtHome({ extra: { JRT_NPM_REGISTRY: server.url } }));
   cache = env.JRT_CACHE as string;
   // Make the base root once for the whole file (and prove a plain recipe resolves here).
@@ -73,6 +111,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await elsewhere?.close();
   if (home) removeTestHome(home);
 });
 
@@ -176,6 +215,53 @@ describe('jrt build: bad inputs', { timeout: 180_000 }, () => {
     } finally {
       tarball = served;
     }
+  });
+
+  it('a registry document pointing the tarball at another host: refused, that host never asked', async () => {
+    const b = await build('npm-source-hosts.yml', {
+      PACKAGE: 'jrt-elsewhere-pkg',
+      HOSTS: '# no tarball_hosts',
+    });
+    expectCleanFailure(b.r, b.ctx, 1);
+    expect(b.error?.code).toBe('ERR_JRT_TARBALL_HOST');
+    expect(b.error?.message).toContain(`${new URL(elsewhere.url).host} is not the registry's host`);
+    expect(elsewhere.requests).toEqual([]);
+    expect(b.lockWritten).toBe(false);
+  });
+
+  it('the same host listed in tarball_hosts is allowed, and the lock keeps its absolute URL (the control)', async () => {
+    const dir = path.join(home, 'hosts-control');
+    mkdirSync(dir);
+    const recipe = placeRecipe('npm-source-hosts.yml', dir, {
+      PACKAGE: 'jrt-elsewhere-pkg',
+      HOSTS: `tarball_hosts: ["${new URL(elsewhere.url).host}"]`,
+    });
+    const r = await jrtAsync(['lock', recipe, '--json'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lock = JSON.parse(readFileSync(recipe.replace(/\.yml$/, '.lock.json'), 'utf8'));
+    expect(lock.sources[0]).toMatchObject({
+      tarball: `${elsewhere.url}/x.tgz`,
+      integrity: registryIntegrity,
+    });
+    expect(elsewhere.requests).toEqual(['/x.tgz']);
+  });
+
+  it('a registry that offers only a sha1 integrity is refused (ERR_JRT_INTEGRITY_WEAK)', async () => {
+    const b = await build('npm-source-hosts.yml', { PACKAGE: 'jrt-weak-pkg', HOSTS: '# no tarball_hosts' });
+    expectCleanFailure(b.r, b.ctx, 1);
+    expect(b.error?.code).toBe('ERR_JRT_INTEGRITY_WEAK');
+    expect(b.error?.message).toContain('only weak hashes (sha1)');
+    expect(b.lockWritten).toBe(false);
+    expect(b.newBlobs).toEqual([]);
+  });
+
+  it('a sha256 integrity is verified too: bytes that do not match it never enter the cache', async () => {
+    const b = await build('npm-source-hosts.yml', { PACKAGE: 'jrt-sha256-pkg', HOSTS: '# no tarball_hosts' });
+    expectCleanFailure(b.r, b.ctx, 1);
+    expect(b.error?.code).toBe('ERR_JRT_INTEGRITY_MISMATCH');
+    expect(b.error?.message).toContain(`got ${sri256(tarball)}`);
+    expect(b.lockWritten).toBe(false);
+    expect(b.newBlobs).toEqual([]);
   });
 
   it('a Debian package that does not exist: exit 2 naming it (and only it)', async () => {

@@ -128,6 +128,31 @@ describe('concurrent installs of the same runtime', () => {
     expect((await jrt(sb, ['verify'])).stdout).toBe('demo-1: ok\ndemo-2: ok\n');
   });
 
+  it('a remove that waited for the lock while install --force switched the runtime removes nothing', async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const v = await makeArtifact(sb.home);
+    expect((await jrt(sb, ['install', v.file])).exitCode).toBe(0);
+    // The install holds the lock, paused before its switch; the remove resolves the runtime and waits.
+    const install = startJrt(['install', '--force', v.file, '--json'], {
+      env: { ...sb.env, JRT_TEST_PAUSE_AT: 'staged' },
+    });
+    await install.stderrContains('JRT_TEST_PAUSED staged');
+    const remove = startJrt(['runtime', 'remove', 'demo-1', '--json'], { env: sb.env });
+    await remove.stderrContains(`waiting for pid ${install.pid}`);
+    install.kill('SIGUSR2');
+    const [ri, rr] = await Promise.all([install.done, remove.done]);
+    expect(ri.exitCode, ri.stderr).toBe(0);
+    expect(JSON.parse(ri.stdout).runtimes[0].result).toBe('installed');
+    // Not both "succeed" with the runtime gone: the remove saw another version than it resolved.
+    expect(rr.exitCode).toBe(1);
+    expect(JSON.parse(rr.stdout).error).toMatchObject({ code: 'ERR_JRT_RUNTIME_CHANGED' });
+    expect(rr.stderr).toContain('nothing was removed');
+    expect(await jrt(sb, ['verify', 'demo-1'])).toMatchObject({ exitCode: 0, stdout: 'demo-1: ok\n' });
+    // Asked again, it removes what is installed now.
+    expect((await jrt(sb, ['runtime', 'remove', 'demo-1'])).exitCode).toBe(0);
+    expect(await readdir(path.join(sb.root, 'demo'))).toEqual(['.jrt']);
+  });
+
   it('a second install waits for the lock holder and takes over its stale lock once it is killed', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const v = await makeArtifact(sb.home);

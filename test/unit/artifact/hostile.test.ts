@@ -136,7 +136,7 @@ const cases: Case[] = [
     bytes: () =>
       archive(base, [
         ...base.slice(0, -1),
-        { path: 'rootfs/usr/bin/tool', type: 'File', body: 'tool', mode: 0o777 },
+        { path: 'rootfs/usr/bin/tool', type: 'File', body: 'tool', mode: 0o700 },
       ]),
     code: 'ERR_JRT_ARTIFACT_MISMATCH',
     entry: 'rootfs/usr/bin/tool',
@@ -169,6 +169,34 @@ const cases: Case[] = [
     bytes: () => archive([...base, { path: '.jrt-current', type: 'SymbolicLink', linkpath: 'rootfs' }]),
     code: 'ERR_JRT_ARTIFACT_UNSAFE',
     entry: '.jrt-current',
+  },
+  {
+    name: 'a world-writable file (listed so in the manifest too)',
+    bytes: () => archive([...base, { path: 'rootfs/usr/bin/shared', type: 'File', body: 'x', mode: 0o666 }]),
+    code: 'ERR_JRT_ARTIFACT_UNSAFE',
+    entry: 'rootfs/usr/bin/shared',
+  },
+  {
+    name: 'a group-writable file',
+    bytes: () => archive([...base, { path: 'rootfs/usr/bin/team', type: 'File', body: 'x', mode: 0o775 }]),
+    code: 'ERR_JRT_ARTIFACT_UNSAFE',
+    entry: 'rootfs/usr/bin/team',
+  },
+  {
+    name: 'a world-writable directory, even sticky (1777)',
+    bytes: () => archive([...base, { path: 'rootfs/tmp', type: 'Directory', mode: 0o1777 }]),
+    code: 'ERR_JRT_ARTIFACT_UNSAFE',
+    entry: 'rootfs/tmp',
+  },
+  {
+    name: 'a writable file only in the archive (the manifest says 0644)',
+    bytes: () =>
+      archive(
+        [...base, { path: 'rootfs/usr/bin/cfg', type: 'File', body: 'x' }],
+        [...base, { path: 'rootfs/usr/bin/cfg', type: 'File', body: 'x', mode: 0o646 }],
+      ),
+    code: 'ERR_JRT_ARTIFACT_UNSAFE',
+    entry: 'rootfs/usr/bin/cfg',
   },
   {
     name: 'an entry listed twice',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   entryPathProblem,
+  indexManifest,
   modeProblem,
   mountSourceProblem,
   symlinkProblem,
@@ -37,6 +38,39 @@ describe('symlinkProblem', () => {
   }
 });
 
+describe('symlinkProblem: counting links as the kernel does, in linear time', () => {
+  /** rootfs/c/p1 -> p2 -> ... -> pN -> ../usr/bin/tool */
+  const chain = (n: number) => {
+    const links = new Map<string, string>();
+    for (let k = 1; k < n; k++) links.set(`rootfs/c/p${k}`, `p${k + 1}`);
+    links.set(`rootfs/c/p${n}`, '../usr/bin/tool');
+    return links;
+  };
+
+  it('follows up to 40 links behind a link and refuses 41', () => {
+    expect(symlinkProblem('rootfs/c/x', 'p1', chain(40))).toBeUndefined();
+    expect(symlinkProblem('rootfs/c/x', 'p1', chain(41))).toMatch(/too many levels of symlinks$/);
+  });
+
+  it('counts the links of every component, not only the first', () => {
+    // Two components, each a chain of 20: 40 links in all.
+    const links = chain(20);
+    // p1 ends at rootfs/usr/bin/tool; three levels up and into c/ again.
+    links.set('rootfs/c/q', 'p1/../../../c/p1');
+    expect(symlinkProblem('rootfs/c/x', 'q', links)).toBe(
+      "symlink target 'q' has too many levels of symlinks",
+    );
+    expect(symlinkProblem('rootfs/c/x', 'p1/../../../c/p1', links)).toBeUndefined();
+  });
+
+  it('refuses a loop through the link itself, and a target longer than Linux allows', () => {
+    expect(symlinkProblem('rootfs/c/x', '../c/x/y', new Map())).toMatch(/too many levels/);
+    expect(symlinkProblem('rootfs/c/x', 'a/'.repeat(2048), new Map())).toBe(
+      'symlink target longer than 4095 bytes',
+    );
+  });
+});
+
 describe('entryPathProblem / modeProblem', () => {
   it.each([
     ['rootfs/usr', undefined],
@@ -53,18 +87,27 @@ describe('entryPathProblem / modeProblem', () => {
     else expect(got).toBeUndefined();
   });
 
-  it('refuses setuid/setgid/sticky files and setuid dirs, allows setgid/sticky dirs', () => {
+  it('refuses setuid/setgid/sticky files and setuid dirs, allows setgid/sticky dirs that are not writable', () => {
     expect(modeProblem('file', 0o4755)).toMatch(/setuid/);
     expect(modeProblem('file', 0o2755)).toMatch(/setgid/);
     expect(modeProblem('file', 0o1644)).toMatch(/sticky/);
     expect(modeProblem('file', 0o755)).toBeUndefined();
     expect(modeProblem('dir', 0o4755)).toMatch(/setuid/);
-    expect(modeProblem('dir', 0o3777)).toBeUndefined();
+    expect(modeProblem('dir', 0o3755)).toBeUndefined();
+  });
+
+  it('refuses group- and world-writable files and directories, sticky or not; symlinks have no mode', () => {
+    expect(modeProblem('file', 0o664)).toBe('group-writable file (mode 664)');
+    expect(modeProblem('file', 0o646)).toBe('world-writable file (mode 646)');
+    expect(modeProblem('dir', 0o775)).toBe('group-writable directory (mode 775)');
+    expect(modeProblem('dir', 0o1777)).toBe('world-writable directory (mode 1777)');
+    expect(modeProblem('dir', 0o2755)).toBeUndefined();
+    expect(modeProblem('symlink', 0o777)).toBeUndefined();
   });
 });
 
 describe('mountSourceProblem', () => {
-  const entries = new Map(
+  const entries = indexManifest(
     [
       { path: 'rootfs', type: 'dir' as const },
       { path: 'rootfs/usr', type: 'dir' as const },
@@ -73,7 +116,7 @@ describe('mountSourceProblem', () => {
       { path: 'rootfs/etc/ssl', type: 'symlink' as const, target: '/etc/ssl' },
       { path: 'rootfs/lib', type: 'symlink' as const, target: 'usr/lib' },
       { path: 'rootfs/usr/file', type: 'file' as const },
-    ].map((e) => [e.path, { mode: 0o755, size: 0, ...e }]),
+    ].map((e) => ({ mode: 0o755, size: 0, ...e })),
   );
   it.each([
     ['rootfs/usr', undefined],

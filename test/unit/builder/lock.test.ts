@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertLockMatches,
-  checkLockShape,
   type DebianInput,
   inputsDigest,
   type Lock,
@@ -10,11 +9,11 @@ import {
   serializeLock,
   sourceDateEpoch,
 } from '../../../src/builder/lock.js';
+import { checkLockShape } from '../../../src/builder/lock-check.js';
 import { JrtError } from '../../../src/core/errors.js';
 import type { Recipe } from '../../../src/recipe/types.js';
-import { validateRecipe } from '../../../src/recipe/validate.js';
+import { HEX, recipeFrom } from './lock-fixture.js';
 
-const HEX = (c: string) => c.repeat(64);
 const deb = (name: string, c: string): DebianInput => ({
   package: name,
   version: '1.0-1',
@@ -58,9 +57,7 @@ mounts:
 `;
 
 function recipe(edit: (text: string) => string = (t) => t): Recipe {
-  const r = validateRecipe(edit(RECIPE), 'tiny.yml');
-  if ('errors' in r) throw new Error(JSON.stringify(r.errors));
-  return r.recipe;
+  return recipeFrom(edit(RECIPE));
 }
 
 describe('checkLockShape', () => {

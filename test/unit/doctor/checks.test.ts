@@ -45,6 +45,8 @@ function healthyHost(): FakeHost {
     tools: {
       bwrap: 'bubblewrap 0.8.0',
       mmdebstrap: 'mmdebstrap 1.3.5',
+      gpgv: 'gpgv (GnuPG) 2.2.40',
+      xz: 'xz (XZ Utils) 5.4.1',
       slirp4netns: 'slirp4netns version 1.2.0',
     },
     unshare: () => ({ exitCode: 0, stdout: '', stderr: '' }),
