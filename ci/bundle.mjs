@@ -7,7 +7,8 @@
 // ~25 ms, decoding the source, loading node:zlib/crypto/stream). Split, `jrt exec` compiles only the
 // command table, the runner and its builtins; undici, execa, yaml, ajv and listr2 are separate chunks
 // loaded only by the commands that import them.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -81,3 +82,18 @@ const current = new Set(Object.keys(result.metafile.outputs).map((f) => path.bas
 for (const name of readdirSync(outdir)) {
   if (/^jrt-.*\.mjs$/.test(name) && !current.has(name)) rmSync(path.join(outdir, name), { force: true });
 }
+
+// native/jrt-idmap.c → dist/jrt-idmap: the one thing of jrt Node cannot do (idmapped mounts, see the
+// file). Built here, for this machine, with the system's C compiler; `jrt exec` needs it.
+const helper = path.join(outdir, 'jrt-idmap');
+const source = path.resolve(outdir, '../native/jrt-idmap.c');
+const cc = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', `${helper}.tmp`, source], {
+  stdio: 'inherit',
+});
+if (cc.error || cc.status !== 0) {
+  console.error(
+    `ci/bundle.mjs: cannot compile ${source} (${cc.error?.message ?? `cc exited ${cc.status}`}): jrt exec needs it; install a C compiler and the kernel headers (apt-get install gcc libc6-dev linux-libc-dev)`,
+  );
+  process.exit(1);
+}
+renameSync(`${helper}.tmp`, helper);

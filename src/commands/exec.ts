@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
 import { parseCpus, parseCpuset, parseDuration, parsePids, parseSize } from '../runner/limits.js';
@@ -16,13 +17,17 @@ runtime's entrypoint for its extension (.java → java, .py → python3, .js →
 
 Flags:
   --runtime SPEC        python:3.11+ml, java:17, node:18 (newest 18.x), python-3.11-ml, NAME@VERSION
-  --workdir DIR         host directory mounted read-write at /work (default: current directory)
+  --workdir DIR         host directory mounted read-write at /work (default: current directory);
+                        named without symlinks; not /, a system tree or jrt's own directories
   --volume NAME:/PATH   persistent named volume (JRT_STATE/volumes/NAME), read-write (repeatable)
-  --env K=V             set a variable in the job (repeatable); nothing else of the caller's is passed
+  --env K=V | K         set a variable in the job (repeatable); K alone takes its value from jrt's
+                        own environment, so the value is on no command line; nothing else of the
+                        caller's is passed
+  --env-file FILE       NAME=VALUE lines (# comments, blank lines) to set in the job (repeatable)
   --package-cache       mount the runtime's package_manager.cache_volume at /cache
   --network MODE        none (default: loopback only), host, web (outbound through slirp4netns;
                         not the host's loopback; see docs/exec.md)
-  --user UID[:GID]      run as this user (default 65534:65534)
+  --user UID[:GID]      run as this host user (default: a uid of the job's own; never 0)
   --memory SIZE         memory limit, e.g. 512m        --cpus N      CPU quota, e.g. 1.5
   --cpuset LIST         CPUs, e.g. 0-1                 --pids N      process limit
   --timeout DURATION    kill the job after e.g. 30s, 5m
@@ -42,6 +47,7 @@ const FLAGS = {
   workdir: { type: 'string' },
   volume: { type: 'string', multiple: true },
   env: { type: 'string', multiple: true },
+  'env-file': { type: 'string', multiple: true },
   'package-cache': { type: 'boolean' },
   network: { type: 'string' },
   user: { type: 'string' },
@@ -53,7 +59,40 @@ const FLAGS = {
 } as const;
 
 /** Flags, then the job: FILE ARGS... or -- COMMAND ARGS... . Pure apart from the cwd and CPU count. */
-export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRequest {
+export interface ExecIo {
+  /** jrt's own environment (`--env NAME`). */
+  env: NodeJS.ProcessEnv;
+  /** An --env-file's text; throws a usage error when it cannot be read. */
+  readFile: (file: string) => string;
+}
+
+const NO_IO: ExecIo = {
+  env: {},
+  readFile: (file) => {
+    throw usageError('ERR_JRT_BAD_ENV', `--env-file ${file}: cannot be read here`);
+  },
+};
+
+/** `NAME=VALUE` lines; `#` comments and blank lines skipped; no quoting (as docker's --env-file). */
+export function parseEnvFile(file: string, text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(line);
+    if (!m) throw usageError('ERR_JRT_BAD_ENV', `--env-file ${file}:${i + 1}: expected NAME=VALUE`);
+    env[m[1] as string] = m[2] as string;
+  });
+  return env;
+}
+
+export function parseExecArgs(
+  argv: string[],
+  cwd: string,
+  cpus: number,
+  pwd?: string,
+  io: ExecIo = NO_IO,
+): ExecRequest {
   const dash = argv.indexOf('--');
   const head = dash === -1 ? argv : argv.slice(0, dash);
   // Everything after the first positional belongs to the job file, not to jrt.
@@ -77,19 +116,31 @@ export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRe
   if (!['none', 'host', 'web'].includes(network)) {
     throw usageError('ERR_JRT_BAD_NETWORK', `--network: '${v.network}' is not one of none, host, web`);
   }
-  let uid = 65534;
-  let gid = 65534;
+  let uid: number | undefined;
+  let gid: number | undefined;
   if (v.user !== undefined) {
-    const m = /^(\d+)(?::(\d+))?$/.exec(v.user);
-    if (!m) throw usageError('ERR_JRT_BAD_USER', `--user: '${v.user}' must be UID or UID:GID (numbers)`);
-    uid = Number(m[1]);
-    gid = m[2] === undefined ? uid : Number(m[2]);
+    const m = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(v.user);
+    uid = Number(m?.[1]);
+    gid = m?.[2] === undefined ? uid : Number(m[2]);
+    if (!m || !(uid > 0 && uid < 2 ** 32 - 1 && gid > 0 && gid < 2 ** 32 - 1)) {
+      throw usageError(
+        'ERR_JRT_BAD_USER',
+        `--user: '${v.user}' must be UID or UID:GID, numbers from 1 to 4294967294`,
+        'jobs never run as root (uid 0); without --user each job gets a uid of its own',
+      );
+    }
   }
   const env: Record<string, string> = {};
+  for (const file of v['env-file'] ?? []) Object.assign(env, parseEnvFile(file, io.readFile(file)));
   for (const e of v.env ?? []) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(e);
-    if (!m) throw usageError('ERR_JRT_BAD_ENV', `--env: '${e}' must be NAME=VALUE`);
-    env[m[1] as string] = m[2] as string;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(e);
+    if (!m) throw usageError('ERR_JRT_BAD_ENV', `--env: '${e}' must be NAME=VALUE or NAME`);
+    const name = m[1] as string;
+    const value = m[2] ?? io.env[name];
+    if (value === undefined) {
+      throw usageError('ERR_JRT_BAD_ENV', `--env ${name}: ${name} is not set in jrt's environment`);
+    }
+    env[name] = value;
   }
   const volumes = (v.volume ?? []).map((spec) => {
     const m = /^([A-Za-z0-9][A-Za-z0-9_.-]*):(\/.*)$/.exec(spec);
@@ -100,7 +151,9 @@ export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRe
   });
   return {
     runtimeSpec: v.runtime,
-    workdir: v.workdir ?? cwd,
+    workdir: v.workdir,
+    cwd,
+    pwd,
     file: fileArgs[0],
     args: fileArgs.length > 0 ? fileArgs.slice(1) : command,
     env,
@@ -119,6 +172,14 @@ export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRe
   };
 }
 
+function readEnvFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw usageError('ERR_JRT_BAD_ENV', `--env-file ${file}: ${(e as Error).message}`);
+  }
+}
+
 function takesValue(flag: string | undefined): boolean {
   if (flag === undefined || !flag.startsWith('--') || flag.includes('=')) return false;
   const spec = FLAGS[flag.slice(2) as keyof typeof FLAGS];
@@ -129,7 +190,10 @@ export const execCommand: Command = {
   summary: 'run a job isolated inside an installed runtime',
   help: HELP,
   async run(argv, ctx) {
-    const req = parseExecArgs(argv, process.cwd(), availableParallelism());
+    const req = parseExecArgs(argv, process.cwd(), availableParallelism(), ctx.env.PWD, {
+      env: ctx.env,
+      readFile: readEnvFile,
+    });
     try {
       const result = await runJob(req, ctx.paths, ctx.env);
       if (result.message) ctx.stderr(result.message);

@@ -9,12 +9,16 @@ import type { RuntimeMount, RuntimeYml } from '../core/runtime-format.js';
 export type NetworkMode = 'none' | 'host' | 'web';
 
 export interface SandboxJob {
-  /** Host directory bound read-write at /work. */
+  /** Host directory bound read-write at /work; by the descriptor `workdirFd` of bwrap when given. */
   workdir: string;
+  workdirFd?: number;
   /** Host directories bound read-write at `target` (named volumes, the package-manager cache). */
-  volumes: { hostPath: string; target: string }[];
-  /** Host files bound read-only at `target` (a job file that lies outside the working directory). */
-  files: { hostPath: string; target: string }[];
+  volumes: { hostPath: string; target: string; fd?: number }[];
+  /**
+   * Host files read-only at `target` (a job file that lies outside the working directory): bound,
+   * or, with `fd`, copied in from that descriptor of bwrap with mode `perms`.
+   */
+  files: { hostPath: string; target: string; fd?: number; perms?: string }[];
   network: NetworkMode;
   /** What /etc/resolv.conf says (host and web networks), when the sandbox has one to cover. */
   resolvConf?: string;
@@ -32,11 +36,15 @@ export interface SandboxJob {
 export type SandboxRuntime = Pick<RuntimeYml, 'mounts' | 'environment'>;
 
 export interface SandboxMount {
-  /** `data`: a read-only file whose contents bwrap reads from RESOLV_CONF_FD. */
+  /** `data`: a read-only file whose contents bwrap reads from `fd` (RESOLV_CONF_FD by default). */
   kind: 'ro-bind' | 'ro-bind-try' | 'bind' | 'proc' | 'dev' | 'tmpfs' | 'data';
-  /** Host path (binds only). */
+  /** Host path (binds and files copied in). */
   source?: string;
   target: string;
+  /** bwrap's descriptor: the bind's source (--bind-fd) or the data's contents. */
+  fd?: number;
+  /** The mode of a data file. */
+  perms?: string;
 }
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -46,6 +54,8 @@ export const RESOLV_CONF = '/etc/resolv.conf';
 export const RESOLV_CONF_FD = 5;
 /** The fd on which bwrap reads the job's seccomp filter (seccomp.ts). */
 export const SECCOMP_FD = 6;
+/** The fd on which bwrap reads its options (--args): the job's environment never shows on a command line. */
+export const ARGS_FD = 7;
 /** Legacy mode (no --runtime): the host's system directories, read-only. */
 export const LEGACY_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/etc'];
 
@@ -107,11 +117,14 @@ export function planMounts(
     { kind: 'dev', target: '/dev' },
     { kind: 'tmpfs', target: '/tmp' },
   );
-  mounts.push({ kind: 'bind', source: job.workdir, target: WORK_DIR });
+  mounts.push({ kind: 'bind', source: job.workdir, target: WORK_DIR, fd: job.workdirFd });
   for (const v of job.volumes)
-    mounts.push({ kind: 'bind', source: v.hostPath, target: checkTarget(v.target) });
-  for (const f of job.files)
-    mounts.push({ kind: 'ro-bind', source: f.hostPath, target: checkTarget(f.target) });
+    mounts.push({ kind: 'bind', source: v.hostPath, target: checkTarget(v.target), fd: v.fd });
+  for (const f of job.files) {
+    const target = checkTarget(f.target);
+    if (f.fd === undefined) mounts.push({ kind: 'ro-bind', source: f.hostPath, target });
+    else mounts.push({ kind: 'data', source: f.hostPath, target, fd: f.fd, perms: f.perms ?? '0444' });
+  }
   if (job.resolvConf !== undefined) mounts.push({ kind: 'data', target: RESOLV_CONF });
   return mounts;
 }
@@ -145,7 +158,8 @@ export function planSandbox(
     if (m.kind === 'proc' || m.kind === 'dev') args.push(`--${m.kind}`, m.target);
     else if (m.kind === 'tmpfs') args.push('--perms', '1777', '--tmpfs', m.target);
     else if (m.kind === 'data')
-      args.push('--perms', '0644', '--ro-bind-data', String(RESOLV_CONF_FD), m.target);
+      args.push('--perms', m.perms ?? '0644', '--ro-bind-data', String(m.fd ?? RESOLV_CONF_FD), m.target);
+    else if (m.fd !== undefined) args.push(`--${m.kind}-fd`, String(m.fd), m.target);
     else args.push(`--${m.kind}`, m.source as string, m.target);
   }
   args.push('--chdir', WORK_DIR, '--clearenv');
@@ -154,4 +168,16 @@ export function planSandbox(
   }
   args.push('--', ...job.argv);
   return args;
+}
+
+/**
+ * bwrap's argv with every option moved to ARGS_FD (NUL-separated, bwrap's --args): what `ps`
+ * shows of bwrap is then `--args 7 -- COMMAND...`, never the values of the job's environment
+ * (`--env DB_PASSWORD=...`). The job's own command line is the job's.
+ */
+export function optionsViaFd(bwrapArgs: string[]): { argv: string[]; options: string } {
+  const end = bwrapArgs.indexOf('--');
+  const options = end === -1 ? bwrapArgs : bwrapArgs.slice(0, end);
+  const rest = end === -1 ? [] : bwrapArgs.slice(end);
+  return { argv: ['--args', String(ARGS_FD), ...rest], options: options.map((a) => `${a}\0`).join('') };
 }

@@ -6,13 +6,14 @@
  * Paths are resolved with synchronous calls (realpath(3), stat(2)): a job's start waits on each, and
  * the promise versions add a round trip through libuv's thread pool per call for nothing in return.
  */
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { chown, mkdir } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
+import type { HostDirMapping } from './idmap.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -25,12 +26,16 @@ import {
 } from './plan.js';
 import { listInstalled, readRuntimeDescription, resolveRuntimeSpec } from './resolve.js';
 import { SLIRP_DNS } from './web-network.js';
+import { openWorkdir } from './workdir.js';
 
 export interface ExecRequest {
   /** Undefined: legacy mode on the host's system directories. */
   runtimeSpec: string | undefined;
-  /** Host directory bound at /work. */
-  workdir: string;
+  /** `--workdir` as given (relative to `cwd`); undefined: where jrt was started. */
+  workdir: string | undefined;
+  /** jrt's current directory, and the shell's $PWD (how the user named it). */
+  cwd: string;
+  pwd?: string;
   /** A job file run by the runtime's entrypoint for its extension, with `args`. */
   file: string | undefined;
   /** The command and its arguments (after `--`); used when there is no file. */
@@ -39,8 +44,9 @@ export interface ExecRequest {
   volumes: { name: string; target: string }[];
   packageCache: boolean;
   network: NetworkMode;
-  uid: number;
-  gid: number;
+  /** --user; undefined: a uid of the job's own (job-uid.ts). */
+  uid?: number;
+  gid?: number;
   limits: JobLimits;
 }
 
@@ -118,17 +124,51 @@ function checkMinMemory(runtime: RuntimeYml, limits: JobLimits): void {
   }
 }
 
-/** `<state>/volumes/NAME`, owned by the job user (the only one who may enter it), created on first use. */
-async function volumeDir(state: string, name: string, owner: { uid: number; gid: number }): Promise<string> {
+/** open(2)'s O_PATH (Linux). */
+const O_PATH = 0o10000000;
+
+/**
+ * `<parent>/NAME`, created on first use (root's, 0700: only jobs, through their idmapped mount,
+ * use it), opened once. The parents are jrt's and private: no job names a path in them.
+ */
+async function openVolume(parent: string, name: string): Promise<{ dir: string; fd: number }> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
     throw usageError('ERR_JRT_BAD_VOLUME', `volume name '${name}' may hold only letters, digits and _ . -`);
   }
-  // The parents stay traversable: the sandbox is set up as the job user, not as root.
-  await mkdir(path.join(state, 'volumes'), { recursive: true, mode: 0o755 });
-  const dir = path.join(state, 'volumes', name);
+  await mkdir(parent, { recursive: true, mode: 0o700 });
+  const dir = path.join(parent, name);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chown(dir, owner.uid, owner.gid);
-  return dir;
+  return { dir, fd: openSync(dir, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW) };
+}
+
+/**
+ * A job file outside the working directory, opened once to be copied into the sandbox read-only.
+ * Named without symlinks and not in a system tree, for the same reasons as the working directory.
+ */
+function openJobFile(file: string, cwd: string): { path: string; fd: number; perms: string } {
+  const named = path.resolve(cwd, file);
+  const real = realpathOr(named, () => {
+    throw usageError('ERR_JRT_JOB_FILE', `job file ${named} does not exist`);
+  });
+  if (real !== named) {
+    throw usageError(
+      'ERR_JRT_JOB_FILE',
+      `job file ${named} is reached through a symbolic link (it is ${real})`,
+      `name the file itself if you trust it: ${real}`,
+    );
+  }
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    throw usageError('ERR_JRT_JOB_FILE', `job file ${real} cannot be opened: ${(e as Error).message}`);
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw usageError('ERR_JRT_JOB_FILE', `job file ${real} is not a regular file`);
+  }
+  return { path: real, fd, perms: st.mode & 0o111 ? '0555' : '0444' };
 }
 
 export interface Prepared {
@@ -136,6 +176,21 @@ export interface Prepared {
   runtimeDir: string | undefined;
   runtime: RuntimeYml | undefined;
   job: SandboxJob;
+  /** jrt's descriptors the job's directories and files come from: the working directory's first. */
+  dirs: HostDirMapping[];
+  files: number[];
+}
+
+/**
+ * Close what prepare opened (once the sandbox has its own), once: the lists are emptied, so a second
+ * call cannot close a descriptor number that something else has been given since.
+ */
+export function closePrepared(p: Pick<Prepared, 'dirs' | 'files'>): void {
+  for (const fd of [...p.dirs.splice(0).map((d) => d.fd), ...p.files.splice(0)]) {
+    try {
+      closeSync(fd);
+    } catch {}
+  }
 }
 
 export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
@@ -149,58 +204,76 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir);
     checkMinMemory(runtime, req.limits);
   }
-  const workdir = realpathOr(req.workdir, () => {
-    throw usageError('ERR_JRT_BAD_WORKDIR', `working directory ${req.workdir} does not exist`);
-  });
-  if (!statSync(workdir).isDirectory())
-    throw usageError('ERR_JRT_BAD_WORKDIR', `${workdir} is not a directory`);
+  const opened: Pick<Prepared, 'dirs' | 'files'> = { dirs: [], files: [] };
+  try {
+    const job = await openJobInputs(req, paths, runtime, opened);
+    job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
+    return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, ...opened };
+  } catch (e) {
+    closePrepared(opened);
+    throw e;
+  }
+}
+
+/** The working directory, volumes and job file, each opened once; what was opened goes into `opened`. */
+async function openJobInputs(
+  req: ExecRequest,
+  paths: JrtPaths,
+  runtime: RuntimeYml | undefined,
+  opened: Pick<Prepared, 'dirs' | 'files'>,
+): Promise<SandboxJob> {
+  const work = openWorkdir(req.workdir, req.cwd, req.pwd, paths);
+  opened.dirs.push({ fd: work.fd, owner: { uid: work.uid, gid: work.gid } });
+  const workdir = work.path;
   const job: SandboxJob = {
     workdir,
     volumes: [],
     files: [],
     network: req.network,
     seccomp: true,
-    uid: req.uid,
-    gid: req.gid,
+    uid: req.uid ?? 0,
+    gid: req.gid ?? 0,
     env: { ...req.env },
     argv: [],
   };
-  for (const v of req.volumes) {
-    job.volumes.push({ hostPath: await volumeDir(paths.state, v.name, req), target: v.target });
-  }
+  const volume = async (parent: string, name: string, target: string) => {
+    const v = await openVolume(parent, name);
+    const st = fstatSync(v.fd);
+    opened.dirs.push({ fd: v.fd, owner: { uid: st.uid, gid: st.gid } });
+    job.volumes.push({ hostPath: v.dir, target });
+  };
+  for (const v of req.volumes) await volume(path.join(paths.state, 'volumes'), v.name, v.target);
   if (req.packageCache) {
     const pm = runtime?.package_manager;
-    if (!pm?.cache_volume) {
+    if (!runtime || !pm?.cache_volume) {
       throw usageError(
         'ERR_JRT_NO_CACHE_VOLUME',
         `--package-cache: the runtime declares no package_manager.cache_volume`,
       );
     }
-    job.volumes.push({ hostPath: await volumeDir(paths.state, pm.cache_volume, req), target: '/cache' });
+    // One cache per runtime (its name carries the major version): no runtime can name another's
+    // cache, or a user's volume, whatever its runtime.yml says.
+    await volume(path.join(paths.state, 'package-caches'), runtime.name, '/cache');
     job.env = { JRT_CACHE_DIR: '/cache', ...(CACHE_ENV[pm.type] ?? {}), ...job.env };
   }
   if (req.file !== undefined) {
-    const host = realpathOr(req.file, () => {
-      throw usageError('ERR_JRT_JOB_FILE', `job file ${req.file} does not exist`);
-    });
-    const rel = path.relative(workdir, host);
+    const named = path.resolve(req.cwd, req.file);
+    const rel = path.relative(
+      workdir,
+      realpathOr(named, () => named),
+    );
     let inside: string;
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
-      inside = path.join('/job', path.basename(host));
-      job.files.push({ hostPath: host, target: inside });
+      const f = openJobFile(req.file, req.cwd);
+      opened.files.push(f.fd);
+      inside = path.join('/job', path.basename(f.path));
+      job.files.push({ hostPath: f.path, target: inside, perms: f.perms });
     } else inside = path.join(WORK_DIR, rel);
-    const entry = (runtime?.entrypoints ?? HOST_ENTRYPOINTS)[path.extname(host)];
+    const entry = (runtime?.entrypoints ?? HOST_ENTRYPOINTS)[path.extname(inside)];
     job.argv = [...(entry ?? []), inside, ...req.args];
   } else job.argv = [...req.args];
-  job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
-  return {
-    runtimeName: runtime?.name ?? 'host',
-    runtimeDir,
-    runtime,
-    job,
-  };
+  return job;
 }
-
 /**
  * What the job's /etc/resolv.conf says: the host's with `host` (its nameservers are reachable
  * there), slirp4netns' forwarder with `web`. It covers the sandbox's own /etc/resolv.conf, so only

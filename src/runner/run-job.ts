@@ -2,7 +2,9 @@
  * One job from request to record: plan the sandbox, create the cgroup, run, tell why it ended, clean
  * up — always, whatever happened.
  */
+import { mkdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { EXIT, failure, JrtError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
@@ -15,6 +17,8 @@ import {
   signalCgroup,
   sweepStaleJobCgroups,
 } from './cgroups.js';
+import { attachJobFds, idmapHelperPath } from './idmap.js';
+import { claimJobUid, type JobUid, sweepStaleUidClaims } from './job-uid.js';
 import {
   appendJobRecord,
   forgetRunning,
@@ -28,8 +32,8 @@ import {
 import { formatBytes } from './limits.js';
 import { lookupCommand } from './lookup.js';
 import { killSandbox, parseSandboxInit, type SandboxInit, signalSandbox } from './pidns.js';
-import { jobEnvironment, planMounts, planSandbox, WORK_DIR } from './plan.js';
-import { type ExecRequest, type Prepared, prepare } from './prepare.js';
+import { jobEnvironment, optionsViaFd, planMounts, planSandbox, type SandboxJob, WORK_DIR } from './plan.js';
+import { closePrepared, type ExecRequest, type Prepared, prepare } from './prepare.js';
 import { JOB_SECCOMP_FILTER } from './seccomp.js';
 import { type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
 import { startWebNetwork, type WebNetwork, webLauncher } from './web-network.js';
@@ -67,12 +71,24 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   cgroup.catch(() => {}); // its failure is reported below, after prepare's (a usage error wins)
   let p: Prepared;
   let bwrapArgs: string[];
+  let jobUid: JobUid | undefined;
+  let user: { uid: number; gid: number };
+  let launch: { job: SandboxJob; inherit: Map<number, number>; helperArgs: string[] };
+  let opened: Prepared | undefined;
   try {
-    p = await prepare(req, paths);
+    // A uid of the job's own, unless --user named one.
+    jobUid = req.uid === undefined ? claimJobUid(paths.state) : undefined;
+    user = jobUid ? { uid: jobUid.uid, gid: jobUid.uid } : { uid: req.uid ?? 0, gid: req.gid ?? 0 };
+    p = await prepare({ ...req, ...user }, paths);
+    opened = p;
     trace('prepared');
+    launch = attachJobFds(p.job, p.dirs, p.files, user, mountDirOf(paths));
+    p = { ...p, job: launch.job };
     bwrapArgs = await checkedSandbox(p);
     trace('looked up command');
   } catch (e) {
+    if (opened) closePrepared(opened);
+    jobUid?.release();
     await cgroup.then(
       (cg) => cg && destroyJobCgroup(cg),
       () => {},
@@ -116,13 +132,19 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const s of forwarded) process.on(s, forward);
   let timer: NodeJS.Timeout | undefined;
   try {
-    const command = sandboxCommand(bwrapArgs, req.uid, req.gid);
+    const helper = [idmapHelperPath(), ...launch.helperArgs, '--'];
+    const { argv: bwrapArgv, options } = optionsViaFd(bwrapArgs);
+    const command = sandboxCommand(bwrapArgv, user.uid, user.gid, helper);
     const web = req.network === 'web';
     child = spawnInCgroup(cg?.procsFiles ?? [], web ? webLauncher(command) : command, {
       control: web,
       data: p.job.resolvConf,
       seccomp: p.job.seccomp ? JOB_SECCOMP_FILTER : undefined,
+      options,
+      inherit: launch.inherit,
     });
+    // The child has its own copies: jrt holds nothing of the job's directories from here on.
+    closePrepared(p);
     childPid = child.pid;
     trace('spawned');
     if (web) {
@@ -149,6 +171,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       cg ? sweepStaleJobCgroups(cg, (other) => isJobLive(paths.state, other)) : Promise.resolve()
     )
       .then(() => pruneStaleRecords(paths.state))
+      .then(() => sweepStaleUidClaims(paths.state))
       .catch(() => {});
     if (req.limits.timeoutMs !== undefined) {
       // Like timeout(1): SIGTERM first, so the job may flush and exit; SIGKILL after a grace period.
@@ -174,7 +197,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     exitStatus = code ?? 128 + signalNumber(signal);
     // Stopped before the job ran (while its sandbox or network was being made): the signal's status.
     if (!execed && signalled) exitStatus = 128 + signalNumber(signalled);
-    if (!execed && !timedOut && !signalled) throw sandboxError(p, req, exitStatus);
+    if (!execed && !timedOut && !signalled) throw sandboxError(p, user.uid, user.gid, exitStatus);
     if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
     const outcome = cg ? await cgroupOutcome(cg) : NO_CGROUP_OUTCOME;
     peak = outcome.peakMemoryBytes;
@@ -201,6 +224,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   } finally {
     if (timer) clearTimeout(timer);
     for (const s of forwarded) process.off(s, forward);
+    closePrepared(p);
   }
   const record: JobRecord = {
     id,
@@ -208,7 +232,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     runtime: p.runtimeName,
     ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
     argv: p.job.argv,
-    limits: { ...req.limits, network: req.network, uid: req.uid, gid: req.gid },
+    limits: { ...req.limits, network: req.network, uid: user.uid, gid: user.gid },
     exitStatus,
     reason,
     ...(signalName ? { signal: signalName } : {}),
@@ -223,6 +247,8 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     appendJobRecord(paths.log, record),
     housekeeping,
   ]);
+  // Every process of the job is gone with its cgroup (or its pid namespace): the uid is free again.
+  jobUid?.release();
   trace('cleaned up and recorded');
   for (const r of [destroyed, forgotten, appended]) if (r.status === 'rejected') throw r.reason;
   if (error) throw error;
@@ -241,15 +267,16 @@ async function killSandboxOf(init: SandboxInit | undefined): Promise<void> {
  * (bwrap opens them as that user): named with the directory in the way. Diagnosed after the fact,
  * not checked before, so what the permission bits do not show (ACLs) never refuses a job.
  */
-function sandboxError(p: Prepared, req: ExecRequest, status: number): JrtError {
+function sandboxError(p: Prepared, uid: number, gid: number, status: number): JrtError {
   for (const m of planMounts(p.runtime, p.runtimeDir, p.job)) {
-    const blocker = m.source ? searchBlocker(m.source, req.uid, req.gid) : undefined;
+    // What comes by descriptor (the working directory, volumes, job files) is reached by jrt, as root.
+    const blocker = m.source && m.fd === undefined ? searchBlocker(m.source, uid, gid) : undefined;
     if (!blocker) continue;
     return failure(
       'ERR_JRT_UNREACHABLE',
-      `the job runs as uid ${req.uid}, who cannot reach ${m.source} (mounted at ${m.target}): ${describeBlocker(blocker)} does not let it pass`,
+      `the job runs as uid ${uid}, who cannot reach ${m.source} (mounted at ${m.target}): ${describeBlocker(blocker)} does not let it pass`,
       {
-        hint: 'use a path below directories others may enter (for example a directory under /srv or from mktemp -d, chmod 755), or run the job as another user with --user',
+        hint: 'a runtime is read by every job uid: its directory and each parent must let others enter (0755; jrt install makes them so)',
       },
     );
   }
@@ -257,6 +284,13 @@ function sandboxError(p: Prepared, req: ExecRequest, status: number): JrtError {
     'ERR_JRT_SANDBOX',
     `the sandbox could not be set up (bwrap exited ${status}; its message is above)`,
   );
+}
+
+/** Where the idmap helper mounts the job's directories, in a mount namespace of its own (empty on the host). */
+function mountDirOf(paths: JrtPaths): string {
+  const dir = path.join(paths.state, 'mnt');
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  return dir;
 }
 
 /** bwrap's argv for the prepared job, once its command is known to exist and be executable inside. */

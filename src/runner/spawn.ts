@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { EXIT } from '../core/errors.js';
-import { RESOLV_CONF_FD, SECCOMP_FD } from './plan.js';
+import { ARGS_FD, RESOLV_CONF_FD, SECCOMP_FD } from './plan.js';
 
 const LAUNCH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
@@ -43,9 +43,18 @@ export function asUser(uid: number, gid: number): string[] {
     : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs'];
 }
 
-/** The argv that runs bwrap as `uid:gid` — so the job's files are accessed as that user on the host too. */
-export function sandboxCommand(bwrapArgs: string[], uid: number, gid: number, bwrap = 'bwrap'): string[] {
-  return [...asUser(uid, gid), bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
+/**
+ * The argv that runs bwrap as `uid:gid` — so the job's files are accessed as that user on the host
+ * too — behind `prefix` (the idmap helper, which runs as root and execs the rest).
+ */
+export function sandboxCommand(
+  bwrapArgs: string[],
+  uid: number,
+  gid: number,
+  prefix: string[] = [],
+  bwrap = 'bwrap',
+): string[] {
+  return [...prefix, ...asUser(uid, gid), bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
 }
 
 /** The file and arguments that run `command` inside the cgroups whose cgroup.procs files are given. */
@@ -59,30 +68,41 @@ function inCgroups(procsFiles: string[], command: string[]): [string, string[]] 
  * Start `command` inside the cgroups whose cgroup.procs files are given; directly when there are none.
  * With `control`, the command's fd 4 is a socket to jrt (the --network=web launcher's). `data` is
  * what the command reads from its fd 5 (RESOLV_CONF_FD: bwrap's --ro-bind-data), `seccomp` from its fd 6
- * (SECCOMP_FD: bwrap's --seccomp).
+ * (SECCOMP_FD: bwrap's --seccomp), `options` from its fd 7 (ARGS_FD: bwrap's --args). `inherit` gives the command jrt's descriptors at the numbers
+ * it maps them to (7 and up: the job's directories and files).
  */
 export function spawnInCgroup(
   procsFiles: string[],
   command: string[],
-  opts: { control?: boolean; data?: string; seccomp?: Buffer } = {},
+  opts: {
+    control?: boolean;
+    data?: string;
+    seccomp?: Buffer;
+    options?: string;
+    inherit?: Map<number, number>;
+  } = {},
 ): SpawnedJob {
   const [file, args] = inCgroups(procsFiles, command);
-  const child = spawn(file, args, {
-    stdio: [
-      'inherit',
-      'inherit',
-      'inherit',
-      'pipe',
-      opts.control ? 'pipe' : 'ignore',
-      opts.data !== undefined ? 'pipe' : 'ignore',
-      opts.seccomp ? 'pipe' : 'ignore',
-    ],
-    env: LAUNCH_ENV,
-  });
+  const stdio: ('inherit' | 'pipe' | 'ignore' | number)[] = [
+    'inherit',
+    'inherit',
+    'inherit',
+    'pipe',
+    opts.control ? 'pipe' : 'ignore',
+    opts.data !== undefined ? 'pipe' : 'ignore',
+    opts.seccomp ? 'pipe' : 'ignore',
+    opts.options !== undefined ? 'pipe' : 'ignore',
+  ];
+  for (const [childFd, fd] of opts.inherit ?? []) {
+    while (stdio.length < childFd) stdio.push('ignore');
+    stdio[childFd] = fd;
+  }
+  const child = spawn(file, args, { stdio, env: LAUNCH_ENV });
   // bwrap may fail before it reads them: an EPIPE here is not news (bwrap's own message is).
   const input = (fd: number) => (child.stdio[fd] as unknown as Duplex).on('error', () => {});
   if (opts.data !== undefined) input(RESOLV_CONF_FD).end(opts.data);
   if (opts.seccomp) input(SECCOMP_FD).end(opts.seccomp);
+  if (opts.options !== undefined) input(ARGS_FD).end(opts.options);
   let status = '';
   const statusStream = child.stdio[STATUS_FD] as NodeJS.ReadableStream | null;
   statusStream?.setEncoding('utf8');

@@ -40,9 +40,9 @@ function snapshotHost(): HostSnapshot {
 }
 
 function workDir(...files: string[]): string {
+  // Private (0700, root's), as an operator's project directory is: the job still reads and writes it.
   const dir = tempDirSync('jrt-e2e-job-');
   for (const f of files) copyFileSync(path.join(PROGRAMS, f), path.join(dir, f));
-  execFileSync('chmod', ['-R', 'a+rwX', dir]);
   return dir;
 }
 

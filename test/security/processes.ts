@@ -39,8 +39,11 @@ export interface LiveJob {
 }
 
 /** `jrt exec ARGS` whose output the test can watch while the job runs. */
-export function startJob(t: JrtHome, args: string[]): LiveJob {
-  const child = spawn(process.execPath, [JRT_BUNDLE, 'exec', ...args], { cwd: t.work, env: t.env });
+export function startJob(t: JrtHome, args: string[], env: NodeJS.ProcessEnv = {}): LiveJob {
+  const child = spawn(process.execPath, [JRT_BUNDLE, 'exec', ...args], {
+    cwd: t.work,
+    env: { ...t.env, ...env },
+  });
   child.stdin.end();
   let stdout = '';
   let stderr = '';

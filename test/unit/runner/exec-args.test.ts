@@ -15,9 +15,10 @@ describe('parseExecArgs', () => {
       runtimeSpec: 'java:17',
       file: 'Main.java',
       args: ['--verbose', '-x'],
-      workdir: '/cwd',
-      uid: 65534,
-      gid: 65534,
+      workdir: undefined,
+      cwd: '/cwd',
+      uid: undefined,
+      gid: undefined,
       network: 'none',
       limits: { memoryBytes: 512 * 1024 ** 2 },
     });
@@ -71,6 +72,9 @@ describe('parseExecArgs', () => {
     [['a.py', '--', 'true'], 'ERR_JRT_BAD_JOB'],
     [['--network=web2', '--', 'true'], 'ERR_JRT_BAD_NETWORK'],
     [['--user=nobody', '--', 'true'], 'ERR_JRT_BAD_USER'],
+    [['--user=0', '--', 'true'], 'ERR_JRT_BAD_USER'],
+    [['--user=1000:0', '--', 'true'], 'ERR_JRT_BAD_USER'],
+    [['--user=99999999999', '--', 'true'], 'ERR_JRT_BAD_USER'],
     [['--env', 'no-equals', '--', 'true'], 'ERR_JRT_BAD_ENV'],
     [['--env', '1X=2', '--', 'true'], 'ERR_JRT_BAD_ENV'],
     [['--volume', 'data', '--', 'true'], 'ERR_JRT_BAD_VOLUME'],
@@ -120,5 +124,36 @@ describe('lookupCommand', () => {
     ['/tmp/x', { unknown: true }],
   ])('%s', async (command, expected) => {
     expect(await lookupCommand(mounts, command, '/opt/bin:/usr/bin', '/work')).toEqual(expected);
+  });
+});
+
+describe('--env NAME and --env-file', () => {
+  const io = (files: Record<string, string>, env: NodeJS.ProcessEnv = {}) => ({
+    env,
+    readFile: (f: string) => {
+      const text = files[f];
+      if (text === undefined) throw new Error(`no ${f}`);
+      return text;
+    },
+  });
+
+  it('takes NAME from jrt’s environment and files line by line; later flags win', () => {
+    const r = parseExecArgs(
+      ['--env-file', '/a.env', '--env', 'TOKEN', '--env', 'B=flag', '--', 'true'],
+      '/cwd',
+      2,
+      undefined,
+      io({ '/a.env': '# c\nA=1\r\n\nB=file\nC=x=y\n' }, { TOKEN: 't0k' }),
+    );
+    expect(r.env).toEqual({ A: '1', B: 'flag', C: 'x=y', TOKEN: 't0k' });
+  });
+
+  it.each([
+    [['--env', 'NOPE', '--', 'true'], "--env NOPE: NOPE is not set in jrt's environment"],
+    [['--env-file', '/bad.env', '--', 'true'], '--env-file /bad.env:2: expected NAME=VALUE'],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseExecArgs(argv, '/cwd', 2, undefined, io({ '/bad.env': 'A=1\nexport B=2\n' }))).toThrow(
+      message,
+    );
   });
 });

@@ -1,0 +1,175 @@
+/*
+ * jrt-idmap: give a job its directories through idmapped mounts, then exec the sandbox.
+ *
+ *   jrt-idmap MNT [SRC_FD:OWNER_UID:OWNER_GID:TO_UID:TO_GID:OUT_FD[:ro]]... -- COMMAND [ARGS...]
+ *
+ * For each mapping, the directory (or file) open on SRC_FD — opened once by jrt, so no path is
+ * looked up again — is cloned as a detached mount whose owner OWNER_UID:OWNER_GID appears as
+ * TO_UID:TO_GID (and what TO_UID creates is stored as OWNER_UID), nosuid and nodev, read-only with
+ * `ro`. The clones are attached below MNT inside a private mount namespace of this process, which
+ * nobody else sees and which ends with the job: the host never has these mounts. OUT_FD is left open
+ * on each (O_PATH), and COMMAND (setpriv ... bwrap ...) binds it into the sandbox.
+ *
+ * Node has no way to call open_tree(2), mount_setattr(2) or move_mount(2) (kernel >= 5.12); this is
+ * the smallest program that does. It runs as root, before the sandbox drops every privilege.
+ * Exit status 125 with a message on stderr when anything fails; nothing is left behind.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FAIL 125
+
+static void die(const char *what, const char *detail) {
+  fprintf(stderr, "jrt-idmap: %s%s%s: %s\n", what, detail ? " " : "", detail ? detail : "",
+          strerror(errno));
+  exit(FAIL);
+}
+
+static void usage(const char *why) {
+  fprintf(stderr, "jrt-idmap: %s\n", why);
+  exit(FAIL);
+}
+
+struct mapping {
+  int src_fd, out_fd, ro;
+  unsigned long owner_uid, owner_gid, to_uid, to_gid;
+};
+
+static unsigned long number(const char *s, char **end) {
+  errno = 0;
+  unsigned long n = strtoul(s, end, 10);
+  if (errno || *end == s) usage("bad number in a mapping");
+  return n;
+}
+
+static void parse(const char *arg, struct mapping *m) {
+  char *p = (char *)arg;
+  unsigned long v[6];
+  for (int i = 0; i < 6; i++) {
+    v[i] = number(p, &p);
+    if (i < 5 && *p++ != ':') usage("a mapping is SRC_FD:OWNER_UID:OWNER_GID:TO_UID:TO_GID:OUT_FD[:ro]");
+  }
+  m->ro = strcmp(p, ":ro") == 0;
+  if (*p && !m->ro) usage("a mapping ends with :ro or nothing");
+  m->src_fd = (int)v[0];
+  m->owner_uid = v[1];
+  m->owner_gid = v[2];
+  m->to_uid = v[3];
+  m->to_gid = v[4];
+  m->out_fd = (int)v[5];
+}
+
+static void write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) die("cannot write", path);
+  close(fd);
+}
+
+/* A user namespace whose only ids are OWNER (inside) = TO (outside): the idmap of one mount. */
+static int userns_for(const struct mapping *m) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) < 0) die("pipe", NULL);
+  pid_t child = fork();
+  if (child < 0) die("fork", NULL);
+  if (child == 0) {
+    if (unshare(CLONE_NEWUSER) < 0) _exit(1);
+    close(ready[0]);
+    /* Tell the parent the namespace exists, then wait to be killed. */
+    if (write(ready[1], "x", 1) != 1) _exit(1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c;
+  if (read(ready[0], &c, 1) != 1) usage("cannot create a user namespace");
+  close(ready[0]);
+  char path[64], map[96];
+  snprintf(map, sizeof map, "%lu %lu 1\n", m->owner_uid, m->to_uid);
+  snprintf(path, sizeof path, "/proc/%d/uid_map", child);
+  write_file(path, map);
+  snprintf(map, sizeof map, "%lu %lu 1\n", m->owner_gid, m->to_gid);
+  snprintf(path, sizeof path, "/proc/%d/gid_map", child);
+  write_file(path, map);
+  snprintf(path, sizeof path, "/proc/%d/ns/user", child);
+  int ns = open(path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0) die("cannot open", path);
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  return ns;
+}
+
+/* Before the mount namespace is unshared: open_tree(2) clones only a mount of the caller's namespace. */
+static int idmapped_clone(const struct mapping *m) {
+  int tree = (int)syscall(SYS_open_tree, m->src_fd, "",
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0) die("open_tree on fd", NULL);
+  struct mount_attr attr = {
+      .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                  (m->ro ? MOUNT_ATTR_RDONLY : 0),
+      .userns_fd = (unsigned long)userns_for(m),
+  };
+  if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    die("cannot idmap the mount (does this filesystem support idmapped mounts?)", NULL);
+  close((int)attr.userns_fd);
+  return tree;
+}
+
+static void attach(const struct mapping *m, int tree, const char *mnt, int index) {
+  char target[4096];
+  snprintf(target, sizeof target, "%s/%d", mnt, index);
+  struct stat st;
+  if (fstat(m->src_fd, &st) < 0) die("fstat", NULL);
+  if (S_ISDIR(st.st_mode)) {
+    if (mkdir(target, 0700) < 0) die("mkdir", target);
+  } else {
+    int f = open(target, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (f < 0) die("create", target);
+    close(f);
+  }
+  if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    die("move_mount to", target);
+  close(tree);
+  int out = open(target, O_PATH | O_CLOEXEC);
+  if (out < 0) die("cannot open", target);
+  if (dup2(out, m->out_fd) < 0) die("dup2", NULL);
+  close(out);
+  close(m->src_fd);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) usage("usage: jrt-idmap MNT MAPPING... -- COMMAND [ARGS...]");
+  const char *mnt = argv[1];
+  int dash = 2;
+  while (dash < argc && strcmp(argv[dash], "--") != 0) dash++;
+  if (dash >= argc - 1) usage("no command after --");
+  int n = dash - 2;
+  struct mapping *maps = calloc((size_t)(n > 0 ? n : 1), sizeof *maps);
+  int *trees = calloc((size_t)(n > 0 ? n : 1), sizeof *trees);
+  if (!maps || !trees) die("calloc", NULL);
+  for (int i = 0; i < n; i++) parse(argv[2 + i], &maps[i]);
+  for (int i = 0; i < n; i++) trees[i] = idmapped_clone(&maps[i]);
+  /* Mounts made from here on exist only for this process and what it execs. */
+  if (unshare(CLONE_NEWNS) < 0) die("unshare mount namespace", NULL);
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make mounts private", NULL);
+  if (mount("jrt-idmap", mnt, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0711,size=64k") < 0)
+    die("mount tmpfs on", mnt);
+  for (int i = 0; i < n; i++) attach(&maps[i], trees[i], mnt, i);
+  /* The tmpfs holds nothing but mount points: no one writes to it again. */
+  if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+    die("remount read-only", mnt);
+  execvp(argv[dash + 1], &argv[dash + 1]);
+  die("cannot run", argv[dash + 1]);
+  return FAIL;
+}
