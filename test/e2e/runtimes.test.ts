@@ -4,7 +4,7 @@
  * host is unchanged. Slow (a cold run builds everything); JRT_E2E_CACHE keeps downloads.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JrtHome, makeJrtHome, REPO, requireRoot, runJrt } from '../helpers/jrt.js';
@@ -111,6 +111,24 @@ describe('real programs in real runtimes', () => {
     expect(r.stderr).not.toMatch(/jrt:/);
     expect(r.stdout).toContain('Hello from Java 17 in a jrt runtime: 2 jobs, 3 cpus');
     expect(r.exitCode).toBe(0);
+  });
+
+  it("javac and java in the operator's private directory: the class and output are the directory owner's", async () => {
+    // root's 0700 directory, then a 0700 directory of uid 1000 (a `sudo jrt exec` from that user's home).
+    for (const owner of [0, 1000]) {
+      const dir = workDir('Main.java');
+      execFileSync('chown', ['-R', `${owner}:${owner}`, dir]);
+      const r = await exec('java:17', ['--', 'sh', '-c', 'javac Main.java && java Main > out.txt'], dir);
+      expect(r.stderr).not.toMatch(/jrt:/);
+      expect(r.exitCode).toBe(0);
+      for (const f of ['Main.class', 'out.txt']) {
+        expect(statSync(path.join(dir, f)), `${f} (owner ${owner})`).toMatchObject({
+          uid: owner,
+          gid: owner,
+        });
+      }
+      expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toContain('Hello from Java 17');
+    }
   });
 
   it('java:17 has Maven', async () => {
