@@ -115,7 +115,8 @@ describe('listInstalled', () => {
   let root: string;
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'jrt-list-'));
-    const add = async (rel: string, doc: string, file = 'runtime.json') => {
+    // JSON text is YAML too: these are runtime.yml files (without runtime.json: parsed as YAML).
+    const add = async (rel: string, doc: string, file = 'runtime.yml') => {
       await mkdir(path.join(root, rel), { recursive: true });
       await writeFile(path.join(root, rel, file), doc);
     };
@@ -127,7 +128,6 @@ describe('listInstalled', () => {
     await add('java/.java-21.v2', JSON.stringify({ name: 'java-21', language: 'java', version: '21' }));
     await add('java/java-21.v1', JSON.stringify({ name: 'java-21', language: 'java', version: '21' }));
     await symlink('java-21.v1', path.join(root, 'java', 'java-21'));
-    // runtime.yml only: read with the YAML parser.
     await add(
       'python/python-3.11-ml',
       'name: python-3.11-ml\nlanguage: python\nversion: "3.11"\ntags: [ml]\n',
@@ -164,7 +164,7 @@ describe('listInstalled', () => {
       ['node-broken', 'node', '', undefined],
       ['node-scalar', 'node', '', undefined],
     ]);
-    expect(broken[0]?.problem).toMatch(/^cannot read its runtime description: .*JSON/);
+    expect(broken[0]?.problem).toMatch(/^cannot read its runtime description: /);
     expect(broken[1]?.problem).toContain('is not a mapping');
     expect(list[0]?.runtime).toMatchObject({ name: 'java-17', aliases: ['jdk'] });
   });
