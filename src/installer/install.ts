@@ -17,7 +17,7 @@ import type { BuildRuntime } from './builder.js';
 import { type Identity, identityOf } from './identity.js';
 import { refuseConflicts, writeDerivedRuntimeJson } from './identity-check.js';
 import { currentVersion, isValidName } from './layout.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, IDENTITY_LOCK } from './lock.js';
 import { commitRuntime, createStaging, pausePoint, removeOldVersions } from './place.js';
 import { checkFreeSpace, checkWritableRoot } from './precheck.js';
 import type { InstallTarget } from './select.js';
@@ -82,9 +82,6 @@ async function describe(
   }
   return { yml, ymlBytes: head.runtimeYml, identity: id.identity };
 }
-
-/** Names and aliases are claimed across all runtimes: one claim is checked and switched in at a time. */
-const IDENTITY_LOCK = '.identities';
 
 export async function installArtifact(
   file: string,
