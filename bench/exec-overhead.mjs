@@ -5,6 +5,7 @@
 // The cases run in turn (round robin), N times each; the table gives each one's median.
 // JRT_BENCH_BEFORE=/path/to/other/jrt.mjs adds that bundle's `jrt exec` (e.g. an older build) as a row.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,20 +34,23 @@ try {
     ['rootfs/usr/lib', '/lib'],
     ['rootfs/usr/lib64', '/lib64'],
   ];
-  await writeFile(
-    path.join(rtDir, 'runtime.json'),
-    JSON.stringify({
-      name: 'bench-1',
-      language: 'bench',
-      version: '1',
-      mounts: rtMounts.map(([source, target]) => ({ source, target, readonly: true })),
-      environment: {},
-      requirements: { architectures: ['amd64'] },
-      tags: [],
-      aliases: [],
-      entrypoints: {},
-    }),
-  );
+  const description = {
+    name: 'bench-1',
+    language: 'bench',
+    version: '1',
+    mounts: rtMounts.map(([source, target]) => ({ source, target, readonly: true })),
+    environment: {},
+    requirements: { architectures: ['amd64'] },
+    tags: [],
+    aliases: [],
+    entrypoints: {},
+  };
+  // runtime.yml (JSON text is YAML), and runtime.json as the installer derives it: stamped with the
+  // sha256 of the runtime.yml bytes, so `jrt exec` takes its fast path (src/core/runtime-identity.ts).
+  const ymlText = `${JSON.stringify(description)}\n`;
+  await writeFile(path.join(rtDir, 'runtime.yml'), ymlText);
+  const runtime_yml_sha256 = createHash('sha256').update(ymlText).digest('hex');
+  await writeFile(path.join(rtDir, 'runtime.json'), JSON.stringify({ ...description, runtime_yml_sha256 }));
   const work = path.join(base, 'work');
   await mkdir(work, { mode: 0o777 });
   await chmod(work, 0o777);
