@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { printableEvents } from '../../../src/commands/progress-view.js';
 import { printable, printableLines } from '../../../src/core/printable.js';
+import type { ProgressEvent } from '../../../src/core/progress.js';
 
 describe('printable', () => {
   it.each([
@@ -16,5 +18,18 @@ describe('printable', () => {
 
   it('printableLines keeps newlines and escapes the rest of each line', () => {
     expect(printableLines('one\x1b[31m\ntwo\r\n')).toBe('one\\x1b[31m\ntwo\\x0d\n');
+  });
+});
+
+describe('printableEvents', () => {
+  it('escapes the task, phase, message and error of every progress event before a view sees it', () => {
+    const seen: ProgressEvent[] = [];
+    const on = printableEvents((e) => seen.push(e));
+    on({ type: 'info', task: 'evil\x1b[2J', message: 'stripped\x07' });
+    on({ type: 'phase-fail', task: 't', phase: 'build\x1b]0;x\x07', ms: 1, error: 'one\x1b[31m\ntwo' });
+    expect(seen).toEqual([
+      { type: 'info', task: 'evil\\x1b[2J', message: 'stripped\\x07' },
+      { type: 'phase-fail', task: 't', phase: 'build\\x1b]0;x\\x07', ms: 1, error: 'one\\x1b[31m\ntwo' },
+    ]);
   });
 });
