@@ -72,14 +72,15 @@ async function describe(
     );
   if (typeof yml.language !== 'string' || !isValidName(yml.language))
     throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml has no valid language`);
-  const id = identityOf(yml, head.manifest.name);
-  if ('problems' in id)
-    throw failure('ERR_JRT_ARTIFACT_IDENTITY', `${file}: runtime.yml: ${id.problems.join('; ')}`);
   const entries = indexManifest(head.manifest.files);
   for (const m of Array.isArray(yml.mounts) ? yml.mounts : []) {
     const why = mountSourceProblem(m?.source, entries);
     if (why) throw unsafe(RUNTIME_YML, why);
   }
+  // After the safety rules: an unsafe mount source is named as such whatever else is wrong.
+  const id = identityOf(yml, head.manifest.name);
+  if ('problems' in id)
+    throw failure('ERR_JRT_ARTIFACT_IDENTITY', `${file}: runtime.yml: ${id.problems.join('; ')}`);
   return { yml, ymlBytes: head.runtimeYml, identity: id.identity };
 }
 
