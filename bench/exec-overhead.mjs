@@ -5,6 +5,7 @@
 // The cases run in turn (round robin), N times each; the table gives each one's median.
 // JRT_BENCH_BEFORE=/path/to/other/jrt.mjs adds that bundle's `jrt exec` (e.g. an older build) as a row.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,20 +34,34 @@ try {
     ['rootfs/usr/lib', '/lib'],
     ['rootfs/usr/lib64', '/lib64'],
   ];
-  await writeFile(
-    path.join(rtDir, 'runtime.json'),
-    JSON.stringify({
-      name: 'bench-1',
-      language: 'bench',
-      version: '1',
-      mounts: rtMounts.map(([source, target]) => ({ source, target, readonly: true })),
-      environment: {},
-      requirements: { architectures: ['amd64'] },
-      tags: [],
-      aliases: [],
-      entrypoints: {},
-    }),
-  );
+  const description = {
+    name: 'bench-1',
+    language: 'bench',
+    version: '1',
+    mounts: rtMounts.map(([source, target]) => ({ source, target, readonly: true })),
+    environment: {},
+    requirements: { architectures: ['amd64'] },
+    tags: [],
+    aliases: [],
+    entrypoints: {},
+  };
+  // runtime.yml (JSON text is YAML), and runtime.json as the installer derives it: stamped with the
+  // sha256 of the runtime.yml bytes, so `jrt exec` takes its fast path (src/core/runtime-identity.ts).
+  const ymlText = `${JSON.stringify(description)}\n`;
+  await writeFile(path.join(rtDir, 'runtime.yml'), ymlText);
+  const runtime_yml_sha256 = createHash('sha256').update(ymlText).digest('hex');
+  await writeFile(path.join(rtDir, 'runtime.json'), JSON.stringify({ ...description, runtime_yml_sha256 }));
+  // The same runtime as 0.2.0 installed it, alone in a root of its own: runtime.json without the
+  // stamp, so jrt exec loads the YAML parser and reads runtime.yml (the `unstamped` row).
+  const oldRoot = path.join(base, 'root-unstamped');
+  const oldDir = path.join(oldRoot, 'bench', 'bench-1');
+  await mkdir(oldDir, { recursive: true });
+  const oldUsr = path.join(oldDir, 'rootfs', 'usr');
+  await mkdir(oldUsr, { recursive: true });
+  execFileSync('mount', ['--bind', '-o', 'ro', '/usr', oldUsr]);
+  mounts.push(oldUsr);
+  await writeFile(path.join(oldDir, 'runtime.yml'), ymlText);
+  await writeFile(path.join(oldDir, 'runtime.json'), JSON.stringify(description));
   const work = path.join(base, 'work');
   await mkdir(work, { mode: 0o777 });
   await chmod(work, 0o777);
@@ -77,6 +92,12 @@ try {
       '`jrt exec -- /bin/true` (bundle)',
       process.execPath,
       [bundle, 'exec', '--runtime=bench:1', '--', '/bin/true'],
+    ],
+    [
+      '`jrt exec -- /bin/true`, runtime.json unstamped (installed by 0.2.0)',
+      process.execPath,
+      [bundle, 'exec', '--runtime=bench:1', '--', '/bin/true'],
+      { JRT_ROOT: oldRoot },
     ],
     [
       '`jrt exec --memory 256m --pids 64 -- /bin/true`',
@@ -131,10 +152,14 @@ try {
   // load changes within seconds, and this way every case sees the same load.
   const times = cases.map(() => []);
   for (let i = 0; i < N + 2; i++) {
-    cases.forEach(([label, file, args], c) => {
+    cases.forEach(([label, file, args, extraEnv], c) => {
       const a = typeof args === 'function' ? args() : args;
       const t0 = process.hrtime.bigint();
-      const r = spawnSync(file, a, { env, cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+      const r = spawnSync(file, a, {
+        env: { ...env, ...extraEnv },
+        cwd: work,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (r.status !== 0) throw new Error(`${label}: exit ${r.status} ${r.stderr}`);
       if (i >= 2) times[c].push(ms); // the first runs warm caches

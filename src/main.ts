@@ -7,6 +7,7 @@ import type { Command } from './commands/types.js';
 import { createContext } from './core/context.js';
 import { EXIT, isJrtError, usageError } from './core/errors.js';
 import type { PathOverrides } from './core/paths.js';
+import { printableLines } from './core/printable.js';
 import { JRT_VERSION } from './core/version.js';
 
 type Loader = () => Promise<Command>;
@@ -175,7 +176,10 @@ export function reportError(e: unknown, json: boolean): number {
       process.stdout.write(
         `${JSON.stringify({ error: { code: e.code, message: e.message, hint: e.hint } })}\n`,
       );
-    process.stderr.write(`jrt: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+    // Messages quote names from artifacts, recipes and the host: never let them drive the terminal.
+    process.stderr.write(
+      `jrt: ${printableLines(e.message)}\n${e.hint ? `hint: ${printableLines(e.hint)}\n` : ''}`,
+    );
     return e.exitCode;
   }
   const text = e instanceof Error ? (e.stack ?? e.message) : String(e);

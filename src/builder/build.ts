@@ -133,8 +133,9 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
       await checkRuntime(tree);
       await checkMountSources(out, yml);
     });
-    await writeFile(path.join(out, RUNTIME_YML), renderRuntimeYml(yml));
-    await writeFile(path.join(out, RUNTIME_JSON), renderRuntimeJson(yml));
+    const ymlText = renderRuntimeYml(yml);
+    await writeFile(path.join(out, RUNTIME_YML), ymlText);
+    await writeFile(path.join(out, RUNTIME_JSON), renderRuntimeJson(ymlText));
     await s.step('test', () => runSmokeTests(out, yml, s.recipe.test, s.log));
 
     const packed = await s.step('pack', () => pack(s, out, lock, opts.outDir));

@@ -1,9 +1,11 @@
 /**
- * runtime.yml (read by Joblet) and runtime.json (read by `jrt exec`) from a recipe. Pure.
+ * runtime.yml (read by Joblet) and runtime.json (derived from it, read by `jrt exec`) from a recipe. Pure.
  * Joblet's fields come first and keep their names; jrt's additions follow.
  */
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { sha256Bytes } from '../core/hash.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
+import { deriveRuntimeJson } from '../core/runtime-identity.js';
 import type { Recipe } from '../recipe/types.js';
 
 export function makeRuntimeYml(
@@ -38,6 +40,10 @@ export function renderRuntimeYml(yml: RuntimeYml): string {
   return header + stringify(yml, { lineWidth: 0 });
 }
 
-export function renderRuntimeJson(yml: RuntimeYml): string {
-  return `${JSON.stringify(yml, null, 2)}\n`;
+/**
+ * runtime.json for the runtime.yml text `renderRuntimeYml` wrote: derived from that text exactly as
+ * `jrt install` derives it (core/runtime-identity.ts), so an honest artifact's copy is the installed one.
+ */
+export function renderRuntimeJson(ymlText: string): string {
+  return deriveRuntimeJson(parse(ymlText) as object, sha256Bytes(ymlText)).toString('utf8');
 }

@@ -1,6 +1,7 @@
 import { wantsHelp } from '../commands/args.js';
 import { type CommandContext, emit } from '../core/context.js';
 import { EXIT, failure, isJrtError } from '../core/errors.js';
+import { printableLines } from '../core/printable.js';
 import { formatMs } from '../core/progress.js';
 import type { InstallOutcome } from '../installer/install.js';
 import type { InstallTarget } from '../installer/select.js';
@@ -164,9 +165,9 @@ export const installCommand: Command = {
       (await jobletServicePresent())
     )
       ctx.stderr('restart Joblet to pick up the runtimes: systemctl restart joblet');
-    for (const o of skipped) ctx.stderr(`jrt: ${o.name}: skipped: ${o.error}`);
+    for (const o of skipped) ctx.stderr(printableLines(`jrt: ${o.name}: skipped: ${o.error}`));
     for (const o of outcomes.filter((x) => x.result === 'failed'))
-      ctx.stderr(`jrt: ${o.name}: ${o.error}${o.hint ? `\nhint: ${o.hint}` : ''}`);
+      ctx.stderr(printableLines(`jrt: ${o.name}: ${o.error}${o.hint ? `\nhint: ${o.hint}` : ''}`));
 
     const runtimes = outcomes.map((o) => ({
       name: o.name,
@@ -188,7 +189,9 @@ export const installCommand: Command = {
       ]);
     });
     if (configError)
-      ctx.stderr(`jrt: ${configError.message}${configError.hint ? `\nhint: ${configError.hint}` : ''}`);
+      ctx.stderr(
+        printableLines(`jrt: ${configError.message}${configError.hint ? `\nhint: ${configError.hint}` : ''}`),
+      );
     return outcomes.some((o) => o.result === 'failed') || configError ? EXIT.failure : EXIT.ok;
   },
 };

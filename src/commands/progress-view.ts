@@ -1,4 +1,5 @@
 import type { CommandContext } from '../core/context.js';
+import { printable, printableLines } from '../core/printable.js';
 import { lineProgress, type OnProgress, silentProgress } from '../core/progress.js';
 
 export type ProgressRenderer = 'listr' | 'lines' | 'silent';
@@ -47,13 +48,29 @@ export async function openProgress(
     noColor: Boolean(ctx.env.NO_COLOR),
   });
   if (renderer === 'silent') return { onProgress: silentProgress, close: async () => {} };
-  if (renderer === 'lines') return { onProgress: lineProgress(ctx.stderr), close: async () => {} };
+  if (renderer === 'lines')
+    return { onProgress: printableEvents(lineProgress(ctx.stderr)), close: async () => {} };
   // listr2 takes NO_COLOR from the environment itself.
   const { listrProgress } = await import('./listr-view.js');
-  return listrProgress({ stream });
+  const view = await listrProgress({ stream });
+  return { ...view, onProgress: printableEvents(view.onProgress) };
+}
+
+/**
+ * Task names, phases and messages come from recipes, artifacts and the tools a build runs: each
+ * reaches the terminal with its control characters escaped (core/printable.ts).
+ */
+export function printableEvents(next: OnProgress): OnProgress {
+  return (e) => {
+    const out = { ...e, task: printable(e.task) };
+    if ('phase' in out) out.phase = printable(out.phase);
+    if ('message' in out) out.message = printable(out.message);
+    if ('error' in out) out.error = printableLines(out.error);
+    next(out);
+  };
 }
 
 /** Timestamped lines, or nothing with --json, never listr2: for commands with a line or two of progress (jrt lock). */
 export function progressFor(ctx: CommandContext): OnProgress {
-  return ctx.json ? silentProgress : lineProgress(ctx.stderr);
+  return ctx.json ? silentProgress : printableEvents(lineProgress(ctx.stderr));
 }

@@ -1,5 +1,6 @@
 import type { CommandContext } from '../core/context.js';
 import { EXIT, usageError } from '../core/errors.js';
+import { printable, printableLines } from '../core/printable.js';
 import { validateRecipeDir, validateRecipeFiles } from '../recipe/load.js';
 import { formatRecipeError } from '../recipe/validate.js';
 import { parseFlags, wantsHelp } from './args.js';
@@ -69,8 +70,9 @@ async function validate(argv: string[], ctx: CommandContext): Promise<number> {
     );
   } else {
     for (const r of results) {
-      if (r.errors.length === 0) ctx.stderr(`${r.file}: ok`);
-      for (const e of r.errors) ctx.stderr(formatRecipeError(e));
+      if (r.errors.length === 0) ctx.stderr(printable(`${r.file}: ok`));
+      // A YAML error quotes the recipe's own text, control characters and all.
+      for (const e of r.errors) ctx.stderr(printableLines(formatRecipeError(e)));
     }
   }
   return failed ? EXIT.usage : EXIT.ok;

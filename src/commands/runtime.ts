@@ -1,5 +1,6 @@
 import { type CommandContext, emit } from '../core/context.js';
 import { EXIT, usageError } from '../core/errors.js';
+import { printable, printableLines } from '../core/printable.js';
 import type { InstalledDetails } from '../installer/installed.js';
 import type { VerifyReport } from '../installer/verify.js';
 import { parseFlags, wantsHelp } from './args.js';
@@ -90,21 +91,23 @@ async function info(ctx: CommandContext, names: string[]): Promise<number> {
       manifest: summary ?? null,
     },
     () =>
-      [
-        `${r.name} (${r.language}) at ${r.path}${r.managed ? ` -> ${r.dir}` : ''}`,
-        ...(r.problem ? [`DAMAGED: ${r.problem} (see 'jrt runtime verify ${r.name}')`] : []),
-        '',
-        '--- runtime.yml',
-        yml.trimEnd(),
-        '',
-        '--- manifest',
-        summary
-          ? `${summary.entries} entries, ${summary.files} files, ${formatBytes(summary.total_size)}; jrt ${summary.jrt_version}; recipe ${summary.recipe_digest}; lock ${summary.lock_digest}`
-          : 'no manifest.json (not installed by jrt?)',
-        '',
-        '--- build_info',
-        ...Object.entries(r.runtime.build_info ?? {}).map(([k, v]) => `${k}: ${String(v)}`),
-      ].join('\n'),
+      printableLines(
+        [
+          `${r.name} (${r.language}) at ${r.path}${r.managed ? ` -> ${r.dir}` : ''}`,
+          ...(r.problem ? [`DAMAGED: ${r.problem} (see 'jrt runtime verify ${r.name}')`] : []),
+          '',
+          '--- runtime.yml',
+          yml.trimEnd(),
+          '',
+          '--- manifest',
+          summary
+            ? `${summary.entries} entries, ${summary.files} files, ${formatBytes(summary.total_size)}; jrt ${summary.jrt_version}; recipe ${summary.recipe_digest}; lock ${summary.lock_digest}`
+            : 'no manifest.json (not installed by jrt?)',
+          '',
+          '--- build_info',
+          ...Object.entries(r.runtime.build_info ?? {}).map(([k, v]) => printable(`${k}: ${String(v)}`)),
+        ].join('\n'),
+      ),
   );
   return EXIT.ok;
 }
@@ -134,19 +137,21 @@ async function verify(ctx: CommandContext, names: string[]): Promise<number> {
   emit(ctx, { runtimes: results }, () =>
     results.length === 0
       ? `no runtimes installed under ${ctx.paths.root}`
-      : results
-          .map((r) =>
-            r.ok
-              ? `${r.name}: ok`
-              : [
-                  `${r.name}: DAMAGED`,
-                  ...(r.error ? [`  ${r.error}`] : []),
-                  ...r.modified.map((m) => `  modified: ${m.path} (${m.reason})`),
-                  ...r.missing.map((m) => `  missing:  ${m}`),
-                  ...r.extra.map((m) => `  extra:    ${m}`),
-                ].join('\n'),
-          )
-          .join('\n'),
+      : printableLines(
+          results
+            .map((r) =>
+              r.ok
+                ? `${r.name}: ok`
+                : [
+                    `${r.name}: DAMAGED`,
+                    ...(r.error ? [`  ${r.error}`] : []),
+                    ...r.modified.map((m) => `  modified: ${m.path} (${m.reason})`),
+                    ...r.missing.map((m) => `  missing:  ${m}`),
+                    ...r.extra.map((m) => `  extra:    ${m}`),
+                  ].join('\n'),
+            )
+            .join('\n'),
+        ),
   );
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
 }
@@ -159,7 +164,7 @@ async function remove(ctx: CommandContext, names: string[], force: boolean): Pro
     force,
     onWait: (pid) => ctx.stderr(`waiting for pid ${pid}, which holds the install lock of this runtime`),
   });
-  emit(ctx, { removed: r.name, path: r.path }, () => `removed ${r.name} (${r.path})`);
+  emit(ctx, { removed: r.name, path: r.path }, () => printable(`removed ${r.name} (${r.path})`));
   return EXIT.ok;
 }
 

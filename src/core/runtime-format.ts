@@ -1,8 +1,8 @@
 /**
  * The formats other programs read. runtime.yml is read by Joblet: its fields below keep their names
  * and meaning; jrt only adds fields. manifest.json is read by `jrt runtime verify`.
- * runtime.json is the same content as runtime.yml in JSON, written at install time so `jrt exec`
- * never loads a YAML parser on its hot path.
+ * runtime.json is runtime.yml's content in JSON, derived from it at install time and stamped with
+ * the sha256 of its bytes, so `jrt exec` need not load a YAML parser (core/runtime-identity.ts).
  */
 
 export interface RuntimeMount {

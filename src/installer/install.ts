@@ -4,25 +4,20 @@
  * remove old versions. A recipe target is first built into an artifact by the injected builder.
  */
 import { constants } from 'node:fs';
-import { access, rm, writeFile } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { compareBytes, serializeManifest } from '../artifact/manifest.js';
 import { readArtifact, readArtifactHead } from '../artifact/read.js';
 import { indexManifest, mountSourceProblem, unsafe } from '../artifact/safety.js';
 import { failure, isJrtError } from '../core/errors.js';
-import { sha256Bytes } from '../core/hash.js';
 import type { JrtPaths } from '../core/paths.js';
+import { printable } from '../core/printable.js';
 import { type OnProgress, phase } from '../core/progress.js';
-import {
-  MANIFEST_JSON,
-  type Manifest,
-  RUNTIME_JSON,
-  RUNTIME_YML,
-  type RuntimeYml,
-} from '../core/runtime-format.js';
+import { RUNTIME_YML, type RuntimeYml } from '../core/runtime-format.js';
 import type { BuildRuntime } from './builder.js';
+import { type Identity, identityOf } from './identity.js';
+import { refuseConflicts, writeDerivedRuntimeJson } from './identity-check.js';
 import { currentVersion, isValidName } from './layout.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, IDENTITY_LOCK } from './lock.js';
 import { commitRuntime, createStaging, pausePoint, removeOldVersions } from './place.js';
 import { checkFreeSpace, checkWritableRoot } from './precheck.js';
 import type { InstallTarget } from './select.js';
@@ -53,11 +48,11 @@ export interface InstallOutcome {
   hint?: string;
 }
 
-/** Language and name of an artifact, from its runtime.yml, cross-checked with the manifest. */
+/** What an artifact is, from its runtime.yml: cross-checked with the manifest, its identity judged. */
 async function describe(
   head: Awaited<ReturnType<typeof readArtifactHead>>,
   file: string,
-): Promise<RuntimeYml> {
+): Promise<{ yml: RuntimeYml; ymlBytes: Buffer; identity: Identity }> {
   if (!head.runtimeYml)
     throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml must follow manifest.json`);
   const { parse } = await import('yaml');
@@ -73,7 +68,7 @@ async function describe(
   if (yml?.name !== head.manifest.name)
     throw failure(
       'ERR_JRT_ARTIFACT_CORRUPT',
-      `${file}: runtime.yml names '${yml?.name}', the manifest '${head.manifest.name}'`,
+      `${file}: runtime.yml names '${printable(String(yml?.name))}', the manifest '${head.manifest.name}'`,
     );
   if (typeof yml.language !== 'string' || !isValidName(yml.language))
     throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file}: runtime.yml has no valid language`);
@@ -82,27 +77,11 @@ async function describe(
     const why = mountSourceProblem(m?.source, entries);
     if (why) throw unsafe(RUNTIME_YML, why);
   }
-  return yml;
-}
-
-/** Give an installed tree its runtime.json (and list it in manifest.json) when the artifact lacked it. */
-async function ensureRuntimeJson(dir: string, yml: RuntimeYml, manifest: Manifest): Promise<void> {
-  if (manifest.files.some((f) => f.path === RUNTIME_JSON)) return;
-  const bytes = Buffer.from(`${JSON.stringify(yml, null, 2)}\n`);
-  await writeFile(path.join(dir, RUNTIME_JSON), bytes, { mode: 0o644, flag: 'wx' });
-  const files = [
-    ...manifest.files,
-    {
-      path: RUNTIME_JSON,
-      type: 'file' as const,
-      mode: 0o644,
-      size: bytes.length,
-      sha256: sha256Bytes(bytes),
-    },
-  ];
-  files.sort((a, b) => compareBytes(a.path, b.path));
-  const updated: Manifest = { ...manifest, files, total_size: manifest.total_size + bytes.length };
-  await writeFile(path.join(dir, MANIFEST_JSON), serializeManifest(updated));
+  // After the safety rules: an unsafe mount source is named as such whatever else is wrong.
+  const id = identityOf(yml, head.manifest.name);
+  if ('problems' in id)
+    throw failure('ERR_JRT_ARTIFACT_IDENTITY', `${file}: runtime.yml: ${id.problems.join('; ')}`);
+  return { yml, ymlBytes: head.runtimeYml, identity: id.identity };
 }
 
 export async function installArtifact(
@@ -113,13 +92,14 @@ export async function installArtifact(
   const started = performance.now();
   const p = o.paths;
   const head = await phase(o.onProgress, task, 'read manifest', () => readArtifactHead(file));
-  const yml = await describe(head, file);
+  const { yml, ymlBytes, identity } = await describe(head, file);
   const { name } = head.manifest;
   const language = yml.language;
   const size = head.manifest.total_size;
   await phase(o.onProgress, name, 'pre-check', async () => {
     await checkWritableRoot(p.root);
     await checkFreeSpace(p.root, head.manifest.files, name);
+    await refuseConflicts(p.root, identity);
   });
   const release = await phase(o.onProgress, name, 'lock', () =>
     acquireLock(p.state, name, {
@@ -138,19 +118,25 @@ export async function installArtifact(
     const contents = await phase(o.onProgress, name, 'extract', () => readArtifact(file, tree));
     if (contents.digest !== head.digest)
       throw failure('ERR_JRT_ARTIFACT_CORRUPT', `${file} changed while installing`);
-    await ensureRuntimeJson(tree, yml, contents.manifest);
+    await writeDerivedRuntimeJson(tree, yml, ymlBytes, contents.manifest);
     await pausePoint(o.env, 'staged', o.note);
-    const dir = await phase(o.onProgress, name, 'switch', () =>
-      commitRuntime({
-        root: p.root,
-        language,
-        name,
-        digest: head.digest,
-        stagedTree: tree,
-        env: o.env,
-        write: o.note,
-      }),
-    );
+    const dir = await phase(o.onProgress, name, 'switch', async () => {
+      const releaseIds = await acquireLock(p.state, IDENTITY_LOCK);
+      try {
+        await refuseConflicts(p.root, identity); // again: another install may have claimed a name since
+        return await commitRuntime({
+          root: p.root,
+          language,
+          name,
+          digest: head.digest,
+          stagedTree: tree,
+          env: o.env,
+          write: o.note,
+        });
+      } finally {
+        await releaseIds();
+      }
+    });
     await phase(o.onProgress, name, 'remove old versions', () =>
       removeOldVersions(p.root, language, name, p.state),
     );

@@ -13,6 +13,12 @@ import { processAlive } from '../core/pid.js';
 
 export type Release = () => Promise<void>;
 
+/**
+ * The lock across runtimes under which an install checks that its names, aliases and (language,
+ * version, tags) are free and switches the runtime in. A leading dot: no runtime can be named so.
+ */
+export const IDENTITY_LOCK = '.identities';
+
 /** A process's start time in clock ticks since boot (/proc/PID/stat field 22), to tell a reused pid apart. */
 export function processStartTime(pid: number): string | undefined {
   try {

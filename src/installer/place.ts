@@ -24,7 +24,7 @@ import {
   versionDirName,
   versionsDir,
 } from './layout.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, IDENTITY_LOCK } from './lock.js';
 
 /**
  * Test-only: with JRT_TEST_PAUSE_AT=<point>, print a marker and wait there until killed, or until
@@ -75,10 +75,14 @@ async function removeDeadOwned(dir: string, prefix: string, removed: string[]): 
 
 /**
  * Remove what interrupted runs left: staging dirs, temporary links and new-dir attempts of dead
- * processes, and version dirs that nothing points at and no running job uses.
+ * processes, the identity lock of a dead installer, and version dirs that nothing points at and no
+ * running job uses.
  */
 export async function cleanDebris(root: string, state: string): Promise<string[]> {
   const removed: string[] = [];
+  // Taken over if its holder is dead (and then released); left alone while a live install holds it.
+  const ids = await acquireLock(state, IDENTITY_LOCK, { timeoutMs: 0 }).catch(() => undefined);
+  await ids?.();
   await removeDeadOwned(path.join(root, STAGING_DIR), '', removed);
   for (const language of await readdir(root).catch(() => [] as string[])) {
     if (language.startsWith('.')) continue;

@@ -1,13 +1,21 @@
-/** `jrt runtime verify`: re-hash an installed runtime against its manifest.json. */
+/**
+ * `jrt runtime verify`: re-hash an installed runtime against its manifest.json, and check that its
+ * runtime.json says what its runtime.yml says (a runtime installed by 0.2.0 kept the artifact's).
+ */
 import path from 'node:path';
 import { scanTree } from '../artifact/manifest.js';
+import { printable } from '../core/printable.js';
 import { readCapped } from '../core/read-capped.js';
 import {
   MANIFEST_JSON,
+  MAX_DESCRIPTION_BYTES,
   MAX_MANIFEST_BYTES,
   type Manifest,
   type ManifestFile,
+  RUNTIME_JSON,
+  RUNTIME_YML,
 } from '../core/runtime-format.js';
+import { firstDifference } from '../core/runtime-identity.js';
 import { resolveRuntimeDir } from './layout.js';
 
 export interface VerifyReport {
@@ -49,6 +57,28 @@ export async function readManifest(dir: string): Promise<Manifest> {
   ) as Manifest;
 }
 
+/** Why runtime.json cannot stand for runtime.yml, or undefined (it agrees, or one of them is absent). */
+export async function descriptionDisagreement(dir: string): Promise<string | undefined> {
+  const read = (f: string) =>
+    readCapped(path.join(dir, f), MAX_DESCRIPTION_BYTES).then(
+      (b) => b.toString('utf8'),
+      () => undefined,
+    );
+  const [ymlText, jsonText] = await Promise.all([read(RUNTIME_YML), read(RUNTIME_JSON)]);
+  if (ymlText === undefined || jsonText === undefined) return undefined;
+  const { parse } = await import('yaml');
+  let yml: unknown;
+  let json: unknown;
+  try {
+    yml = parse(ymlText);
+    json = JSON.parse(jsonText);
+  } catch (e) {
+    return `cannot be compared with runtime.yml: ${(e as Error).message}`;
+  }
+  const d = firstDifference(json, yml);
+  return d && `disagrees with runtime.yml at ${printable(d.at)} (jrt exec reads runtime.yml instead)`;
+}
+
 /** Verify the runtime at `at` (a version dir, or <root>/<language>/<name>, resolved through .jrt-current). */
 export async function verifyRuntime(at: string): Promise<VerifyReport> {
   const dir = await resolveRuntimeDir(at);
@@ -60,6 +90,8 @@ export async function verifyRuntime(at: string): Promise<VerifyReport> {
     if (!files.some((f) => f.path === p.path)) report.extra.push(p.path);
     else report.modified.push(p);
   }
+  const disagreement = await descriptionDisagreement(dir);
+  if (disagreement) report.modified.push({ path: RUNTIME_JSON, reason: disagreement });
   report.extra.sort();
   report.ok = report.modified.length + report.missing.length + report.extra.length === 0;
   return report;

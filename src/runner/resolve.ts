@@ -3,12 +3,16 @@
  * `--runtime` spec or a name to one of them. `jrt exec` and `jrt runtime info|verify|remove` both
  * come here (the installer adds size and manifest on top, in installer/installed.ts). Parsing and
  * matching are pure; `listInstalled` reads the disk. On the `jrt exec` hot path: no yaml, ajv, execa
- * or undici at import time (runtime.yml's parser is loaded only when there is no runtime.json).
+ * or undici at import time (runtime.yml's parser is loaded only when runtime.json is not the one
+ * derived from the runtime.yml beside it: see core/runtime-identity.ts).
  */
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
-import { RUNTIME_JSON, RUNTIME_YML, type RuntimeYml } from '../core/runtime-format.js';
+import { sha256Bytes } from '../core/hash.js';
+import { readCapped } from '../core/read-capped.js';
+import { MAX_DESCRIPTION_BYTES, RUNTIME_JSON, RUNTIME_YML, type RuntimeYml } from '../core/runtime-format.js';
+import { isMapping, trustedRuntimeJson } from '../core/runtime-identity.js';
 import { closestNames } from '../core/suggest.js';
 
 /** An installed runtime: where it lives and the fields spec resolution needs. */
@@ -84,17 +88,24 @@ function sameTags(a: string[], b: string[]): boolean {
   return a.length === sb.length && [...a].sort().every((t, i) => t === sb[i]);
 }
 
+/** The runtimes a parsed spec matches. An exact name always beats an alias: aliases count only when no name matches. */
+function specMatches<T extends InstalledRuntime>(parsed: RuntimeSpec, installed: T[]): T[] {
+  if (parsed.kind === 'lang')
+    return installed.filter(
+      (r) =>
+        r.language === parsed.language &&
+        versionMatches(parsed.version, r.version) &&
+        sameTags(parsed.tags, r.tags),
+    );
+  const named = installed.filter((r) => r.name === parsed.name);
+  const pool = named.length > 0 ? named : installed.filter((r) => r.aliases.includes(parsed.name));
+  return pool.filter((r) => versionMatches(parsed.version, r.version));
+}
+
 /** The runtime a spec names: the newest matching version, or a usage error naming what is installed. */
 export function resolveRuntimeSpec<T extends InstalledRuntime>(spec: string, installed: T[]): T {
   const parsed = parseRuntimeSpec(spec);
-  const matches = installed.filter((r) =>
-    parsed.kind === 'lang'
-      ? r.language === parsed.language &&
-        versionMatches(parsed.version, r.version) &&
-        sameTags(parsed.tags, r.tags)
-      : (r.name === parsed.name || r.aliases.includes(parsed.name)) &&
-        versionMatches(parsed.version, r.version),
-  );
+  const matches = specMatches(parsed, installed);
   const best = matches.sort(
     (a, b) => compareVersions(b.version, a.version) || a.name.localeCompare(b.name),
   )[0];
@@ -110,24 +121,30 @@ export function resolveRuntimeSpec<T extends InstalledRuntime>(spec: string, ins
   );
 }
 
-/** Read runtime.json, or runtime.yml (loading the YAML parser only then). Throws unless it is a mapping. */
+/**
+ * A runtime's description. runtime.yml is the truth (Joblet reads it); runtime.json is used only
+ * when it carries the sha256 of these very runtime.yml bytes (the installer derives it so), else the
+ * YAML parser is loaded and runtime.yml parsed. No runtime.yml: ENOENT, not a runtime. Both are
+ * read only up to MAX_DESCRIPTION_BYTES. Throws unless the description is a mapping.
+ */
 export async function readRuntimeDescription(dir: string): Promise<RuntimeYml> {
+  const ymlBytes = await readCapped(path.join(dir, RUNTIME_YML), MAX_DESCRIPTION_BYTES);
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(path.join(dir, RUNTIME_JSON), 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const json = await readCapped(path.join(dir, RUNTIME_JSON), MAX_DESCRIPTION_BYTES);
+    doc = trustedRuntimeJson(JSON.parse(json.toString('utf8')), sha256Bytes(ymlBytes));
+  } catch {}
+  if (doc === undefined) {
     const { parse } = await import('yaml');
-    doc = parse(await readFile(path.join(dir, RUNTIME_YML), 'utf8'));
+    doc = parse(ymlBytes.toString('utf8'));
   }
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
-    throw new Error(`the runtime description in ${dir} is not a mapping`);
-  return doc as RuntimeYml;
+  if (!isMapping(doc)) throw new Error(`the runtime description in ${dir} is not a mapping`);
+  return doc as unknown as RuntimeYml;
 }
 
 /** A listed runtime with the description it was read from. */
 export interface ListedRuntime extends InstalledRuntime {
-  /** runtime.json (or runtime.yml); undefined when it could not be read (see `problem`). */
+  /** Its description (readRuntimeDescription); undefined when it could not be read (see `problem`). */
   runtime: RuntimeYml | undefined;
   /** Why the description could not be read; only with `{ unreadable: true }`. */
   problem?: string;
@@ -136,7 +153,7 @@ export interface ListedRuntime extends InstalledRuntime {
 /**
  * Every runtime under `<root>/<language>/<name>/`. Hidden entries (staging, `.jrt`) are skipped, and
  * a directory that a sibling symlink points to (a versioned target) is listed once, under the
- * symlink's name. A directory without runtime.json or runtime.yml is not a runtime. One whose
+ * symlink's name. A directory without runtime.yml is not a runtime (Joblet agrees). One whose
  * description exists but cannot be read or parsed is skipped too (a job cannot run there), unless
  * `unreadable` asks for it: `jrt runtime list|verify` must still show a damaged runtime.
  */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,13 +85,17 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(after)]);
   });
 
-  it('writes runtime.json (and lists it in the manifest) when the artifact lacks it', async () => {
+  it('writes runtime.json derived from runtime.yml (and lists it in the manifest) when the artifact lacks it', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const { file } = await makeArtifact(sb.home, { withJson: false });
     expect((await jrt(sb, ['install', file])).exitCode).toBe(0);
     const dir = path.join(sb.root, 'demo', 'demo-1');
-    const json = JSON.parse(await readFile(path.join(dir, 'runtime.json'), 'utf8'));
-    expect(json).toEqual(parse(await readFile(path.join(dir, 'runtime.yml'), 'utf8')));
+    const { runtime_yml_sha256, ...json } = JSON.parse(
+      await readFile(path.join(dir, 'runtime.json'), 'utf8'),
+    );
+    const ymlBytes = await readFile(path.join(dir, 'runtime.yml'));
+    expect(json).toEqual(parse(ymlBytes.toString('utf8')));
+    expect(runtime_yml_sha256).toBe(createHash('sha256').update(ymlBytes).digest('hex'));
     expect((await jrt(sb, ['verify', 'demo-1'])).exitCode).toBe(0);
   });
 

@@ -53,9 +53,28 @@ describe('jrt runtime list / info', () => {
     }
   });
 
-  it('still lists and verifies a runtime whose runtime.json is damaged', async () => {
+  it('a damaged runtime.json is not trusted: runtime.yml is read, and verify reports it', async () => {
     const sb = await installed();
     await writeFile(path.join(sb.root, 'demo', 'demo-1', 'runtime.json'), '{"name": "dem');
+    const l = await jrt(sb, ['list', '--json']);
+    expect(l.exitCode).toBe(0);
+    expect(JSON.parse(l.stdout)).toEqual([
+      expect.objectContaining({ name: 'demo-1', description: 'Test runtime demo-1' }),
+    ]);
+    const v = await jrt(sb, ['verify', 'demo-1', '--json']);
+    expect(v.exitCode).toBe(1);
+    expect(JSON.parse(v.stdout).runtimes[0].modified).toEqual([
+      { path: 'runtime.json', reason: expect.stringMatching(/^size 13, manifest says \d+$/) },
+      {
+        path: 'runtime.json',
+        reason: expect.stringMatching(/^cannot be compared with runtime\.yml: .*JSON/),
+      },
+    ]);
+  });
+
+  it('still lists and verifies a runtime whose runtime.yml is damaged', async () => {
+    const sb = await installed();
+    await writeFile(path.join(sb.root, 'demo', 'demo-1', 'runtime.yml'), 'name: [dem');
     const l = await jrt(sb, ['list', '--json']);
     expect(l.exitCode).toBe(0);
     expect(JSON.parse(l.stdout)).toEqual([
@@ -70,7 +89,8 @@ describe('jrt runtime list / info', () => {
     const v = await jrt(sb, ['verify', 'demo-1', '--json']);
     expect(v.exitCode).toBe(1);
     expect(JSON.parse(v.stdout).runtimes[0].modified).toEqual([
-      { path: 'runtime.json', reason: expect.stringMatching(/^size 13, manifest says \d+$/) },
+      { path: 'runtime.yml', reason: expect.stringMatching(/^size 10, manifest says \d+$/) },
+      { path: 'runtime.json', reason: expect.stringMatching(/^cannot be compared with runtime\.yml: /) },
     ]);
   });
 });

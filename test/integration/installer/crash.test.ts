@@ -111,7 +111,8 @@ describe('concurrent installs of the same runtime', () => {
   it('different runtimes of one language install side by side', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const a = await makeArtifact(sb.home, { name: 'demo-1' });
-    const b = await makeArtifact(sb.home, { name: 'demo-2' });
+    // Another version: the same language, version and tags would be one identity claimed twice.
+    const b = await makeArtifact(sb.home, { name: 'demo-2', version: '2.0' });
     const [ra, rb] = await Promise.all([
       jrt(sb, ['install', a.file, '--json']),
       jrt(sb, ['install', b.file, '--json']),
@@ -126,6 +127,33 @@ describe('concurrent installs of the same runtime', () => {
       { path: path.join(sb.root, 'demo', 'demo-2'), name: 'demo-2' },
     ]);
     expect((await jrt(sb, ['verify'])).stdout).toBe('demo-1: ok\ndemo-2: ok\n');
+  });
+
+  it('two runtimes claiming one identity at once: the one that switches second is refused under the identity lock', async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    // demo-1 and demo-2 are both demo 1.0 [test]: one `--runtime=demo:1.0+test`, two claims.
+    const a = await makeArtifact(sb.home, { name: 'demo-1' });
+    const b = await makeArtifact(sb.home, { name: 'demo-2' });
+    // demo-1 passes its pre-check (nothing installed yet) and pauses, extracted, before its switch.
+    const first = startJrt(['install', a.file, '--json'], {
+      env: { ...sb.env, JRT_TEST_PAUSE_AT: 'staged' },
+    });
+    await first.stderrContains('JRT_TEST_PAUSED staged');
+    const second = await jrt(sb, ['install', b.file, '--json']);
+    expect(second.exitCode, second.stderr).toBe(0);
+    first.kill('SIGUSR2');
+    const r = await first.done;
+    expect(r.exitCode).toBe(1);
+    const out = JSON.parse(r.stdout).runtimes[0];
+    expect(out).toMatchObject({ result: 'failed', code: 'ERR_JRT_RUNTIME_CONFLICT' });
+    expect(out.error).toContain(
+      `language demo, version 1.0 and tags [test] are also those of the installed runtime demo-2 (${path.join(sb.root, 'demo', 'demo-2')})`,
+    );
+    expect(await jobletScan(sb.root)).toEqual([
+      { path: path.join(sb.root, 'demo', 'demo-2'), name: 'demo-2' },
+    ]);
+    expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
+    expect(await readdir(path.join(sb.state, 'locks'))).toEqual([]);
   });
 
   it('a remove that waited for the lock while install --force switched the runtime removes nothing', async () => {

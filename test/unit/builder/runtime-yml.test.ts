@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeRuntimeYml, renderRuntimeJson, renderRuntimeYml } from '../../../src/builder/runtime-yml.js';
@@ -121,12 +122,17 @@ describe('renderRuntimeYml / renderRuntimeJson', () => {
 
   it('is the same text for the same input (a deterministic artifact needs it)', () => {
     expect(renderRuntimeYml(makeRuntimeYml(recipe(), INFO))).toBe(renderRuntimeYml(yml));
-    expect(renderRuntimeJson(makeRuntimeYml(recipe(), INFO))).toBe(renderRuntimeJson(yml));
+    expect(renderRuntimeJson(renderRuntimeYml(makeRuntimeYml(recipe(), INFO)))).toBe(
+      renderRuntimeJson(renderRuntimeYml(yml)),
+    );
   });
 
-  it('writes JSON with a trailing newline that parses back to the same object', () => {
-    const text = renderRuntimeJson(yml);
+  it("writes JSON derived from the YAML text: the same object, stamped with the text's sha256", () => {
+    const ymlText = renderRuntimeYml(yml);
+    const text = renderRuntimeJson(ymlText);
     expect(text.endsWith('}\n')).toBe(true);
-    expect(JSON.parse(text)).toEqual(yml);
+    const { runtime_yml_sha256, ...rest } = JSON.parse(text);
+    expect(rest).toEqual(yml);
+    expect(runtime_yml_sha256).toBe(createHash('sha256').update(ymlText).digest('hex'));
   });
 });

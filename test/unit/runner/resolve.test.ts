@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import {
   type InstalledRuntime,
   listInstalled,
   parseRuntimeSpec,
+  readRuntimeDescription,
   resolveRuntimeSpec,
 } from '../../../src/runner/resolve.js';
 
@@ -104,6 +106,22 @@ describe('resolveRuntimeSpec', () => {
     }
   });
 
+  it('an exact name always beats an alias, whatever the versions (names are looked up first)', () => {
+    const claimed = [
+      rt('java-17', 'java', '17.0.2'),
+      rt('evil-1', 'demo', '99', [], ['java-17', 'python-3.11-ml']),
+      rt('python-3.11-ml', 'python', '3.11', ['ml']),
+    ];
+    expect(resolveRuntimeSpec('java-17', claimed).name).toBe('java-17');
+    expect(resolveRuntimeSpec('python-3.11-ml', claimed).name).toBe('python-3.11-ml');
+    // With no runtime of that name, the alias still resolves.
+    expect(resolveRuntimeSpec('java-17', claimed.slice(1)).name).toBe('evil-1');
+    // A name@version whose named runtime has another version does not fall through to an alias.
+    expect(() => resolveRuntimeSpec('java-17@99', claimed)).toThrow(
+      expect.objectContaining({ code: 'ERR_JRT_RUNTIME_NOT_FOUND' }),
+    );
+  });
+
   it('says that nothing is installed', () => {
     expect(() => resolveRuntimeSpec('java:17', [])).toThrow(
       expect.objectContaining({ hint: expect.stringContaining('no runtimes are installed') }),
@@ -115,7 +133,8 @@ describe('listInstalled', () => {
   let root: string;
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'jrt-list-'));
-    const add = async (rel: string, doc: string, file = 'runtime.json') => {
+    // JSON text is YAML too: these are runtime.yml files (without runtime.json: parsed as YAML).
+    const add = async (rel: string, doc: string, file = 'runtime.yml') => {
       await mkdir(path.join(root, rel), { recursive: true });
       await writeFile(path.join(root, rel, file), doc);
     };
@@ -127,7 +146,6 @@ describe('listInstalled', () => {
     await add('java/.java-21.v2', JSON.stringify({ name: 'java-21', language: 'java', version: '21' }));
     await add('java/java-21.v1', JSON.stringify({ name: 'java-21', language: 'java', version: '21' }));
     await symlink('java-21.v1', path.join(root, 'java', 'java-21'));
-    // runtime.yml only: read with the YAML parser.
     await add(
       'python/python-3.11-ml',
       'name: python-3.11-ml\nlanguage: python\nversion: "3.11"\ntags: [ml]\n',
@@ -164,12 +182,62 @@ describe('listInstalled', () => {
       ['node-broken', 'node', '', undefined],
       ['node-scalar', 'node', '', undefined],
     ]);
-    expect(broken[0]?.problem).toMatch(/^cannot read its runtime description: .*JSON/);
+    expect(broken[0]?.problem).toMatch(/^cannot read its runtime description: /);
     expect(broken[1]?.problem).toContain('is not a mapping');
     expect(list[0]?.runtime).toMatchObject({ name: 'java-17', aliases: ['jdk'] });
   });
 
+  it('a directory with runtime.json but no runtime.yml is not a runtime (Joblet would not see it)', async () => {
+    await mkdir(path.join(root, 'java', 'java-99'), { recursive: true });
+    await writeFile(
+      path.join(root, 'java', 'java-99', 'runtime.json'),
+      JSON.stringify({ name: 'java-99', language: 'java', version: '99' }),
+    );
+    expect((await listInstalled(root, { unreadable: true })).map((r) => r.name)).not.toContain('java-99');
+    await rm(path.join(root, 'java', 'java-99'), { recursive: true });
+  });
+
   it('returns nothing for a missing root', async () => {
     expect(await listInstalled(path.join(root, 'nope'))).toEqual([]);
+  });
+});
+
+describe('readRuntimeDescription', () => {
+  const YML = 'name: demo-1\nlanguage: demo\nversion: "1.0"\naliases: [d]\n';
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'jrt-desc-'));
+    await writeFile(path.join(dir, 'runtime.yml'), YML);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const json = (doc: object) => writeFile(path.join(dir, 'runtime.json'), JSON.stringify(doc));
+
+  it('uses runtime.json when it is stamped with the sha256 of these runtime.yml bytes (the stamp is dropped)', async () => {
+    // A stamped runtime.json that says something else proves the fast path took it, not the YAML.
+    await json({ name: 'demo-1', language: 'cached', version: '1.0', runtime_yml_sha256: sha(YML) });
+    expect(await readRuntimeDescription(dir)).toEqual({ name: 'demo-1', language: 'cached', version: '1.0' });
+  });
+
+  it.each([
+    ["unstamped (0.2.0, or the artifact's own)", { name: 'demo-1', language: 'java', version: '17.999' }],
+    [
+      'stamped for other runtime.yml bytes',
+      { language: 'java', runtime_yml_sha256: sha(`${YML}# edited\n`) },
+    ],
+    ['not a mapping', ['java']],
+  ])('ignores a runtime.json that is %s, and reads runtime.yml', async (_what, doc) => {
+    await json(doc);
+    expect(await readRuntimeDescription(dir)).toEqual({
+      name: 'demo-1',
+      language: 'demo',
+      version: '1.0',
+      aliases: ['d'],
+    });
+  });
+
+  it('ignores an unparsable runtime.json', async () => {
+    await writeFile(path.join(dir, 'runtime.json'), '{"language": "ja');
+    expect((await readRuntimeDescription(dir)).language).toBe('demo');
   });
 });
