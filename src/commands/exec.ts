@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
+import { parseAllowNet } from '../runner/egress.js';
 import { parseCpus, parseCpuset, parseDuration, parsePids, parseSize } from '../runner/limits.js';
 import type { NetworkMode } from '../runner/plan.js';
 import { parseRuntimeSpec } from '../runner/resolve.js';
@@ -21,7 +22,12 @@ Flags:
   --env K=V             set a variable in the job (repeatable); nothing else of the caller's is passed
   --package-cache       mount the runtime's package_manager.cache_volume at /cache
   --network MODE        none (default: loopback only), host, web (outbound through slirp4netns;
-                        not the host's loopback; see docs/exec.md)
+                        refused: the host's own addresses, loopback, link-local and cloud
+                        metadata 169.254.169.254, RFC 1918, CGNAT, ULA; see docs/exec.md)
+  --allow-net CIDR|HOST[:PORT]
+                        with --network=web, open an exception to those refusals, e.g.
+                        10.1.2.0/24, 10.1.2.3:5432, [fd00::1]:443, db.internal:5432
+                        (a name is resolved once, at the job's start) (repeatable)
   --user UID[:GID]      run as this user (default 65534:65534)
   --memory SIZE         memory limit, e.g. 512m        --cpus N      CPU quota, e.g. 1.5
   --cpuset LIST         CPUs, e.g. 0-1                 --pids N      process limit
@@ -32,6 +38,7 @@ Examples:
   jrt exec --runtime=java:17 Main.java
   jrt exec --runtime=python:3.11+ml --memory 2g --timeout 10m train.py --epochs 3
   jrt exec --runtime=node:18 --network=web -- node -e 'fetch("https://example.org")'
+  jrt exec --network=web --allow-net 10.1.2.3:5432 -- python3 load.py
   jrt exec --volume data:/data -- sh -c 'ls /data'
 
 Exit status: the job's own; 124 timeout, 137 out of memory (or SIGKILL), 125 jrt failed,
@@ -44,6 +51,7 @@ const FLAGS = {
   env: { type: 'string', multiple: true },
   'package-cache': { type: 'boolean' },
   network: { type: 'string' },
+  'allow-net': { type: 'string', multiple: true },
   user: { type: 'string' },
   memory: { type: 'string' },
   cpus: { type: 'string' },
@@ -77,6 +85,14 @@ export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRe
   if (!['none', 'host', 'web'].includes(network)) {
     throw usageError('ERR_JRT_BAD_NETWORK', `--network: '${v.network}' is not one of none, host, web`);
   }
+  const allowNet = (v['allow-net'] ?? []).map(parseAllowNet);
+  if (allowNet.length > 0 && network !== 'web') {
+    throw usageError(
+      'ERR_JRT_BAD_ALLOW_NET',
+      `--allow-net needs --network=web (this job has --network=${network})`,
+      '--network=none reaches nothing outside the job, --network=host everything the host reaches',
+    );
+  }
   let uid = 65534;
   let gid = 65534;
   if (v.user !== undefined) {
@@ -107,6 +123,7 @@ export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRe
     volumes,
     packageCache: v['package-cache'] === true,
     network,
+    allowNet,
     uid,
     gid,
     limits: {

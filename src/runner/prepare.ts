@@ -13,6 +13,7 @@ import { failure, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
+import type { AllowNet } from './egress.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -39,6 +40,8 @@ export interface ExecRequest {
   volumes: { name: string; target: string }[];
   packageCache: boolean;
   network: NetworkMode;
+  /** --allow-net: exceptions to the egress policy of a web job (empty for none and host). */
+  allowNet: AllowNet[];
   uid: number;
   gid: number;
   limits: JobLimits;

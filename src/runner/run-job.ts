@@ -15,6 +15,8 @@ import {
   signalCgroup,
   sweepStaleJobCgroups,
 } from './cgroups.js';
+import { formatAllowNet } from './egress.js';
+import { planJobEgress } from './egress-setup.js';
 import {
   appendJobRecord,
   forgetRunning,
@@ -67,11 +69,17 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   cgroup.catch(() => {}); // its failure is reported below, after prepare's (a usage error wins)
   let p: Prepared;
   let bwrapArgs: string[];
+  let egress: string | undefined;
   try {
     p = await prepare(req, paths);
     trace('prepared');
     bwrapArgs = await checkedSandbox(p);
     trace('looked up command');
+    // Only web jobs pay for it: nft's presence, the host's addresses, --allow-net names resolved.
+    if (req.network === 'web') {
+      egress = await planJobEgress(req.allowNet);
+      trace('planned egress');
+    }
   } catch (e) {
     await cgroup.then(
       (cg) => cg && destroyJobCgroup(cg),
@@ -127,13 +135,15 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     trace('spawned');
     if (web) {
       const launcher = child;
-      network = await startWebNetwork(launcher.pid, launcher.control as Duplex).catch(async (e) => {
-        launcher.control?.destroy(); // its `read` ends: the launcher exits, nothing of the job ran
-        await launcher.exited.catch(() => {});
-        // Stopped by a signal meanwhile (which killed the launcher): that is how the job ended.
-        if (signalled) return undefined;
-        throw e;
-      });
+      network = await startWebNetwork(launcher.pid, launcher.control as Duplex, egress as string).catch(
+        async (e) => {
+          launcher.control?.destroy(); // its `read` ends: the launcher exits, nothing of the job ran
+          await launcher.exited.catch(() => {});
+          // Stopped by a signal meanwhile (which killed the launcher): that is how the job ended.
+          if (signalled) return undefined;
+          throw e;
+        },
+      );
       trace('network connected');
     }
     await recordRunning(paths.state, {
@@ -208,7 +218,13 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     runtime: p.runtimeName,
     ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
     argv: p.job.argv,
-    limits: { ...req.limits, network: req.network, uid: req.uid, gid: req.gid },
+    limits: {
+      ...req.limits,
+      network: req.network,
+      ...(req.allowNet.length > 0 ? { allowNet: req.allowNet.map(formatAllowNet) } : {}),
+      uid: req.uid,
+      gid: req.gid,
+    },
     exitStatus,
     reason,
     ...(signalName ? { signal: signalName } : {}),
