@@ -43,12 +43,14 @@ const v4 = Object.values(OUTSIDE).filter((a) => !a.includes(':'));
 const v6 = Object.values(OUTSIDE).filter((a) => a.includes(':'));
 
 /** $0: the command run in the outside namespace (it prints `listening` when ready); $1: the host's; "$@" after: jrt. */
+// The outside is a pid namespace too (unshare --kill-child): ending it ends every server started there.
 const SETUP = `set -e
 d=$(mktemp -d)
-trap 'kill $outside $host 2>/dev/null; rm -rf "$d"' EXIT
+# unshare --fork ignores SIGTERM: SIGKILL, and --kill-child takes the outside's pid namespace with it.
+trap 'kill -9 $outside $host 2>/dev/null; rm -rf "$d"' EXIT
 outside_cmd=$0 host_cmd=$1; shift
 ip link set lo up
-unshare --net -- sh -c 'echo $$ > "$0/outside.pid"
+unshare --net --pid --fork --kill-child -- sh -c 'echo in > "$0/outside.in"
 until ip link show vb >/dev/null 2>&1; do sleep 0.02; done
 ip link set lo up && ip link set vb up && ip addr add 198.51.100.2/24 dev vb
 for a in ${v4.join(' ')}; do ip addr add $a/32 dev vb; done
@@ -57,8 +59,8 @@ for a in ${v6.join(' ')}; do ip -6 addr add $a/128 dev vb nodad; done
 ip route add default via ${HOST_ADDRESS}
 cd "$0" && exec sh -c "$1" > "$0/outside.out" 2>&1' "$d" "$outside_cmd" &
 outside=$!
-until [ -s "$d/outside.pid" ]; do sleep 0.02; done
-ip link add va type veth peer name vb netns "$(cat "$d/outside.pid")"
+until [ -s "$d/outside.in" ]; do sleep 0.02; done
+ip link add va type veth peer name vb netns $outside
 ip link set va up && ip addr add ${HOST_ADDRESS}/24 dev va && ip route add default via 198.51.100.2
 ip -6 addr add 2001:db8::1/64 dev va nodad && ip -6 route add default via 2001:db8::2
 python3 -c "$host_cmd" > "$d/host.out" 2>&1 & host=$!
