@@ -3,7 +3,6 @@
  * resolve to (before anything of the job starts), and loading the ruleset into the job's network
  * namespace (before the launcher lets the job start). Only --network=web jobs get here.
  */
-import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 import { EXIT, JrtError } from '../core/errors.js';
 import { type AllowNet, type AllowRule, formatAllowNet, planEgressRuleset } from './egress.js';
@@ -21,7 +20,8 @@ export const REAL_HOST: EgressHost = {
     Object.values(networkInterfaces())
       .flatMap((list) => list ?? [])
       .map((i) => i.address),
-  resolve: (host) => lookup(host, { all: true }),
+  // Loaded only when a --allow-net names a host: node:dns is not free at `jrt exec`'s start.
+  resolve: async (host) => (await import('node:dns/promises')).lookup(host, { all: true }),
   findTool: findOnLaunchPath,
 };
 
