@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
+import { parseAllowNet } from '../runner/egress.js';
 import { parseCpus, parseCpuset, parseDuration, parsePids, parseSize } from '../runner/limits.js';
 import type { NetworkMode } from '../runner/plan.js';
 import { parseRuntimeSpec } from '../runner/resolve.js';
@@ -26,7 +27,12 @@ Flags:
   --env-file FILE       NAME=VALUE lines (# comments, blank lines) to set in the job (repeatable)
   --package-cache       mount the runtime's package_manager.cache_volume at /cache
   --network MODE        none (default: loopback only), host, web (outbound through slirp4netns;
-                        not the host's loopback; see docs/exec.md)
+                        refused: the host's own addresses, loopback, link-local and cloud
+                        metadata 169.254.169.254, RFC 1918, CGNAT, ULA; see docs/exec.md)
+  --allow-net CIDR|HOST[:PORT]
+                        with --network=web, open an exception to those refusals, e.g.
+                        10.1.2.0/24, 10.1.2.3:5432, [fd00::1]:443, db.internal:5432
+                        (a name is resolved once, at the job's start) (repeatable)
   --user UID[:GID]      run as this host user (default: a uid of the job's own; never 0)
   --memory SIZE         memory limit, e.g. 512m        --cpus N      CPU quota, e.g. 1.5
   --cpuset LIST         CPUs, e.g. 0-1                 --pids N      process limit
@@ -37,6 +43,7 @@ Examples:
   jrt exec --runtime=java:17 Main.java
   jrt exec --runtime=python:3.11+ml --memory 2g --timeout 10m train.py --epochs 3
   jrt exec --runtime=node:18 --network=web -- node -e 'fetch("https://example.org")'
+  jrt exec --network=web --allow-net 10.1.2.3:5432 -- python3 load.py
   jrt exec --volume data:/data -- sh -c 'ls /data'
 
 Exit status: the job's own; 124 timeout, 137 out of memory (or SIGKILL), 125 jrt failed,
@@ -50,6 +57,7 @@ const FLAGS = {
   'env-file': { type: 'string', multiple: true },
   'package-cache': { type: 'boolean' },
   network: { type: 'string' },
+  'allow-net': { type: 'string', multiple: true },
   user: { type: 'string' },
   memory: { type: 'string' },
   cpus: { type: 'string' },
@@ -116,6 +124,14 @@ export function parseExecArgs(
   if (!['none', 'host', 'web'].includes(network)) {
     throw usageError('ERR_JRT_BAD_NETWORK', `--network: '${v.network}' is not one of none, host, web`);
   }
+  const allowNet = (v['allow-net'] ?? []).map(parseAllowNet);
+  if (allowNet.length > 0 && network !== 'web') {
+    throw usageError(
+      'ERR_JRT_BAD_ALLOW_NET',
+      `--allow-net needs --network=web (this job has --network=${network})`,
+      '--network=none reaches nothing outside the job, --network=host everything the host reaches',
+    );
+  }
   let uid: number | undefined;
   let gid: number | undefined;
   if (v.user !== undefined) {
@@ -160,6 +176,7 @@ export function parseExecArgs(
     volumes,
     packageCache: v['package-cache'] === true,
     network,
+    allowNet,
     uid,
     gid,
     limits: {

@@ -31,6 +31,7 @@ const JRT_NEEDS: Record<string, string> = {
   mmdebstrap: 'jrt builds runtimes with it',
   'util-linux': 'jrt enters namespaces with it',
   slirp4netns: 'jrt gives --network=web jobs their network with it',
+  nftables: "jrt keeps --network=web jobs off the host's own addresses and private networks with it",
   nodejs: 'jrt runs on it',
 };
 

@@ -14,6 +14,7 @@ import type { JrtPaths } from '../core/paths.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
 import type { HostDirMapping } from './idmap.js';
+import type { AllowNet } from './egress.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -47,6 +48,8 @@ export interface ExecRequest {
   /** --user; undefined: a uid of the job's own (job-uid.ts). */
   uid?: number;
   gid?: number;
+  /** --allow-net: exceptions to the egress policy of a web job (empty for none and host). */
+  allowNet: AllowNet[];
   limits: JobLimits;
 }
 

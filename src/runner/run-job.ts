@@ -19,6 +19,8 @@ import {
 } from './cgroups.js';
 import { attachJobFds, idmapHelperPath } from './idmap.js';
 import { claimJobUid, type JobUid, sweepStaleUidClaims } from './job-uid.js';
+import { formatAllowNet } from './egress.js';
+import { planJobEgress } from './egress-setup.js';
 import {
   appendJobRecord,
   forgetRunning,
@@ -75,6 +77,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   let user: { uid: number; gid: number };
   let launch: { job: SandboxJob; inherit: Map<number, number>; helperArgs: string[] };
   let opened: Prepared | undefined;
+  let egress: string | undefined;
   try {
     // A uid of the job's own, unless --user named one.
     jobUid = req.uid === undefined ? claimJobUid(paths.state) : undefined;
@@ -86,6 +89,11 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     p = { ...p, job: launch.job };
     bwrapArgs = await checkedSandbox(p);
     trace('looked up command');
+    // Only web jobs pay for it: nft's presence, the host's addresses, --allow-net names resolved.
+    if (req.network === 'web') {
+      egress = await planJobEgress(req.allowNet);
+      trace('planned egress');
+    }
   } catch (e) {
     if (opened) closePrepared(opened);
     jobUid?.release();
@@ -149,13 +157,15 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     trace('spawned');
     if (web) {
       const launcher = child;
-      network = await startWebNetwork(launcher.pid, launcher.control as Duplex).catch(async (e) => {
-        launcher.control?.destroy(); // its `read` ends: the launcher exits, nothing of the job ran
-        await launcher.exited.catch(() => {});
-        // Stopped by a signal meanwhile (which killed the launcher): that is how the job ended.
-        if (signalled) return undefined;
-        throw e;
-      });
+      network = await startWebNetwork(launcher.pid, launcher.control as Duplex, egress as string).catch(
+        async (e) => {
+          launcher.control?.destroy(); // its `read` ends: the launcher exits, nothing of the job ran
+          await launcher.exited.catch(() => {});
+          // Stopped by a signal meanwhile (which killed the launcher): that is how the job ended.
+          if (signalled) return undefined;
+          throw e;
+        },
+      );
       trace('network connected');
     }
     await recordRunning(paths.state, {
@@ -232,7 +242,13 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     runtime: p.runtimeName,
     ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
     argv: p.job.argv,
-    limits: { ...req.limits, network: req.network, uid: user.uid, gid: user.gid },
+    limits: {
+      ...req.limits,
+      network: req.network,
+      ...(req.allowNet.length > 0 ? { allowNet: req.allowNet.map(formatAllowNet) } : {}),
+      uid: user.uid,
+      gid: user.gid,
+    },
     exitStatus,
     reason,
     ...(signalName ? { signal: signalName } : {}),

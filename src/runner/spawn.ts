@@ -6,6 +6,7 @@
  * cgroups (no limits) starts without the shell.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { EXIT } from '../core/errors.js';
 import { ARGS_FD, RESOLV_CONF_FD, SECCOMP_FD } from './plan.js';
@@ -135,16 +136,31 @@ export function spawnHelper([file, args]: [string, string[]], pipes: number): Ch
 }
 
 /**
- * Run a short host tool to its end (systemctl, busctl: src/runner/systemd.ts) with the launcher's
- * minimal environment; `error` when it could not be started.
+ * Run a short host tool to its end (systemctl, busctl: src/runner/systemd.ts; nsenter + nft:
+ * egress-setup.ts) with the launcher's minimal environment, `input` on its stdin; `error` when it
+ * could not be started.
  */
 export function runTool(
   file: string,
   args: string[],
+  input?: string,
 ): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(file, args, {
     encoding: 'utf8',
+    ...(input !== undefined ? { input } : {}),
     env: { ...LAUNCH_ENV, SYSTEMD_COLORS: '0', SYSTEMD_PAGER: '' },
   });
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr || (r.error ? String(r.error) : '') };
+}
+
+/** Where `name` is on the launcher's PATH (an executable regular file), if anywhere. */
+export function findOnLaunchPath(name: string): string | undefined {
+  for (const dir of LAUNCH_ENV.PATH.split(':')) {
+    const candidate = `${dir}/${name}`;
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {}
+  }
+  return undefined;
 }

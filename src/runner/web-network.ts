@@ -4,13 +4,16 @@
  * job can reconfigure it) and waits; jrt connects it to the outside with slirp4netns — user-mode
  * TCP/IP: no veth, no bridge, no NAT rule, nothing changed on the host — and lets the launcher go on
  * to start the sandbox in it (bwrap --share-net). slirp4netns runs with --disable-host-loopback, so a
- * web job cannot reach services that listen on the host's loopback only.
+ * web job cannot reach services that listen on the host's loopback only. Before the launcher goes on,
+ * jrt loads the egress policy (egress.ts) into that namespace: slirp4netns connects out from the
+ * host's namespace, so the host's other addresses and networks are refused there, on the job's side.
  *
  * Inside: tap0 10.0.2.100/24, gateway 10.0.2.2, DNS forwarder 10.0.2.3 (slirp4netns' defaults).
  */
 import { readlinkSync } from 'node:fs';
 import type { Duplex, Readable } from 'node:stream';
 import { EXIT, JrtError } from '../core/errors.js';
+import { installEgress } from './egress-setup.js';
 import { spawnHelper } from './spawn.js';
 
 export const SLIRP_DNS = '10.0.2.3';
@@ -37,14 +40,15 @@ export interface WebNetwork {
 const SETUP_TIMEOUT_MS = 10_000;
 
 /**
- * Connect the network namespace of the waiting launcher `pid` to the outside, then release it.
- * Throws ERR_JRT_NETWORK (the job has not run) when the launcher or slirp4netns fail.
+ * Connect the network namespace of the waiting launcher `pid` to the outside, with the nftables
+ * `ruleset` loaded in it, then release it. Throws ERR_JRT_NETWORK (the job has not run) when the
+ * launcher or slirp4netns fail, ERR_JRT_EGRESS when the ruleset cannot be loaded.
  *
  * slirp4netns is not in the job's cgroups: the signals jrt forwards to the job (Ctrl-C, --timeout's
  * SIGTERM) must not take the network away while the job is still shutting down, nor may it count
  * against --pids. It ends with the job (stop) or with jrt (its exit fd hangs up).
  */
-export async function startWebNetwork(pid: number, control: Duplex): Promise<WebNetwork> {
+export async function startWebNetwork(pid: number, control: Duplex, ruleset: string): Promise<WebNetwork> {
   await within(firstLine(control, 'the job launcher (unshare --net)'), 'the job launcher');
   const netns = `/proc/${pid}/ns/net`;
   // Never configure the host's own namespace: the launcher must be in a new one.
@@ -92,6 +96,13 @@ export async function startWebNetwork(pid: number, control: Duplex): Promise<Web
     await exited;
     clearTimeout(killer);
   };
+  try {
+    // While slirp4netns starts: all of the policy or no job.
+    installEgress(netns, ruleset);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   try {
     await within(firstData(slirp.stdio[3] as Readable, exited), 'slirp4netns');
   } catch (e) {

@@ -8,6 +8,7 @@ import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JrtHome, makeJrtHome, REPO, requireRoot, runJrt } from '../helpers/jrt.js';
+import { inOutsideWorld, OUTSIDE } from '../helpers/outside-network.js';
 import { tempDirSync } from '../helpers/temp.js';
 
 const PROGRAMS = path.join(REPO, 'test/fixtures/programs');
@@ -179,22 +180,15 @@ describe('real programs in real runtimes', () => {
 
 describe('networks', () => {
   it('node:18 with --network=web fetches from a server outside its sandbox, with slirp4netns DNS', async () => {
-    // The server listens on 198.18.0.1 in a network namespace this test makes (jrt runs there too):
-    // no traffic leaves the machine.
+    // The server listens on 198.18.0.1 in a network namespace next to the one jrt runs in, both made
+    // by this test (test/helpers/outside-network.ts): no traffic leaves the machine.
     const dir = workDir('web.js');
-    const setup = `ip link set lo up && ip addr add 198.18.0.1/32 dev lo || exit 99
-mkdir -p "$HOME/www" && echo served-to-a-web-job > "$HOME/www/index.txt"
-python3 -m http.server --bind 198.18.0.1 --directory "$HOME/www" 8765 >/dev/null 2>&1 & server=$!
-until python3 -c 'import socket; socket.create_connection(("198.18.0.1", 8765), 1)' 2>/dev/null; do sleep 0.1; done
-"$@"; rc=$?; kill $server; exit $rc`;
+    const server = `mkdir www && echo served-to-a-web-job > www/index.txt && python3 -m http.server --bind ${OUTSIDE.benchmark} --directory www 8765 >/dev/null 2>&1 &
+until python3 -c 'import socket; socket.create_connection(("${OUTSIDE.benchmark}", 8765), 1)' 2>/dev/null; do sleep 0.1; done
+echo listening; wait`;
     const r = await runJrt(
-      ['exec', '--runtime=node:18', '--network=web', 'web.js', 'http://198.18.0.1:8765/index.txt'],
-      {
-        env: t.env,
-        cwd: dir,
-        timeoutMs: 60_000,
-        wrapper: ['unshare', '--net', '--', 'sh', '-c', setup, 'sh'],
-      },
+      ['exec', '--runtime=node:18', '--network=web', 'web.js', `http://${OUTSIDE.benchmark}:8765/index.txt`],
+      { env: t.env, cwd: dir, timeoutMs: 60_000, wrapper: inOutsideWorld(server) },
     );
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_UID_BASE, JOB_UID_COUNT } from '../../../src/runner/job-uid.js';
 import { addHostRuntime, HOST_USR_MOUNTS, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
 import { jobRecords } from '../../helpers/jobs.js';
-import { BUNDLE, type JrtHome, jrtExec, makeJrtHome, requireTools, runJrt } from '../../helpers/jrt.js';
+import { BUNDLE, type JrtHome, jrtExec, makeJrtHome, runJrt } from '../../helpers/jrt.js';
+import { HOST_PORT, inOutsideWorld, OUTSIDE } from '../../helpers/outside-network.js';
 
 let t: JrtHome;
 let runtimeDir: string;
@@ -304,38 +305,19 @@ describe('jrt exec networks', () => {
 });
 
 describe('jrt exec --network=web', () => {
-  // "Outside" is a server on 198.18.0.1 (a benchmark-range address on loopback) in a network
-  // namespace this test makes, where jrt runs too: slirp4netns connects out from there. Its loopback
-  // server stands for the host's loopback-only services. No traffic leaves this machine.
-  const SERVERS = `import socket, threading
-def serve(addr):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(addr); s.listen()
-    while True:
-        c, _ = s.accept(); c.sendall(b"pong\\n"); c.close()
-for a in [("198.18.0.1", 8765), ("127.0.0.1", 8766)]:
-    threading.Thread(target=serve, args=(a,), daemon=True).start()
-print("listening", flush=True)
-threading.Event().wait()`;
+  // "Outside" is a server on 198.18.0.1 in a network namespace next to the one jrt runs in, both
+  // made by this test (test/helpers/outside-network.ts): slirp4netns connects out from jrt's. Its
+  // loopback server stands for the host's loopback-only services. No traffic leaves this machine.
   const JOB = `import socket
 def reach(addr):
     try:
-        return socket.create_connection(addr, timeout=3).recv(10).decode().strip()
+        return socket.create_connection(addr, timeout=3).recv(64).decode().strip()
     except OSError as e:
         return type(e).__name__
-print(reach(("198.18.0.1", 8765)), reach(("10.0.2.2", 8766)), reach(("127.0.0.1", 8766)))
+print(reach(("${OUTSIDE.benchmark}", 8765)), reach(("10.0.2.2", ${HOST_PORT})), reach(("127.0.0.1", ${HOST_PORT})))
 print(open("/etc/resolv.conf").read().strip().splitlines()[-1:])`;
-  const inTestNetns = (args: string[]) => {
-    requireTools({ slirp4netns: 'slirp4netns', ip: 'iproute2' });
-    const setup = `ip link set lo up && ip addr add 198.18.0.1/32 dev lo || exit 99
-python3 -c "$0" > "$HOME/servers.out" & servers=$!
-until grep -q listening "$HOME/servers.out" 2>/dev/null; do sleep 0.05; done
-"$@"; rc=$?; kill $servers; exit $rc`;
-    return runJrt(['exec', ...args], {
-      env: n.env,
-      cwd: n.work,
-      wrapper: ['unshare', '--net', '--', 'sh', '-c', setup, SERVERS],
-    });
-  };
+  const inTestNetns = (args: string[]) =>
+    runJrt(['exec', ...args], { env: n.env, cwd: n.work, wrapper: inOutsideWorld() });
 
   let n: JrtHome;
   beforeAll(async () => {
@@ -358,8 +340,10 @@ until grep -q listening "$HOME/servers.out" 2>/dev/null; do sleep 0.05; done
     const web = await inTestNetns(['--runtime=net:1', '--network=web', '--', 'python3', '-c', JOB]);
     expect(web.stderr).toBe('');
     expect(web.exitCode).toBe(0);
-    // Outside: yes. The host's loopback through slirp's gateway: no. Its own loopback: empty.
-    expect(web.stdout).toBe("pong OSError ConnectionRefusedError\n['nameserver 10.0.2.3']\n");
+    // Outside: yes. The host's loopback through slirp's gateway: refused. Its own loopback: empty.
+    expect(web.stdout).toBe(
+      `pong ${OUTSIDE.benchmark} ConnectionRefusedError ConnectionRefusedError\n['nameserver 10.0.2.3']\n`,
+    );
     expect(execFileSync('sh', ['-c', 'pgrep -x slirp4netns || true'], { encoding: 'utf8' })).toBe('');
     // The same job with --network=none reaches nothing; with host, the host's resolv.conf.
     const none = await inTestNetns(['--runtime=net:1', '--', 'python3', '-c', JOB]);
@@ -373,7 +357,7 @@ until grep -q listening "$HOME/servers.out" 2>/dev/null; do sleep 0.05; done
     // jrt signals every process in the job's cgroups; slirp4netns is not among them.
     const job = `import signal, socket, sys, time
 def on_term(*_):
-    print(socket.create_connection(("198.18.0.1", 8765), timeout=3).recv(10).decode().strip(), "after TERM")
+    print(socket.create_connection(("${OUTSIDE.benchmark}", 8765), timeout=3).recv(64).decode().strip(), "after TERM")
     sys.exit(0)
 signal.signal(signal.SIGTERM, on_term)
 time.sleep(30)`;
@@ -387,7 +371,7 @@ time.sleep(30)`;
       '-c',
       job,
     ]);
-    expect(r.stdout).toBe('pong after TERM\n');
+    expect(r.stdout).toBe(`pong ${OUTSIDE.benchmark} after TERM\n`);
     expect(r.exitCode).toBe(124);
   });
 });

@@ -48,6 +48,7 @@ function healthyHost(): FakeHost {
       gpgv: 'gpgv (GnuPG) 2.2.40',
       xz: 'xz (XZ Utils) 5.4.1',
       slirp4netns: 'slirp4netns version 1.2.0',
+      nft: 'nftables v1.0.6 (Lester Gooch #5)',
     },
     unshare: () => ({ exitCode: 0, stdout: '', stderr: '' }),
     free: { '/opt': 50 * 2 ** 30, '/var/cache/jrt': 50 * 2 ** 30 },
@@ -171,6 +172,7 @@ describe('runChecks', () => {
     expect(c.bwrap?.message).toBe('bwrap is not on PATH (it runs jobs in namespaces with read-only binds)');
     // Only --network=web needs it: a warning.
     expect(c.slirp4netns).toMatchObject({ ok: false, level: 'warn', fix: 'apt-get install slirp4netns' });
+    expect(c.nft).toMatchObject({ ok: false, level: 'warn', fix: 'apt-get install nftables' });
   });
 
   it('little free disk is a warning, not an error', async () => {

@@ -66,6 +66,22 @@ describe('parseExecArgs', () => {
     });
   });
 
+  it('--allow-net (repeatable) with --network=web; none by default', () => {
+    const r = parse([
+      '--network=web',
+      '--allow-net',
+      '10.1.2.3:5432',
+      '--allow-net=[fd00::1]:443',
+      '--',
+      'true',
+    ]);
+    expect(r.allowNet).toEqual([
+      { kind: 'cidr', family: 4, cidr: '10.1.2.3', port: 5432 },
+      { kind: 'cidr', family: 6, cidr: 'fd00::1', port: 443 },
+    ]);
+    expect(parse(['--network=web', '--', 'true']).allowNet).toEqual([]);
+  });
+
   it.each([
     [['--runtime=a;b', '--', 'true'], 'ERR_JRT_BAD_RUNTIME_SPEC'],
     [['--', ''].slice(0, 1), 'ERR_JRT_BAD_JOB'],
@@ -82,6 +98,9 @@ describe('parseExecArgs', () => {
     [['--volume', 'x:/d/../etc', '--', 'true'], 'ERR_JRT_BAD_VOLUME'],
     [['--memory', 'big', '--', 'true'], 'ERR_JRT_BAD_LIMIT'],
     [['--bogus', '--', 'true'], 'ERR_JRT_BAD_FLAG'],
+    [['--allow-net', '10.1.2.3', '--', 'true'], 'ERR_JRT_BAD_ALLOW_NET'],
+    [['--network=host', '--allow-net', '10.1.2.3', '--', 'true'], 'ERR_JRT_BAD_ALLOW_NET'],
+    [['--network=web', '--allow-net', '10.1.2.3:0', '--', 'true'], 'ERR_JRT_BAD_ALLOW_NET'],
   ])('%j → %s (exit 2)', (argv, code) => {
     expect(() => parse(argv)).toThrow(expect.objectContaining({ code, exitCode: 2 }));
   });
