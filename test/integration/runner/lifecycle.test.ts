@@ -282,7 +282,7 @@ describe('nothing is left behind', () => {
     }
   });
 
-  it('after 200 jobs in a row: no mount, cgroup, job record or temp dir remains', async () => {
+  it('after 200 jobs in a row: no mount, cgroup, job record, uid claim or temp dir remains', async () => {
     const mountsBefore = await readFile('/proc/self/mountinfo', 'utf8');
     const ours = (text: string) =>
       text
@@ -308,6 +308,8 @@ describe('nothing is left behind', () => {
     for (const rec of all.slice(before)) expect(await cgroupDirsOf(rec.id)).toEqual([]);
     expect(ours(await readFile('/proc/self/mountinfo', 'utf8'))).toEqual(ours(mountsBefore));
     expect(await readdir(path.join(t.state, 'jobs'))).toEqual([]);
+    // Every job's uid was given back.
+    expect(await readdir(path.join(t.state, 'uids'))).toEqual([]);
     expect(await readdir(tmp)).toEqual([]);
   }, 240_000);
 });
