@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
-import { parseCpus, parseCpuset, parseDuration, parsePids, parseSize } from '../runner/limits.js';
+import { parseCpus, parseCpuset, parseDuration, parseMemoryFlag, parsePids } from '../runner/limits.js';
 import type { NetworkMode } from '../runner/plan.js';
 import { parseRuntimeSpec } from '../runner/resolve.js';
 import { type ExecRequest, runJob } from '../runner/run-job.js';
@@ -23,9 +23,12 @@ Flags:
   --network MODE        none (default: loopback only), host, web (outbound through slirp4netns;
                         not the host's loopback; see docs/exec.md)
   --user UID[:GID]      run as this user (default 65534:65534)
-  --memory SIZE         memory limit, e.g. 512m        --cpus N      CPU quota, e.g. 1.5
-  --cpuset LIST         CPUs, e.g. 0-1                 --pids N      process limit
-  --timeout DURATION    kill the job after e.g. 30s, 5m
+  --memory SIZE         memory limit, 1m to 1024t, or unlimited (default 1g); also the size
+                        of the job's /tmp and /dev/shm, whose pages count against it
+  --pids N              process limit, 1 to 4194304, or unlimited (default 1024)
+  --cpus N              CPU quota, e.g. 1.5            --cpuset LIST  CPUs, e.g. 0-1
+  --timeout DURATION    kill the job after e.g. 30s, 5m, 2h (500ms to 720h); holds even while
+                        jrt itself is stopped
   --json                after the job, print its record as one JSON line on stdout
 
 Examples:
@@ -96,6 +99,13 @@ export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRe
     if (!m || (m[2] as string).split('/').includes('..')) {
       throw usageError('ERR_JRT_BAD_VOLUME', `--volume: '${spec}' must be NAME:/absolute/path`);
     }
+    // A directory name: longer ones fail in mkdir (ENAMETOOLONG) after the job was set up.
+    if ((m[1] as string).length > MAX_VOLUME_NAME) {
+      throw usageError(
+        'ERR_JRT_BAD_VOLUME',
+        `--volume: the name '${(m[1] as string).slice(0, 20)}...' is ${(m[1] as string).length} characters; at most ${MAX_VOLUME_NAME}`,
+      );
+    }
     return { name: m[1] as string, target: m[2] as string };
   });
   return {
@@ -110,13 +120,20 @@ export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRe
     uid,
     gid,
     limits: {
-      ...(v.memory !== undefined ? { memoryBytes: parseSize(v.memory) } : {}),
+      ...optional('memoryBytes', parseMemoryFlag(v.memory)),
       ...(v.cpus !== undefined ? { cpus: parseCpus(v.cpus, cpus) } : {}),
       ...(v.cpuset !== undefined ? { cpuset: parseCpuset(v.cpuset, cpus) } : {}),
-      ...(v.pids !== undefined ? { pids: parsePids(v.pids) } : {}),
+      ...optional('pids', parsePids(v.pids)),
       ...(v.timeout !== undefined ? { timeoutMs: parseDuration(v.timeout) } : {}),
     },
   };
+}
+
+const MAX_VOLUME_NAME = 255;
+
+/** `{ key: value }`, or nothing when the value is undefined (unlimited). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function takesValue(flag: string | undefined): boolean {

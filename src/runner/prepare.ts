@@ -160,6 +160,7 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     files: [],
     network: req.network,
     seccomp: true,
+    ...(req.limits.memoryBytes ? { tmpfsBytes: req.limits.memoryBytes } : {}),
     uid: req.uid,
     gid: req.gid,
     env: { ...req.env },

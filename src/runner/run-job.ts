@@ -3,6 +3,7 @@
  * up — always, whatever happened.
  */
 import { constants as osConstants } from 'node:os';
+import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { EXIT, failure, JrtError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
@@ -46,6 +47,8 @@ export interface JobResult {
 
 /** How long a job may take to exit after SIGTERM at its --timeout before it gets SIGKILL. */
 export const TIMEOUT_GRACE_MS = 3000;
+/** After the grace, how long the watchdog (spawn.ts) leaves jrt to SIGKILL the job itself. */
+const WATCHDOG_SLACK_MS = 1000;
 
 /** Run one job. Usage errors are thrown before anything runs; afterwards the job always gets a record. */
 export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.ProcessEnv): Promise<JobResult> {
@@ -114,11 +117,18 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     });
   };
   for (const s of forwarded) process.on(s, forward);
-  let timer: NodeJS.Timeout | undefined;
+  let timer: { current: NodeJS.Timeout } | undefined;
   try {
     const command = sandboxCommand(bwrapArgs, req.uid, req.gid);
     const web = req.network === 'web';
-    child = spawnInCgroup(cg?.procsFiles ?? [], web ? webLauncher(command) : command, {
+    const launch = cg && {
+      procsFiles: cg.procsFiles,
+      allProcs: path.join(cg.tasksDir, 'cgroup.procs'),
+      ...(req.limits.timeoutMs !== undefined
+        ? { killAfterSeconds: (req.limits.timeoutMs + TIMEOUT_GRACE_MS + WATCHDOG_SLACK_MS) / 1000 }
+        : {}),
+    };
+    child = spawnInCgroup(launch, web ? webLauncher(command) : command, {
       control: web,
       data: p.job.resolvConf,
       seccomp: p.job.seccomp ? JOB_SECCOMP_FILTER : undefined,
@@ -152,10 +162,10 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       .catch(() => {});
     if (req.limits.timeoutMs !== undefined) {
       // Like timeout(1): SIGTERM first, so the job may flush and exit; SIGKILL after a grace period.
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         timedOut = true;
         void signalJob('SIGTERM');
-        timer = setTimeout(() => {
+        (timer as { current: NodeJS.Timeout }).current = setTimeout(() => {
           if (cg) void signalCgroup(cg, 'SIGKILL');
           else {
             const init = sandbox();
@@ -171,12 +181,17 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     }
     const { code, signal, execed } = await child.exited;
     trace('job exited');
+    // Past the deadline without jrt's timer having fired: jrt was stopped, the watchdog killed the job.
+    const limit = req.limits.timeoutMs;
+    if (limit !== undefined && Date.now() - start.getTime() >= limit + TIMEOUT_GRACE_MS) timedOut = true;
     exitStatus = code ?? 128 + signalNumber(signal);
     // Stopped before the job ran (while its sandbox or network was being made): the signal's status.
     if (!execed && signalled) exitStatus = 128 + signalNumber(signalled);
-    if (!execed && !timedOut && !signalled) throw sandboxError(p, req, exitStatus);
-    if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
     const outcome = cg ? await cgroupOutcome(cg) : NO_CGROUP_OUTCOME;
+    // The OOM killer may pick bwrap's monitor (a full tmpfs belongs to no process): then bwrap
+    // reports no exit-code, yet the sandbox was made and the job ran out of memory.
+    if (!execed && !timedOut && !signalled && !outcome.oomKilled) throw sandboxError(p, req, exitStatus);
+    if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
     peak = outcome.peakMemoryBytes;
     if (timedOut) {
       reason = 'timeout';
@@ -185,7 +200,10 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     } else if (outcome.oomKilled) {
       reason = 'oom';
       exitStatus = 137;
-      message = `jrt: job killed: out of memory (limit ${formatBytes(req.limits.memoryBytes ?? 0)})`;
+      message =
+        req.limits.memoryBytes === undefined
+          ? 'jrt: job killed: the host ran out of memory (the job had --memory unlimited)'
+          : `jrt: job killed: out of memory (limit ${formatBytes(req.limits.memoryBytes)}, /tmp and /dev/shm included)`;
     } else if (outcome.pidsLimitHit) {
       reason = 'pids';
       message = `jrt: job hit its process limit (--pids ${req.limits.pids}); it exited with status ${exitStatus}`;
@@ -199,7 +217,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     error =
       e instanceof JrtError ? e : failure('ERR_JRT_SPAWN', `cannot start the job: ${(e as Error).message}`);
   } finally {
-    if (timer) clearTimeout(timer);
+    if (timer) clearTimeout(timer.current);
     for (const s of forwarded) process.off(s, forward);
   }
   const record: JobRecord = {
@@ -227,6 +245,20 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const r of [destroyed, forgotten, appended]) if (r.status === 'rejected') throw r.reason;
   if (error) throw error;
   return { exitStatus, reason, message, record };
+}
+
+/** Node's timers hold at most 2^31 - 1 ms (a longer one fires at once): longer ones are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+function setLongTimeout(fn: () => void, ms: number): { current: NodeJS.Timeout } {
+  const handle = { current: setTimeout(() => {}, 0) };
+  const end = Date.now() + ms;
+  const arm = () => {
+    const left = end - Date.now();
+    handle.current = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+  };
+  clearTimeout(handle.current);
+  arm();
+  return handle;
 }
 
 const NO_CGROUP_OUTCOME = { oomKilled: false, pidsLimitHit: false, peakMemoryBytes: undefined };
