@@ -121,6 +121,7 @@ export function parseExecArgs(argv: string[], cwd: string, cpus: number): ExecRe
     gid,
     limits: {
       ...optional('memoryBytes', parseMemoryFlag(v.memory)),
+      ...(v.memory === undefined ? { memoryDefault: true } : {}),
       ...(v.cpus !== undefined ? { cpus: parseCpus(v.cpus, cpus) } : {}),
       ...(v.cpuset !== undefined ? { cpuset: parseCpuset(v.cpuset, cpus) } : {}),
       ...optional('pids', parsePids(v.pids)),

@@ -3,6 +3,8 @@ import { usageError } from '../core/errors.js';
 
 export interface JobLimits {
   memoryBytes?: number;
+  /** --memory was not given: the runtime's recommended_memory may replace DEFAULT_MEMORY_BYTES. */
+  memoryDefault?: boolean;
   cpus?: number;
   cpuset?: string;
   pids?: number;

@@ -100,6 +100,21 @@ export async function resolveRuntimeMounts(runtime: RuntimeYml, runtimeDir: stri
   return { ...runtime, mounts };
 }
 
+/** Without --memory: the runtime's recommended_memory (at least its min_memory), else the default. */
+function defaultMemory(runtime: RuntimeYml, limits: JobLimits): JobLimits {
+  if (!limits.memoryDefault) return limits;
+  const size = (v: unknown) => {
+    try {
+      return v ? parseSize(String(v), 'recommended_memory') : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const req = runtime.requirements;
+  const want = Math.max(size(req?.recommended_memory), size(req?.min_memory));
+  return want > 0 ? { ...limits, memoryBytes: want } : limits;
+}
+
 function checkMinMemory(runtime: RuntimeYml, limits: JobLimits): void {
   const min = runtime.requirements?.min_memory;
   if (!min || limits.memoryBytes === undefined) return;
@@ -136,18 +151,22 @@ export interface Prepared {
   runtimeDir: string | undefined;
   runtime: RuntimeYml | undefined;
   job: SandboxJob;
+  /** The request's limits, with the runtime's recommended_memory when --memory was not given. */
+  limits: JobLimits;
 }
 
 export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
   let runtime: RuntimeYml | undefined;
   let runtimeDir: string | undefined;
+  let limits = req.limits;
   if (req.runtimeSpec !== undefined) {
     const chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
     // Once, at job start: the installed version's real directory. An install switching
     // `.jrt-current` later does not move this job, and the installer keeps that version while it runs.
     runtimeDir = realpathSync.native(await resolveRuntimeDir(chosen.dir));
     runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir);
-    checkMinMemory(runtime, req.limits);
+    limits = defaultMemory(runtime, req.limits);
+    checkMinMemory(runtime, limits);
   }
   const workdir = realpathOr(req.workdir, () => {
     throw usageError('ERR_JRT_BAD_WORKDIR', `working directory ${req.workdir} does not exist`);
@@ -160,7 +179,7 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     files: [],
     network: req.network,
     seccomp: true,
-    ...(req.limits.memoryBytes ? { tmpfsBytes: req.limits.memoryBytes } : {}),
+    ...(limits.memoryBytes ? { tmpfsBytes: limits.memoryBytes } : {}),
     uid: req.uid,
     gid: req.gid,
     env: { ...req.env },
@@ -199,6 +218,7 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
     runtimeDir,
     runtime,
     job,
+    limits,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   createJobCgroup,
   destroyJobCgroup,
   needsCgroup,
+  setMemoryLimit,
   signalCgroup,
   sweepStaleJobCgroups,
 } from './cgroups.js';
@@ -83,6 +84,15 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     throw e;
   }
   const cg = await cgroup;
+  const limits = p.limits;
+  if (cg && limits.memoryBytes !== undefined && limits.memoryBytes !== req.limits.memoryBytes) {
+    try {
+      setMemoryLimit(cg, limits.memoryBytes);
+    } catch (e) {
+      await destroyJobCgroup(cg);
+      throw e;
+    }
+  }
   trace('cgroup created');
   let reason: JobReason = 'exit';
   let error: JrtError | undefined;
@@ -124,8 +134,8 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     const launch = cg && {
       procsFiles: cg.procsFiles,
       allProcs: path.join(cg.tasksDir, 'cgroup.procs'),
-      ...(req.limits.timeoutMs !== undefined
-        ? { killAfterSeconds: (req.limits.timeoutMs + TIMEOUT_GRACE_MS + WATCHDOG_SLACK_MS) / 1000 }
+      ...(limits.timeoutMs !== undefined
+        ? { killAfterSeconds: (limits.timeoutMs + TIMEOUT_GRACE_MS + WATCHDOG_SLACK_MS) / 1000 }
         : {}),
     };
     child = spawnInCgroup(launch, web ? webLauncher(command) : command, {
@@ -160,7 +170,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     )
       .then(() => pruneStaleRecords(paths.state))
       .catch(() => {});
-    if (req.limits.timeoutMs !== undefined) {
+    if (limits.timeoutMs !== undefined) {
       // Like timeout(1): SIGTERM first, so the job may flush and exit; SIGKILL after a grace period.
       timer = setLongTimeout(() => {
         timedOut = true;
@@ -177,12 +187,12 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
             }
           }
         }, TIMEOUT_GRACE_MS);
-      }, req.limits.timeoutMs);
+      }, limits.timeoutMs);
     }
     const { code, signal, execed } = await child.exited;
     trace('job exited');
     // Past the deadline without jrt's timer having fired: jrt was stopped, the watchdog killed the job.
-    const limit = req.limits.timeoutMs;
+    const limit = limits.timeoutMs;
     if (limit !== undefined && Date.now() - start.getTime() >= limit + TIMEOUT_GRACE_MS) timedOut = true;
     exitStatus = code ?? 128 + signalNumber(signal);
     // Stopped before the job ran (while its sandbox or network was being made): the signal's status.
@@ -196,17 +206,17 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     if (timedOut) {
       reason = 'timeout';
       exitStatus = 124;
-      message = `jrt: job killed: timeout after ${req.limits.timeoutMs} ms`;
+      message = `jrt: job killed: timeout after ${limits.timeoutMs} ms`;
     } else if (outcome.oomKilled) {
       reason = 'oom';
       exitStatus = 137;
       message =
-        req.limits.memoryBytes === undefined
+        limits.memoryBytes === undefined
           ? 'jrt: job killed: the host ran out of memory (the job had --memory unlimited)'
-          : `jrt: job killed: out of memory (limit ${formatBytes(req.limits.memoryBytes)}, /tmp and /dev/shm included)`;
+          : `jrt: job killed: out of memory (limit ${formatBytes(limits.memoryBytes)}, /tmp and /dev/shm included)`;
     } else if (outcome.pidsLimitHit) {
       reason = 'pids';
-      message = `jrt: job hit its process limit (--pids ${req.limits.pids}); it exited with status ${exitStatus}`;
+      message = `jrt: job hit its process limit (--pids ${limits.pids}); it exited with status ${exitStatus}`;
     } else if (exitStatus > 128 && signalName) {
       reason = 'signal';
       message = signalled ? undefined : `jrt: job killed by ${signalName}`;
@@ -226,7 +236,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     runtime: p.runtimeName,
     ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
     argv: p.job.argv,
-    limits: { ...req.limits, network: req.network, uid: req.uid, gid: req.gid },
+    limits: { ...limits, network: req.network, uid: req.uid, gid: req.gid },
     exitStatus,
     reason,
     ...(signalName ? { signal: signalName } : {}),

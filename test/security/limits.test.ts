@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addHostRuntime } from '../fixtures/runtimes/host-runtime.js';
 import { jobRecords } from '../helpers/jobs.js';
 import { type JrtHome, jrtExec, makeJrtHome, requireRoot, startJrt } from '../helpers/jrt.js';
 import { isAlive, pidsWithMarker } from './processes.js';
@@ -38,6 +39,18 @@ function cgroupDir(pid: number, controller: string): string {
   const v1 = lines.find((l) => l.split(':')[1]?.split(',').includes(controller));
   if (v1) return path.join('/sys/fs/cgroup', controller, v1.split(':')[2] as string);
   return path.join('/sys/fs/cgroup', (lines.find((l) => l.startsWith('0::')) as string).slice(3));
+}
+
+/** What the memory limit files of `pid`'s cgroup say (v1 or v2; the absent one is undefined). */
+function memoryLimit(pid: number): (string | undefined)[] {
+  const mem = cgroupDir(pid, 'memory');
+  return ['memory.limit_in_bytes', 'memory.max'].map((f) => {
+    try {
+      return readFileSync(path.join(mem, f), 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  });
 }
 
 /** Whether any cgroup directory named jrt-<id> is left on the host. */
@@ -71,15 +84,7 @@ describe('limits without flags', () => {
           (p) => p !== run.pid && readFileSync(`/proc/${p}/comm`, 'utf8') === 'sleep\n',
         ),
       );
-      const mem = cgroupDir(pid, 'memory');
-      const limit = ['memory.limit_in_bytes', 'memory.max'].map((f) => {
-        try {
-          return readFileSync(path.join(mem, f), 'utf8').trim();
-        } catch {
-          return undefined;
-        }
-      });
-      expect(limit).toContain(String(1024 ** 3));
+      expect(memoryLimit(pid)).toContain(String(1024 ** 3));
       expect(readFileSync(path.join(cgroupDir(pid, 'pids'), 'pids.max'), 'utf8').trim()).toBe('1024');
       // jrt is never the OOM killer's first choice; the job is.
       expect(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8').trim()).toBe('1000');
@@ -90,6 +95,23 @@ describe('limits without flags', () => {
     const r = await run.done;
     expect(r.stderr).toMatch(/ \/tmp tmpfs \S*size=1048576k/);
     expect(r.stderr).toMatch(/ \/dev\/shm tmpfs \S*size=1048576k/);
+  });
+
+  it("without --memory a runtime gets its recommended (here: min_memory's 1536 MiB) limit, not 1 GiB", async () => {
+    await addHostRuntime(t, { name: 'big-1', language: 'big', version: '1.0', min_memory: '1536MB' });
+    const marker = '16.1803';
+    const run = startJrt(['exec', '--runtime=big:1', '--', 'sleep', marker], { env: t.env, cwd: t.work });
+    try {
+      const pid = await waitFor('the job', () =>
+        pidsWithMarker(marker).find(
+          (p) => p !== run.pid && readFileSync(`/proc/${p}/comm`, 'utf8') === 'sleep\n',
+        ),
+      );
+      expect(memoryLimit(pid)).toContain(String(1536 * 1024 ** 2));
+    } finally {
+      run.kill('SIGTERM');
+    }
+    await run.done;
   });
 
   it.each(['/tmp', '/dev/shm'])(
