@@ -23,8 +23,9 @@ Flags:
   --network MODE        none (default: loopback only), host, web (outbound through slirp4netns;
                         not the host's loopback; see docs/exec.md)
   --user UID[:GID]      run as this user (default 65534:65534)
-  --memory SIZE         memory limit, 1m to 1024t, or unlimited (default 1g); also the size
-                        of the job's /tmp and /dev/shm, whose pages count against it
+  --memory SIZE         memory limit, 1m to 1024t, or unlimited (default: the runtime's
+                        recommended_memory, else 1g); also the size of the job's /tmp and
+                        /dev/shm, whose pages count against it
   --pids N              process limit, 1 to 4194304, or unlimited (default 1024)
   --cpus N              CPU quota, e.g. 1.5            --cpuset LIST  CPUs, e.g. 0-1
   --timeout DURATION    kill the job after e.g. 30s, 5m, 2h (500ms to 720h); holds even while
