@@ -28,7 +28,7 @@ Flags:
                         /dev/shm, whose pages count against it
   --pids N              process limit, 1 to 4194304, or unlimited (default 1024)
   --cpus N              CPU quota, e.g. 1.5            --cpuset LIST  CPUs, e.g. 0-1
-  --timeout DURATION    kill the job after e.g. 30s, 5m, 2h (500ms to 720h); holds even while
+  --timeout DURATION    kill the job after e.g. 30s, 5m, 2h (at most 720h); holds even while
                         jrt itself is stopped
   --json                after the job, print its record as one JSON line on stdout
 
