@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
 import { parseAllowNet } from '../runner/egress.js';
-import { parseCpus, parseCpuset, parseDuration, parsePids, parseSize } from '../runner/limits.js';
+import { parseCpus, parseCpuset, parseDuration, parseMemoryFlag, parsePids } from '../runner/limits.js';
 import type { NetworkMode } from '../runner/plan.js';
 import { parseRuntimeSpec } from '../runner/resolve.js';
 import { type ExecRequest, runJob } from '../runner/run-job.js';
@@ -34,9 +34,13 @@ Flags:
                         10.1.2.0/24, 10.1.2.3:5432, [fd00::1]:443, db.internal:5432
                         (a name is resolved once, at the job's start) (repeatable)
   --user UID[:GID]      run as this host user (default: a uid of the job's own; never 0)
-  --memory SIZE         memory limit, e.g. 512m        --cpus N      CPU quota, e.g. 1.5
-  --cpuset LIST         CPUs, e.g. 0-1                 --pids N      process limit
-  --timeout DURATION    kill the job after e.g. 30s, 5m
+  --memory SIZE         memory limit, 1m to 1024t, or unlimited (default: the runtime's
+                        recommended_memory, else 1g); also the size of the job's /tmp and
+                        /dev/shm, whose pages count against it
+  --pids N              process limit, 1 to 4194304, or unlimited (default 1024)
+  --cpus N              CPU quota, e.g. 1.5            --cpuset LIST  CPUs, e.g. 0-1
+  --timeout DURATION    kill the job after e.g. 30s, 5m, 2h (at most 720h); holds even while
+                        jrt itself is stopped
   --json                after the job, print its record as one JSON line on stdout
 
 Examples:
@@ -163,6 +167,13 @@ export function parseExecArgs(
     if (!m || (m[2] as string).split('/').includes('..')) {
       throw usageError('ERR_JRT_BAD_VOLUME', `--volume: '${spec}' must be NAME:/absolute/path`);
     }
+    // A directory name: longer ones fail in mkdir (ENAMETOOLONG) after the job was set up.
+    if ((m[1] as string).length > MAX_VOLUME_NAME) {
+      throw usageError(
+        'ERR_JRT_BAD_VOLUME',
+        `--volume: the name '${(m[1] as string).slice(0, 20)}...' is ${(m[1] as string).length} characters; at most ${MAX_VOLUME_NAME}`,
+      );
+    }
     return { name: m[1] as string, target: m[2] as string };
   });
   return {
@@ -180,10 +191,11 @@ export function parseExecArgs(
     uid,
     gid,
     limits: {
-      ...(v.memory !== undefined ? { memoryBytes: parseSize(v.memory) } : {}),
+      ...optional('memoryBytes', parseMemoryFlag(v.memory)),
+      ...(v.memory === undefined ? { memoryDefault: true } : {}),
       ...(v.cpus !== undefined ? { cpus: parseCpus(v.cpus, cpus) } : {}),
       ...(v.cpuset !== undefined ? { cpuset: parseCpuset(v.cpuset, cpus) } : {}),
-      ...(v.pids !== undefined ? { pids: parsePids(v.pids) } : {}),
+      ...optional('pids', parsePids(v.pids)),
       ...(v.timeout !== undefined ? { timeoutMs: parseDuration(v.timeout) } : {}),
     },
   };
@@ -195,6 +207,13 @@ function readEnvFile(file: string): string {
   } catch (e) {
     throw usageError('ERR_JRT_BAD_ENV', `--env-file ${file}: ${(e as Error).message}`);
   }
+}
+
+const MAX_VOLUME_NAME = 255;
+
+/** `{ key: value }`, or nothing when the value is undefined (unlimited). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function takesValue(flag: string | undefined): boolean {

@@ -198,6 +198,22 @@ export async function createJobCgroup(
   }
 }
 
+/**
+ * Change the memory limit of a job cgroup no process has joined yet (the runtime's recommended_memory,
+ * known only after the cgroup was made). On v1 memsw may never be below the limit: order matters.
+ */
+export function setMemoryLimit(cg: JobCgroup, bytes: number): void {
+  if (cg.version === 2) {
+    write(path.join(cg.memoryDir, 'memory.max'), String(bytes));
+    return;
+  }
+  const limit = path.join(cg.memoryDir, 'memory.limit_in_bytes');
+  const memsw = path.join(cg.memoryDir, 'memory.memsw.limit_in_bytes');
+  const files = existsSync(memsw) ? [limit, memsw] : [limit];
+  const current = Number(readText(limit)?.trim());
+  for (const f of bytes > current ? files.reverse() : files) write(f, String(bytes));
+}
+
 /** Pids of every process in the job's cgroup. */
 export async function cgroupPids(cg: JobCgroup): Promise<number[]> {
   const text = readText(path.join(cg.tasksDir, 'cgroup.procs')) ?? '';

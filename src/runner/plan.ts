@@ -22,6 +22,8 @@ export interface SandboxJob {
   network: NetworkMode;
   /** What /etc/resolv.conf says (host and web networks), when the sandbox has one to cover. */
   resolvConf?: string;
+  /** The size of /tmp and /dev/shm (tmpfs: their pages count against the job's memory limit). */
+  tmpfsBytes?: number;
   /** Whether bwrap reads a seccomp filter from SECCOMP_FD (jobs do; the builder's smoke tests not). */
   seccomp?: boolean;
   uid: number;
@@ -115,6 +117,7 @@ export function planMounts(
   mounts.push(
     { kind: 'proc', target: '/proc' },
     { kind: 'dev', target: '/dev' },
+    { kind: 'tmpfs', target: '/dev/shm' },
     { kind: 'tmpfs', target: '/tmp' },
   );
   mounts.push({ kind: 'bind', source: job.workdir, target: WORK_DIR, fd: job.workdirFd });
@@ -156,8 +159,10 @@ export function planSandbox(
   if (job.seccomp) args.push('--seccomp', String(SECCOMP_FD));
   for (const m of planMounts(runtime, runtimeDir, job)) {
     if (m.kind === 'proc' || m.kind === 'dev') args.push(`--${m.kind}`, m.target);
-    else if (m.kind === 'tmpfs') args.push('--perms', '1777', '--tmpfs', m.target);
-    else if (m.kind === 'data')
+    else if (m.kind === 'tmpfs') {
+      if (job.tmpfsBytes) args.push('--size', String(job.tmpfsBytes));
+      args.push('--perms', '1777', '--tmpfs', m.target);
+    } else if (m.kind === 'data')
       args.push('--perms', m.perms ?? '0644', '--ro-bind-data', String(m.fd ?? RESOLV_CONF_FD), m.target);
     else if (m.fd !== undefined) args.push(`--${m.kind}-fd`, String(m.fd), m.target);
     else args.push(`--${m.kind}`, m.source as string, m.target);

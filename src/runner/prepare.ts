@@ -13,8 +13,8 @@ import { failure, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
-import type { HostDirMapping } from './idmap.js';
 import type { AllowNet } from './egress.js';
+import type { HostDirMapping } from './idmap.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -109,6 +109,21 @@ export async function resolveRuntimeMounts(runtime: RuntimeYml, runtimeDir: stri
   return { ...runtime, mounts };
 }
 
+/** Without --memory: the runtime's recommended_memory (at least its min_memory), else the default. */
+function defaultMemory(runtime: RuntimeYml, limits: JobLimits): JobLimits {
+  if (!limits.memoryDefault) return limits;
+  const size = (v: unknown) => {
+    try {
+      return v ? parseSize(String(v), 'recommended_memory') : 0;
+    } catch {
+      return 0;
+    }
+  };
+  const req = runtime.requirements;
+  const want = Math.max(size(req?.recommended_memory), size(req?.min_memory));
+  return want > 0 ? { ...limits, memoryBytes: want } : limits;
+}
+
 function checkMinMemory(runtime: RuntimeYml, limits: JobLimits): void {
   const min = runtime.requirements?.min_memory;
   if (!min || limits.memoryBytes === undefined) return;
@@ -179,6 +194,8 @@ export interface Prepared {
   runtimeDir: string | undefined;
   runtime: RuntimeYml | undefined;
   job: SandboxJob;
+  /** The request's limits, with the runtime's recommended_memory when --memory was not given. */
+  limits: JobLimits;
   /** jrt's descriptors the job's directories and files come from: the working directory's first. */
   dirs: HostDirMapping[];
   files: number[];
@@ -199,19 +216,21 @@ export function closePrepared(p: Pick<Prepared, 'dirs' | 'files'>): void {
 export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
   let runtime: RuntimeYml | undefined;
   let runtimeDir: string | undefined;
+  let limits = req.limits;
   if (req.runtimeSpec !== undefined) {
     const chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
     // Once, at job start: the installed version's real directory. An install switching
     // `.jrt-current` later does not move this job, and the installer keeps that version while it runs.
     runtimeDir = realpathSync.native(await resolveRuntimeDir(chosen.dir));
     runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir);
-    checkMinMemory(runtime, req.limits);
+    limits = defaultMemory(runtime, req.limits);
+    checkMinMemory(runtime, limits);
   }
   const opened: Pick<Prepared, 'dirs' | 'files'> = { dirs: [], files: [] };
   try {
-    const job = await openJobInputs(req, paths, runtime, opened);
+    const job = await openJobInputs(req, paths, runtime, limits, opened);
     job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
-    return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, ...opened };
+    return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, ...opened };
   } catch (e) {
     closePrepared(opened);
     throw e;
@@ -223,6 +242,7 @@ async function openJobInputs(
   req: ExecRequest,
   paths: JrtPaths,
   runtime: RuntimeYml | undefined,
+  limits: JobLimits,
   opened: Pick<Prepared, 'dirs' | 'files'>,
 ): Promise<SandboxJob> {
   const work = openWorkdir(req.workdir, req.cwd, req.pwd, paths);
@@ -234,6 +254,7 @@ async function openJobInputs(
     files: [],
     network: req.network,
     seccomp: true,
+    ...(limits.memoryBytes ? { tmpfsBytes: limits.memoryBytes } : {}),
     uid: req.uid ?? 0,
     gid: req.gid ?? 0,
     env: { ...req.env },

@@ -14,13 +14,14 @@ import {
   createJobCgroup,
   destroyJobCgroup,
   needsCgroup,
+  setMemoryLimit,
   signalCgroup,
   sweepStaleJobCgroups,
 } from './cgroups.js';
-import { attachJobFds, idmapHelperPath } from './idmap.js';
-import { claimJobUid, type JobUid, sweepStaleUidClaims } from './job-uid.js';
 import { formatAllowNet } from './egress.js';
 import { planJobEgress } from './egress-setup.js';
+import { attachJobFds, idmapHelperPath } from './idmap.js';
+import { claimJobUid, type JobUid, sweepStaleUidClaims } from './job-uid.js';
 import {
   appendJobRecord,
   forgetRunning,
@@ -52,6 +53,8 @@ export interface JobResult {
 
 /** How long a job may take to exit after SIGTERM at its --timeout before it gets SIGKILL. */
 export const TIMEOUT_GRACE_MS = 3000;
+/** After the grace, how long the watchdog (spawn.ts) leaves jrt to SIGKILL the job itself. */
+const WATCHDOG_SLACK_MS = 1000;
 
 /** Run one job. Usage errors are thrown before anything runs; afterwards the job always gets a record. */
 export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.ProcessEnv): Promise<JobResult> {
@@ -104,6 +107,15 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     throw e;
   }
   const cg = await cgroup;
+  const limits = p.limits;
+  if (cg && limits.memoryBytes !== undefined && limits.memoryBytes !== req.limits.memoryBytes) {
+    try {
+      setMemoryLimit(cg, limits.memoryBytes);
+    } catch (e) {
+      await destroyJobCgroup(cg);
+      throw e;
+    }
+  }
   trace('cgroup created');
   let reason: JobReason = 'exit';
   let error: JrtError | undefined;
@@ -138,13 +150,20 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     });
   };
   for (const s of forwarded) process.on(s, forward);
-  let timer: NodeJS.Timeout | undefined;
+  let timer: { current: NodeJS.Timeout } | undefined;
   try {
     const helper = [idmapHelperPath(), ...launch.helperArgs, '--'];
     const { argv: bwrapArgv, options } = optionsViaFd(bwrapArgs);
     const command = sandboxCommand(bwrapArgv, user.uid, user.gid, helper);
     const web = req.network === 'web';
-    child = spawnInCgroup(cg?.procsFiles ?? [], web ? webLauncher(command) : command, {
+    const cgroupLaunch = cg && {
+      procsFiles: cg.procsFiles,
+      allProcs: path.join(cg.tasksDir, 'cgroup.procs'),
+      ...(limits.timeoutMs !== undefined
+        ? { killAfterSeconds: (limits.timeoutMs + TIMEOUT_GRACE_MS + WATCHDOG_SLACK_MS) / 1000 }
+        : {}),
+    };
+    child = spawnInCgroup(cgroupLaunch, web ? webLauncher(command) : command, {
       control: web,
       data: p.job.resolvConf,
       seccomp: p.job.seccomp ? JOB_SECCOMP_FILTER : undefined,
@@ -183,12 +202,12 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       .then(() => pruneStaleRecords(paths.state))
       .then(() => sweepStaleUidClaims(paths.state))
       .catch(() => {});
-    if (req.limits.timeoutMs !== undefined) {
+    if (limits.timeoutMs !== undefined) {
       // Like timeout(1): SIGTERM first, so the job may flush and exit; SIGKILL after a grace period.
-      timer = setTimeout(() => {
+      timer = setLongTimeout(() => {
         timedOut = true;
         void signalJob('SIGTERM');
-        timer = setTimeout(() => {
+        (timer as { current: NodeJS.Timeout }).current = setTimeout(() => {
           if (cg) void signalCgroup(cg, 'SIGKILL');
           else {
             const init = sandbox();
@@ -200,28 +219,37 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
             }
           }
         }, TIMEOUT_GRACE_MS);
-      }, req.limits.timeoutMs);
+      }, limits.timeoutMs);
     }
     const { code, signal, execed } = await child.exited;
     trace('job exited');
+    // Past the deadline without jrt's timer having fired: jrt was stopped, the watchdog killed the job.
+    const limit = limits.timeoutMs;
+    if (limit !== undefined && Date.now() - start.getTime() >= limit + TIMEOUT_GRACE_MS) timedOut = true;
     exitStatus = code ?? 128 + signalNumber(signal);
     // Stopped before the job ran (while its sandbox or network was being made): the signal's status.
     if (!execed && signalled) exitStatus = 128 + signalNumber(signalled);
-    if (!execed && !timedOut && !signalled) throw sandboxError(p, user.uid, user.gid, exitStatus);
-    if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
     const outcome = cg ? await cgroupOutcome(cg) : NO_CGROUP_OUTCOME;
+    // The OOM killer may pick bwrap's monitor (a full tmpfs belongs to no process): then bwrap
+    // reports no exit-code, yet the sandbox was made and the job ran out of memory.
+    if (!execed && !timedOut && !signalled && !outcome.oomKilled)
+      throw sandboxError(p, user.uid, user.gid, exitStatus);
+    if (exitStatus > 128) signalName = signalByNumber(exitStatus - 128);
     peak = outcome.peakMemoryBytes;
     if (timedOut) {
       reason = 'timeout';
       exitStatus = 124;
-      message = `jrt: job killed: timeout after ${req.limits.timeoutMs} ms`;
+      message = `jrt: job killed: timeout after ${limits.timeoutMs} ms`;
     } else if (outcome.oomKilled) {
       reason = 'oom';
       exitStatus = 137;
-      message = `jrt: job killed: out of memory (limit ${formatBytes(req.limits.memoryBytes ?? 0)})`;
+      message =
+        limits.memoryBytes === undefined
+          ? 'jrt: job killed: the host ran out of memory (the job had --memory unlimited)'
+          : `jrt: job killed: out of memory (limit ${formatBytes(limits.memoryBytes)}, /tmp and /dev/shm included)`;
     } else if (outcome.pidsLimitHit) {
       reason = 'pids';
-      message = `jrt: job hit its process limit (--pids ${req.limits.pids}); it exited with status ${exitStatus}`;
+      message = `jrt: job hit its process limit (--pids ${limits.pids}); it exited with status ${exitStatus}`;
     } else if (exitStatus > 128 && signalName) {
       reason = 'signal';
       message = signalled ? undefined : `jrt: job killed by ${signalName}`;
@@ -232,7 +260,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     error =
       e instanceof JrtError ? e : failure('ERR_JRT_SPAWN', `cannot start the job: ${(e as Error).message}`);
   } finally {
-    if (timer) clearTimeout(timer);
+    if (timer) clearTimeout(timer.current);
     for (const s of forwarded) process.off(s, forward);
     closePrepared(p);
   }
@@ -243,7 +271,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
     argv: p.job.argv,
     limits: {
-      ...req.limits,
+      ...limits,
       network: req.network,
       ...(req.allowNet.length > 0 ? { allowNet: req.allowNet.map(formatAllowNet) } : {}),
       uid: user.uid,
@@ -269,6 +297,20 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const r of [destroyed, forgotten, appended]) if (r.status === 'rejected') throw r.reason;
   if (error) throw error;
   return { exitStatus, reason, message, record };
+}
+
+/** Node's timers hold at most 2^31 - 1 ms (a longer one fires at once): longer ones are chained. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+function setLongTimeout(fn: () => void, ms: number): { current: NodeJS.Timeout } {
+  const handle = { current: setTimeout(() => {}, 0) };
+  const end = Date.now() + ms;
+  const arm = () => {
+    const left = end - Date.now();
+    handle.current = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+  };
+  clearTimeout(handle.current);
+  arm();
+  return handle;
 }
 
 const NO_CGROUP_OUTCOME = { oomKilled: false, pidsLimitHit: false, peakMemoryBytes: undefined };

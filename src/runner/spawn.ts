@@ -13,13 +13,35 @@ import { ARGS_FD, RESOLV_CONF_FD, SECCOMP_FD } from './plan.js';
 
 const LAUNCH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
-/** `$1` = how many cgroup.procs files follow; then the files; then the command to exec. */
-const JOIN_AND_EXEC = `n=$1; shift
+/**
+ * `$1` = how many cgroup.procs files follow; `$2` = seconds to the watchdog's SIGKILL ("" for none);
+ * `$3` = the cgroup.procs file listing every process of the job; then the files; then the command.
+ * The watchdog is a process of the job's cgroup, so a --timeout holds even while jrt is stopped; it
+ * kills only what is in that cgroup (no pid it saved could be reused by another process), and it
+ * goes with the cgroup when the job ends (or with its deadline when jrt was SIGKILLed). It starts
+ * before the shell marks itself the first choice of the OOM killer (every process of the job inherits
+ * that; jrt never does).
+ */
+const JOIN_AND_EXEC = `n=$1; deadline=$2; all=$3; shift 3
 while [ "$n" -gt 0 ]; do
   echo $$ > "$1" || { echo "jrt: cannot join cgroup $1" >&2; exit ${EXIT.execFailed}; }
   shift; n=$((n-1))
 done
+if [ -n "$deadline" ]; then
+  sh -c 'sleep "$1"; for i in 1 2 3; do while read p; do [ "$p" = $$ ] || kill -9 "$p"; done < "$2"; done' \
+    jrt-watchdog "$deadline" "$all" </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+fi
+echo 1000 > /proc/self/oom_score_adj
 exec "$@"`;
+
+/** The job's cgroup, as the launching shell needs it. */
+export interface CgroupLaunch {
+  procsFiles: string[];
+  /** cgroup.procs of the cgroup that lists every process of the job. */
+  allProcs: string;
+  /** When set, the watchdog SIGKILLs every process of the job this many seconds after the start. */
+  killAfterSeconds?: number;
+}
 
 export interface SpawnedJob {
   pid: number;
@@ -59,21 +81,33 @@ export function sandboxCommand(
 }
 
 /** The file and arguments that run `command` inside the cgroups whose cgroup.procs files are given. */
-function inCgroups(procsFiles: string[], command: string[]): [string, string[]] {
-  return procsFiles.length === 0
-    ? [command[0] as string, command.slice(1)]
-    : ['/bin/sh', ['-c', JOIN_AND_EXEC, 'sh', String(procsFiles.length), ...procsFiles, ...command]];
+function inCgroups(cg: CgroupLaunch | undefined, command: string[]): [string, string[]] {
+  if (!cg || cg.procsFiles.length === 0) return [command[0] as string, command.slice(1)];
+  const deadline = cg.killAfterSeconds === undefined ? '' : cg.killAfterSeconds.toFixed(3);
+  return [
+    '/bin/sh',
+    [
+      '-c',
+      JOIN_AND_EXEC,
+      'sh',
+      String(cg.procsFiles.length),
+      deadline,
+      cg.allProcs,
+      ...cg.procsFiles,
+      ...command,
+    ],
+  ];
 }
 
 /**
- * Start `command` inside the cgroups whose cgroup.procs files are given; directly when there are none.
+ * Start `command` inside the job's cgroups; directly when there are none.
  * With `control`, the command's fd 4 is a socket to jrt (the --network=web launcher's). `data` is
  * what the command reads from its fd 5 (RESOLV_CONF_FD: bwrap's --ro-bind-data), `seccomp` from its fd 6
  * (SECCOMP_FD: bwrap's --seccomp), `options` from its fd 7 (ARGS_FD: bwrap's --args). `inherit` gives the command jrt's descriptors at the numbers
  * it maps them to (7 and up: the job's directories and files).
  */
 export function spawnInCgroup(
-  procsFiles: string[],
+  cg: CgroupLaunch | undefined,
   command: string[],
   opts: {
     control?: boolean;
@@ -83,7 +117,7 @@ export function spawnInCgroup(
     inherit?: Map<number, number>;
   } = {},
 ): SpawnedJob {
-  const [file, args] = inCgroups(procsFiles, command);
+  const [file, args] = inCgroups(cg, command);
   const stdio: ('inherit' | 'pipe' | 'ignore' | number)[] = [
     'inherit',
     'inherit',

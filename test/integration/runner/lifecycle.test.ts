@@ -134,12 +134,14 @@ describe('a running job', () => {
 
   // A parent cgroup that does not exist: where jrt cannot make cgroups, a job without limits still runs.
   const NO_CGROUPS = { JRT_CGROUP_PARENT: `/jrt-test-no-such-parent-${process.pid}` };
+  // Without flags a job has limits and needs cgroups: only one that asks for none may run without them.
+  const NO_LIMITS = ['--runtime=tool:1', '--memory=unlimited', '--pids=unlimited'];
 
   it('without cgroups (none can be made, no limits asked) SIGKILL to jrt still kills every process of the job', async () => {
     // A marker no other process on the host has, to find the job's processes in /proc.
     const marker = `61.${process.pid}${Date.now() % 1000}`;
     let pid = 0;
-    const done = jrtExec(t, ['--runtime=tool:1', '--', 'sh', '-c', `sleep ${marker} & sleep ${marker}`], {
+    const done = jrtExec(t, [...NO_LIMITS, '--', 'sh', '-c', `sleep ${marker} & sleep ${marker}`], {
       env: NO_CGROUPS,
       onSpawn: (p) => {
         pid = p;
@@ -162,7 +164,7 @@ describe('a running job', () => {
     const done = jrtExec(
       t,
       [
-        '--runtime=tool:1',
+        ...NO_LIMITS,
         '--',
         'sh',
         '-c',

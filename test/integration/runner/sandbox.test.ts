@@ -389,7 +389,7 @@ describe('jrt exec limits', () => {
     ]);
     expect(r.exitCode).toBe(137);
     expect(r.stdout).not.toContain('survived');
-    expect(r.stderr).toContain('jrt: job killed: out of memory (limit 64 MiB)');
+    expect(r.stderr).toContain('jrt: job killed: out of memory (limit 64 MiB, /tmp and /dev/shm included)');
     const rec = (await jobRecords(t.log)).at(-1);
     expect(rec).toMatchObject({ reason: 'oom', exitStatus: 137, limits: { memoryBytes: 64 * 1024 ** 2 } });
     expect(rec?.peakMemoryBytes).toBeGreaterThan(32 * 1024 ** 2);

@@ -59,13 +59,30 @@ describe('planSandbox', () => {
     expect(pairs(args, '--bind')).toEqual([['/home/u/proj', '/work']]);
   });
 
-  it('fresh /proc, minimal /dev, private world-writable /tmp, chdir /work', () => {
+  it('fresh /proc, minimal /dev, private world-writable /tmp and /dev/shm, chdir /work', () => {
     const args = planSandbox(java, DIR, job());
     expect(pairs(args, '--proc')).toEqual([['/proc']]);
     expect(pairs(args, '--dev')).toEqual([['/dev']]);
-    const tmp = args.indexOf('--tmpfs');
+    expect(pairs(args, '--tmpfs')).toEqual([['/dev/shm'], ['/tmp']]);
+    const tmp = args.lastIndexOf('--tmpfs');
     expect(args.slice(tmp - 2, tmp + 2)).toEqual(['--perms', '1777', '--tmpfs', '/tmp']);
+    expect(args.indexOf('--tmpfs')).toBeGreaterThan(args.indexOf('--dev'));
     expect(pairs(args, '--chdir')).toEqual([['/work']]);
+  });
+
+  it('sizes /tmp and /dev/shm to the memory limit (their pages count against it)', () => {
+    const args = planSandbox(java, DIR, { ...job(), tmpfsBytes: 64 * 1024 * 1024 });
+    for (const target of ['/dev/shm', '/tmp']) {
+      const at = args.indexOf(target);
+      expect(args.slice(at - 5, at + 1)).toEqual([
+        '--size',
+        '67108864',
+        '--perms',
+        '1777',
+        '--tmpfs',
+        target,
+      ]);
+    }
   });
 
   it.each([
@@ -186,6 +203,7 @@ describe('planMounts', () => {
       'ro-bind:/usr/lib',
       'proc:/proc',
       'dev:/dev',
+      'tmpfs:/dev/shm',
       'tmpfs:/tmp',
       'bind:/work',
     ]);
