@@ -110,8 +110,12 @@ static int userns_for(const struct mapping *m) {
   return ns;
 }
 
-/* Before the mount namespace is unshared: open_tree(2) clones only a mount of the caller's namespace. */
-static int idmapped_clone(const struct mapping *m) {
+/*
+ * Before the mount namespace is unshared: open_tree(2) clones only a mount of the caller's namespace.
+ * The clone is kept above `floor` (every SRC_FD and OUT_FD): attaching one mapping dup2()s onto its
+ * OUT_FD, which must not be the descriptor of a clone still waiting to be attached.
+ */
+static int idmapped_clone(const struct mapping *m, int floor) {
   int tree = (int)syscall(SYS_open_tree, m->src_fd, "",
                           OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree < 0) die("open_tree on fd", NULL);
@@ -123,7 +127,10 @@ static int idmapped_clone(const struct mapping *m) {
   if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
     die("cannot idmap the mount (does this filesystem support idmapped mounts?)", NULL);
   close((int)attr.userns_fd);
-  return tree;
+  int high = fcntl(tree, F_DUPFD_CLOEXEC, floor);
+  if (high < 0) die("fcntl F_DUPFD_CLOEXEC", NULL);
+  close(tree);
+  return high;
 }
 
 static void attach(const struct mapping *m, int tree, const char *mnt, int index) {
@@ -159,7 +166,12 @@ int main(int argc, char **argv) {
   int *trees = calloc((size_t)(n > 0 ? n : 1), sizeof *trees);
   if (!maps || !trees) die("calloc", NULL);
   for (int i = 0; i < n; i++) parse(argv[2 + i], &maps[i]);
-  for (int i = 0; i < n; i++) trees[i] = idmapped_clone(&maps[i]);
+  int floor = 3;
+  for (int i = 0; i < n; i++) {
+    if (maps[i].src_fd >= floor) floor = maps[i].src_fd + 1;
+    if (maps[i].out_fd >= floor) floor = maps[i].out_fd + 1;
+  }
+  for (int i = 0; i < n; i++) trees[i] = idmapped_clone(&maps[i], floor);
   /* Mounts made from here on exist only for this process and what it execs. */
   if (unshare(CLONE_NEWNS) < 0) die("unshare mount namespace", NULL);
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die("make mounts private", NULL);

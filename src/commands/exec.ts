@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
 import { parseAllowNet } from '../runner/egress.js';
 import { parseCpus, parseCpuset, parseDuration, parseMemoryFlag, parsePids } from '../runner/limits.js';
@@ -24,7 +25,7 @@ Flags:
   --env K=V | K         set a variable in the job (repeatable); K alone takes its value from jrt's
                         own environment, so the value is on no command line; nothing else of the
                         caller's is passed
-  --env-file FILE       NAME=VALUE lines (# comments, blank lines) to set in the job (repeatable)
+  --env-from FILE       NAME=VALUE lines (# comments, blank lines) to set in the job (repeatable)
   --package-cache       mount the runtime's package_manager.cache_volume at /cache
   --network MODE        none (default: loopback only), host, web (outbound through slirp4netns;
                         refused: the host's own addresses, loopback, link-local and cloud
@@ -58,7 +59,7 @@ const FLAGS = {
   workdir: { type: 'string' },
   volume: { type: 'string', multiple: true },
   env: { type: 'string', multiple: true },
-  'env-file': { type: 'string', multiple: true },
+  'env-from': { type: 'string', multiple: true },
   'package-cache': { type: 'boolean' },
   network: { type: 'string' },
   'allow-net': { type: 'string', multiple: true },
@@ -74,25 +75,25 @@ const FLAGS = {
 export interface ExecIo {
   /** jrt's own environment (`--env NAME`). */
   env: NodeJS.ProcessEnv;
-  /** An --env-file's text; throws a usage error when it cannot be read. */
+  /** An --env-from's text; throws a usage error when it cannot be read. */
   readFile: (file: string) => string;
 }
 
 const NO_IO: ExecIo = {
   env: {},
   readFile: (file) => {
-    throw usageError('ERR_JRT_BAD_ENV', `--env-file ${file}: cannot be read here`);
+    throw usageError('ERR_JRT_BAD_ENV', `--env-from ${file}: cannot be read here`);
   },
 };
 
-/** `NAME=VALUE` lines; `#` comments and blank lines skipped; no quoting (as docker's --env-file). */
+/** `NAME=VALUE` lines; `#` comments and blank lines skipped; no quoting (as docker's --env-from). */
 export function parseEnvFile(file: string, text: string): Record<string, string> {
   const env: Record<string, string> = {};
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(line);
-    if (!m) throw usageError('ERR_JRT_BAD_ENV', `--env-file ${file}:${i + 1}: expected NAME=VALUE`);
+    if (!m) throw usageError('ERR_JRT_BAD_ENV', `--env-from ${file}:${i + 1}: expected NAME=VALUE`);
     env[m[1] as string] = m[2] as string;
   });
   return env;
@@ -151,7 +152,7 @@ export function parseExecArgs(
     }
   }
   const env: Record<string, string> = {};
-  for (const file of v['env-file'] ?? []) Object.assign(env, parseEnvFile(file, io.readFile(file)));
+  for (const file of v['env-from'] ?? []) Object.assign(env, parseEnvFile(file, io.readFile(file)));
   for (const e of v.env ?? []) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/s.exec(e);
     if (!m) throw usageError('ERR_JRT_BAD_ENV', `--env: '${e}' must be NAME=VALUE or NAME`);
@@ -201,11 +202,43 @@ export function parseExecArgs(
   };
 }
 
+/** The most an --env-from may hold: variables, not data. */
+const MAX_ENV_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Not --env-file: Node 20 itself reads a `--env-file FILE` it finds among a script's arguments into
+ * the process's environment (as root, following symlinks, blocking on a FIFO) before jrt runs.
+ *
+ * An --env-from file, read by root: it may lie where a job wrote (its working directory), so it is named
+ * without symlinks, opened O_NOFOLLOW|O_NONBLOCK (a planted FIFO does not block), must be a regular
+ * file, and is read only up to MAX_ENV_FILE_BYTES.
+ */
 function readEnvFile(file: string): string {
+  const bad = (why: string) => usageError('ERR_JRT_BAD_ENV', `--env-from ${file}: ${why}`);
+  const named = path.resolve(file);
+  let real: string;
   try {
-    return readFileSync(file, 'utf8');
+    real = realpathSync.native(named);
   } catch (e) {
-    throw usageError('ERR_JRT_BAD_ENV', `--env-file ${file}: ${(e as Error).message}`);
+    throw bad((e as Error).message);
+  }
+  if (real !== named) throw bad(`it is reached through a symbolic link (it is ${real})`);
+  let fd: number;
+  try {
+    fd = openSync(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw bad('not a regular file');
+    if (st.size > MAX_ENV_FILE_BYTES)
+      throw bad(`${st.size} bytes, more than the ${MAX_ENV_FILE_BYTES} an env file may have`);
+    const buf = Buffer.alloc(st.size);
+    const n = readSync(fd, buf, 0, st.size, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -19,6 +19,8 @@ const LAUNCH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
  * The watchdog is a process of the job's cgroup, so a --timeout holds even while jrt is stopped; it
  * kills only what is in that cgroup (no pid it saved could be reused by another process), and it
  * goes with the cgroup when the job ends (or with its deadline when jrt was SIGKILLed). It starts
+ * It ignores the signals jrt forwards to every process of the cgroup (its sleep inherits that), so
+ * a forwarded SIGTERM cannot take the deadline away. It starts
  * before the shell marks itself the first choice of the OOM killer (every process of the job inherits
  * that; jrt never does).
  */
@@ -28,7 +30,7 @@ while [ "$n" -gt 0 ]; do
   shift; n=$((n-1))
 done
 if [ -n "$deadline" ]; then
-  sh -c 'sleep "$1"; for i in 1 2 3; do while read p; do [ "$p" = $$ ] || kill -9 "$p"; done < "$2"; done' \
+  sh -c 'trap "" TERM HUP INT QUIT; sleep "$1"; for i in 1 2 3; do while read p; do [ "$p" = $$ ] || kill -9 "$p"; done < "$2"; done' \
     jrt-watchdog "$deadline" "$all" </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
 fi
 echo 1000 > /proc/self/oom_score_adj

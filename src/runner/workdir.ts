@@ -5,11 +5,20 @@
  * by what the open file descriptor is (/proc/self/fd), and handed to the sandbox as that descriptor.
  * Nothing looks the path up again.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+} from 'node:fs';
 import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
-import { refusedWorkdir } from './refused-dirs.js';
+import { refusedMode, refusedWorkdir } from './refused-dirs.js';
 
 /** open(2)'s O_PATH (Linux): a handle on the directory itself, no read access needed. */
 const O_PATH = 0o10000000;
@@ -24,9 +33,32 @@ export interface OpenedDir {
   gid: number;
 }
 
-/** The directories of jrt itself, which no job may be given. */
+/**
+ * The directories of jrt itself, which no job may be given, resolved (a configured path may go
+ * through a symlink: the job would name the real one).
+ */
 export function jrtDirs(paths: JrtPaths): string[] {
-  return [paths.root, paths.cache, paths.state, paths.log, paths.jobletConfig];
+  const dirs = [paths.root, paths.cache, paths.state, paths.log, paths.jobletConfig];
+  return dirs.flatMap((d) => {
+    try {
+      const real = realpathSync.native(d);
+      return real === d ? [d] : [d, real];
+    } catch {
+      return [d];
+    }
+  });
+}
+
+/** Every account's home directory (/etc/passwd's sixth field), for the refusal of a home itself. */
+function homeDirs(): string[] {
+  try {
+    return readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .map((l) => l.split(':')[5] ?? '')
+      .filter((h) => h.startsWith('/') && h !== '/');
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -56,12 +88,12 @@ export function openWorkdir(
       `if you trust where it leads, name that directory itself: --workdir ${real}`,
     );
   }
-  const refused = refusedWorkdir(real, jrtDirs(paths));
+  const refused = refusedWorkdir(real, jrtDirs(paths), homeDirs());
   if (refused) {
     throw usageError(
       'ERR_JRT_WORKDIR_REFUSED',
       `${flag} ${real} cannot be a job's working directory: ${refused}`,
-      'give the job a directory of its own, e.g. --workdir "$(mktemp -d)" or a project directory',
+      'give the job a directory of its own, e.g. --workdir "$(mktemp -d)" or a project directory below your home',
     );
   }
   let fd: number;
@@ -78,6 +110,11 @@ export function openWorkdir(
     throw changed(flag, real);
   }
   const st = fstatSync(fd);
+  const sticky = refusedMode(real, st.mode);
+  if (sticky) {
+    closeSync(fd);
+    throw usageError('ERR_JRT_WORKDIR_REFUSED', `${flag} ${sticky}`, 'e.g. --workdir "$(mktemp -d)"');
+  }
   return { fd, path: real, uid: st.uid, gid: st.gid };
 }
 

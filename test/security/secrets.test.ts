@@ -36,7 +36,7 @@ function commandLinesWith(text: string): string[] {
 }
 
 describe('item 6: secrets never on a command line', () => {
-  it('--env NAME and --env-file values reach the job and no process shows them', async () => {
+  it('--env NAME and --env-from values reach the job and no process shows them', async () => {
     const fromEnv = `s3cr3t-env-${process.pid}`;
     const fromFile = `s3cr3t-file-${process.pid}`;
     const file = path.join(t.home, 'job.env');
@@ -49,7 +49,7 @@ describe('item 6: secrets never on a command line', () => {
         RT,
         '--env',
         'TOKEN',
-        '--env-file',
+        '--env-from',
         file,
         '--',
         'sh',
@@ -83,7 +83,7 @@ describe('item 6: secrets never on a command line', () => {
     }
   });
 
-  it('an unset --env NAME and a malformed --env-file line are usage errors naming them', async () => {
+  it('an unset --env NAME and a malformed --env-from line are usage errors naming them', async () => {
     const unset = await jrtExec(t, [RT, '--env', 'JRT_TEST_UNSET_VAR', '--', 'true']);
     expect(unset.exitCode).toBe(2);
     expect(unset.stderr).toContain(
@@ -91,8 +91,8 @@ describe('item 6: secrets never on a command line', () => {
     );
     const file = path.join(t.home, 'bad.env');
     await writeFile(file, 'OK=1\nnot a line\n');
-    const bad = await jrtExec(t, [RT, '--env-file', file, '--', 'true']);
+    const bad = await jrtExec(t, [RT, '--env-from', file, '--', 'true']);
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toContain(`--env-file ${file}:2: expected NAME=VALUE`);
+    expect(bad.stderr).toContain(`--env-from ${file}:2: expected NAME=VALUE`);
   });
 });

@@ -65,6 +65,20 @@ describe('item 1: the working directory cannot be turned into the host', () => {
     expect(r.stderr).toContain(`--workdir ${workdir} cannot be a job's working directory: ${why}`);
   });
 
+  it("root's home, a shared root and a sticky world-writable directory are refused", async () => {
+    const sticky = await dir('sticky', 0o1777);
+    await chmod(sticky, 0o1777);
+    for (const [workdir, why] of [
+      ['/root', "it is the host's /root, which holds others' files"],
+      ['/var/spool', "it is the host's /var/spool"],
+      [sticky, 'is sticky and world-writable (mode 1777)'],
+    ] as const) {
+      const r = await jrtExec(t, [RT, '--workdir', workdir, '--', 'true']);
+      expect(r.exitCode, workdir).toBe(2);
+      expect(r.stderr, workdir).toContain(why);
+    }
+  });
+
   it('a jrt started in / (cron, a unit) does not bind / by default', async () => {
     const r = await jrtExec(t, [RT, '--', 'true'], { cwd: '/', env: { PWD: '/' } });
     expect(r.exitCode).toBe(2);
@@ -260,7 +274,53 @@ describe('item 4: every running job has a uid of its own', () => {
   });
 });
 
+describe('volumes and caches through the idmap helper', () => {
+  it("two volumes and the working directory at once, each the job's and each its own", async () => {
+    const w = await dir('twovols', 0o700);
+    const r = await jrtExec(t, [
+      RT,
+      '--workdir',
+      w,
+      '--volume',
+      'va:/va',
+      '--volume',
+      'vb:/vb',
+      '--',
+      'sh',
+      '-c',
+      'echo a > /va/f && echo b > /vb/f && echo w > /work/f && cat /va/f /vb/f /work/f',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('a\nb\nw\n');
+    expect(await readFile(path.join(t.state, 'volumes', 'vb', 'f'), 'utf8')).toBe('b\n');
+  });
+});
+
 describe('symlinks left in the working directory', () => {
+  it('an --env-from a job planted as a symlink to a root-only file, or as a FIFO, is refused', async () => {
+    const w = await dir('envlink', 0o700);
+    const secret = path.join(t.home, 'root-only.env');
+    await writeFile(secret, 'ROOTSECRET=leak\n', { mode: 0o600 });
+    await jrtExec(t, [RT, '--workdir', w, '--', 'sh', '-c', `ln -s ${secret} .env; mkfifo fifo.env`]);
+    const link = await jrtExec(t, [
+      RT,
+      '--workdir',
+      w,
+      '--env-from',
+      path.join(w, '.env'),
+      '--',
+      'sh',
+      '-c',
+      'echo "$ROOTSECRET"',
+    ]);
+    expect(link.exitCode).toBe(2);
+    expect(link.stderr).toContain(`is reached through a symbolic link (it is ${secret})`);
+    expect(link.stdout).not.toContain('leak');
+    const fifo = await jrtExec(t, [RT, '--workdir', w, '--env-from', path.join(w, 'fifo.env'), '--', 'true']);
+    expect(fifo.exitCode).toBe(2);
+    expect(fifo.stderr).toContain('not a regular file');
+  });
+
   it('a job file named through a symlink the job planted is refused', async () => {
     const w = await dir('filelink');
     const other = await dir('otherdir');

@@ -114,7 +114,9 @@ ExecStart=/bin/sh -c 'cd /srv/w && node /jrt/dist/jrt.mjs exec --memory 64m -- s
       it('--memory 64m: a 200 MB job is OOM-killed, exit 137, the limit named, recorded with its peak', async () => {
         const r = await inWay(`exec --json --memory 64m -- sh -c 'head -c 200m /dev/zero | tail'`);
         expect(r.exitCode, r.stderr).toBe(137);
-        expect(r.stderr).toContain('jrt: job killed: out of memory (limit 64 MiB, /tmp and /dev/shm included)');
+        expect(r.stderr).toContain(
+          'jrt: job killed: out of memory (limit 64 MiB, /tmp and /dev/shm included)',
+        );
         const rec = record(r);
         expect(rec).toMatchObject({ reason: 'oom', exitStatus: 137 });
         expect(rec.peakMemoryBytes).toBeGreaterThan(32 * 2 ** 20);

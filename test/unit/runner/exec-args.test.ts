@@ -146,7 +146,7 @@ describe('lookupCommand', () => {
   });
 });
 
-describe('--env NAME and --env-file', () => {
+describe('--env NAME and --env-from', () => {
   const io = (files: Record<string, string>, env: NodeJS.ProcessEnv = {}) => ({
     env,
     readFile: (f: string) => {
@@ -158,7 +158,7 @@ describe('--env NAME and --env-file', () => {
 
   it('takes NAME from jrt’s environment and files line by line; later flags win', () => {
     const r = parseExecArgs(
-      ['--env-file', '/a.env', '--env', 'TOKEN', '--env', 'B=flag', '--', 'true'],
+      ['--env-from', '/a.env', '--env', 'TOKEN', '--env', 'B=flag', '--', 'true'],
       '/cwd',
       2,
       undefined,
@@ -169,7 +169,7 @@ describe('--env NAME and --env-file', () => {
 
   it.each([
     [['--env', 'NOPE', '--', 'true'], "--env NOPE: NOPE is not set in jrt's environment"],
-    [['--env-file', '/bad.env', '--', 'true'], '--env-file /bad.env:2: expected NAME=VALUE'],
+    [['--env-from', '/bad.env', '--', 'true'], '--env-from /bad.env:2: expected NAME=VALUE'],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseExecArgs(argv, '/cwd', 2, undefined, io({ '/bad.env': 'A=1\nexport B=2\n' }))).toThrow(
       message,
