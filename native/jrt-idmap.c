@@ -1,14 +1,16 @@
 /*
  * jrt-idmap: give a job its directories through idmapped mounts, then exec the sandbox.
  *
- *   jrt-idmap MNT [SRC_FD:OWNER_UID:OWNER_GID:TO_UID:TO_GID:OUT_FD[:ro]]... -- COMMAND [ARGS...]
+ *   jrt-idmap MNT UID:GID [SRC_FD:OWNER_UID:OWNER_GID:TO_UID:TO_GID:OUT_FD[:ro]]... -- COMMAND [ARGS...]
  *
  * For each mapping, the directory (or file) open on SRC_FD — opened once by jrt, so no path is
  * looked up again — is cloned as a detached mount whose owner OWNER_UID:OWNER_GID appears as
  * TO_UID:TO_GID (and what TO_UID creates is stored as OWNER_UID), nosuid and nodev, read-only with
  * `ro`. The clones are attached below MNT inside a private mount namespace of this process, which
  * nobody else sees and which ends with the job: the host never has these mounts. OUT_FD is left open
- * on each (O_PATH), and COMMAND (setpriv ... bwrap ...) binds it into the sandbox.
+ * on each (O_PATH). Then it becomes UID:GID for good (no supplementary groups, no capabilities left,
+ * no new privileges: what setpriv --reuid --regid --clear-groups --no-new-privs did, without the
+ * exec of another program) and execs COMMAND (bwrap), which binds them into the sandbox.
  *
  * Node has no way to call open_tree(2), mount_setattr(2) or move_mount(2) (kernel >= 5.12); this is
  * the smallest program that does. It runs as root, before the sandbox drops every privilege.
@@ -23,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -155,17 +159,32 @@ static void attach(const struct mapping *m, int tree, const char *mnt, int index
   close(m->src_fd);
 }
 
+/* Become uid:gid with nothing of root left; refuses root itself. */
+static void become(const char *spec) {
+  char *p = (char *)spec;
+  unsigned long uid = number(p, &p);
+  if (*p++ != ':') usage("the user is UID:GID");
+  unsigned long gid = number(p, &p);
+  if (*p || uid == 0 || gid == 0) usage("the user is UID:GID, neither 0");
+  if (setgroups(0, NULL) < 0) die("setgroups", NULL);
+  if (setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0) die("setresgid", NULL);
+  if (setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0) die("setresuid", NULL);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs", NULL);
+}
+
 int main(int argc, char **argv) {
-  if (argc < 4) usage("usage: jrt-idmap MNT MAPPING... -- COMMAND [ARGS...]");
+  if (argc < 5) usage("usage: jrt-idmap MNT UID:GID MAPPING... -- COMMAND [ARGS...]");
   const char *mnt = argv[1];
-  int dash = 2;
+  const char *user = argv[2];
+  int first = 3;
+  int dash = first;
   while (dash < argc && strcmp(argv[dash], "--") != 0) dash++;
   if (dash >= argc - 1) usage("no command after --");
-  int n = dash - 2;
+  int n = dash - first;
   struct mapping *maps = calloc((size_t)(n > 0 ? n : 1), sizeof *maps);
   int *trees = calloc((size_t)(n > 0 ? n : 1), sizeof *trees);
   if (!maps || !trees) die("calloc", NULL);
-  for (int i = 0; i < n; i++) parse(argv[2 + i], &maps[i]);
+  for (int i = 0; i < n; i++) parse(argv[first + i], &maps[i]);
   int floor = 3;
   for (int i = 0; i < n; i++) {
     if (maps[i].src_fd >= floor) floor = maps[i].src_fd + 1;
@@ -181,6 +200,7 @@ int main(int argc, char **argv) {
   /* The tmpfs holds nothing but mount points: no one writes to it again. */
   if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
     die("remount read-only", mnt);
+  become(user);
   execvp(argv[dash + 1], &argv[dash + 1]);
   die("cannot run", argv[dash + 1]);
   return FAIL;

@@ -22,7 +22,7 @@ export interface IdmapPlan {
   inherit: Map<number, number>;
   /** The descriptor the sandbox binds, per mapping, in order. */
   bindFds: number[];
-  /** The helper's arguments, before `--` and the command. */
+  /** The helper's arguments (the mount dir, the user it becomes, the mappings), before `--` and the command. */
   args: string[];
 }
 
@@ -43,7 +43,7 @@ export function planIdmap(
 ): IdmapPlan {
   const inherit = new Map<number, number>();
   const bindFds: number[] = [];
-  const args = [mountDir];
+  const args = [mountDir, `${to.uid}:${to.gid}`];
   mappings.forEach((m, i) => {
     const src = first + i;
     const out = first + mappings.length + i;

@@ -154,7 +154,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   try {
     const helper = [idmapHelperPath(), ...launch.helperArgs, '--'];
     const { argv: bwrapArgv, options } = optionsViaFd(bwrapArgs);
-    const command = sandboxCommand(bwrapArgv, user.uid, user.gid, helper);
+    const command = sandboxCommand(bwrapArgv, helper);
     const web = req.network === 'web';
     const cgroupLaunch = cg && {
       procsFiles: cg.procsFiles,

@@ -69,17 +69,12 @@ export function asUser(uid: number, gid: number): string[] {
 }
 
 /**
- * The argv that runs bwrap as `uid:gid` — so the job's files are accessed as that user on the host
- * too — behind `prefix` (the idmap helper, which runs as root and execs the rest).
+ * The argv that runs bwrap behind `helper` (the idmap helper: it mounts the job's directories as
+ * root, then becomes the job's uid:gid, as setpriv would, and execs bwrap), so the job's files are
+ * accessed as that user on the host too.
  */
-export function sandboxCommand(
-  bwrapArgs: string[],
-  uid: number,
-  gid: number,
-  prefix: string[] = [],
-  bwrap = 'bwrap',
-): string[] {
-  return [...prefix, ...asUser(uid, gid), bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
+export function sandboxCommand(bwrapArgs: string[], helper: string[], bwrap = 'bwrap'): string[] {
+  return [...helper, bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
 }
 
 /** The file and arguments that run `command` inside the cgroups whose cgroup.procs files are given. */

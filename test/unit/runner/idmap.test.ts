@@ -19,6 +19,7 @@ describe('planIdmap', () => {
     expect(plan.bindFds).toEqual([10, 11]);
     expect(plan.args).toEqual([
       '/var/lib/jrt/mnt',
+      '1879048200:1879048200',
       '8:0:0:1879048200:1879048200:10',
       '9:1000:100:1879048200:1879048200:11:ro',
     ]);
@@ -50,6 +51,6 @@ describe('attachJobFds', () => {
       [9, 30],
       [10, 31],
     ]);
-    expect(r.helperArgs).toEqual(['/m', '9:0:0:5:5:11', '10:0:0:5:5:12']);
+    expect(r.helperArgs).toEqual(['/m', '5:5', '9:0:0:5:5:11', '10:0:0:5:5:12']);
   });
 });
