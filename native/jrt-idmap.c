@@ -1,6 +1,7 @@
 /*
  * jrt-idmap: give a job its directories through idmapped mounts, then exec the sandbox.
  *
+ *   jrt-idmap --check DIR        (jrt doctor: an idmapped clone of DIR's mount, attached nowhere)
  *   jrt-idmap MNT UID:GID [SRC_FD:OWNER_UID:OWNER_GID:TO_UID:TO_GID:OUT_FD[:ro]]... -- COMMAND [ARGS...]
  *
  * For each mapping, the directory (or file) open on SRC_FD — opened once by jrt, so no path is
@@ -172,7 +173,18 @@ static void become(const char *spec) {
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("no_new_privs", NULL);
 }
 
+/* jrt doctor: can this kernel and the filesystem of DIR make an idmapped mount? Nothing is attached. */
+static int check(const char *dir) {
+  struct mapping m = {.owner_uid = 0, .owner_gid = 0, .to_uid = 0x70000000, .to_gid = 0x70000000};
+  m.src_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (m.src_fd < 0) die("cannot open", dir);
+  close(idmapped_clone(&m, 3));
+  printf("idmapped mounts work on %s\n", dir);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--check") == 0) return check(argv[2]);
   if (argc < 5) usage("usage: jrt-idmap MNT UID:GID MAPPING... -- COMMAND [ARGS...]");
   const char *mnt = argv[1];
   const char *user = argv[2];

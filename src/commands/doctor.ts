@@ -3,6 +3,7 @@ import { EXIT } from '../core/errors.js';
 import { doctorOk, runChecks } from '../doctor/checks.js';
 import { hostProbes } from '../doctor/host.js';
 import { renderChecks } from '../doctor/render.js';
+import { idmapHelperPath } from '../runner/idmap.js';
 import { parseFlags } from './args.js';
 import type { Command } from './types.js';
 
@@ -32,6 +33,8 @@ export const doctorCommand: Command = {
     const checks = await runChecks(hostProbes(ctx.env), {
       root: ctx.paths.root,
       cache: ctx.paths.cache,
+      state: ctx.paths.state,
+      idmapHelper: idmapHelperPath(),
       cgroupParent: ctx.env.JRT_CGROUP_PARENT || undefined,
     });
     const ok = doctorOk(checks);

@@ -37,6 +37,10 @@ export interface DoctorOptions {
   /** Runtimes root (JRT_ROOT) and cache (JRT_CACHE): where installs and builds write. */
   root: string;
   cache: string;
+  /** JRT_STATE: the idmap check runs on its filesystem (the nearest existing ancestor). */
+  state: string;
+  /** dist/jrt-idmap, which gives jobs their directories through idmapped mounts. */
+  idmapHelper: string;
   /** JRT_CGROUP_PARENT, when set. */
   cgroupParent?: string | undefined;
 }
@@ -55,6 +59,7 @@ export const CHECK_IDS = [
   'cpuset',
   'cgroup-delegation',
   'bwrap',
+  'idmap',
   'mmdebstrap',
   'gpgv',
   'xz',
@@ -73,6 +78,7 @@ export async function runChecks(probes: DoctorProbes, opts: DoctorOptions): Prom
     checkOverlay(probes),
     ...(await checkCgroups(probes, opts.cgroupParent)),
     checkTool(probes, 'bwrap', 'bubblewrap', 'runs jobs in namespaces with read-only binds'),
+    checkIdmap(probes, opts.idmapHelper, opts.state),
     checkTool(probes, 'mmdebstrap', 'mmdebstrap', 'creates the Debian build roots'),
     checkTool(probes, 'gpgv', 'gpgv', "verifies the suite's signed index a lock's packages must be in"),
     checkTool(probes, 'xz', 'xz-utils', "unpacks the suite's Packages index"),
@@ -141,6 +147,20 @@ async function checkNamespace(p: DoctorProbes, ns: (typeof NAMESPACES)[number]):
       ? 'enable user namespaces: sysctl -w user.max_user_namespaces=15000 (and kernel.unprivileged_userns_clone=1 on older kernels)'
       : 'run as root on the host, or in a container started with --privileged (CAP_SYS_ADMIN, no seccomp/AppArmor block on unshare)',
   );
+}
+
+const IDMAP_FIX =
+  'jrt exec needs dist/jrt-idmap (npm run build; it needs gcc, libc6-dev, linux-libc-dev) and idmapped mounts: Linux >= 5.12 and a filesystem that has them (ext4, xfs, btrfs, tmpfs >= 6.3; not NFS)';
+
+/** Whether jobs can get their directories: the helper runs, and idmaps a clone of the state's mount. */
+async function checkIdmap(p: DoctorProbes, helper: string, state: string): Promise<Check> {
+  let dir = state;
+  while (dir !== '/' && !(await p.exists(dir))) dir = dir.slice(0, dir.lastIndexOf('/')) || '/';
+  const r = await p.run(helper, ['--check', dir]);
+  if ('error' in r) return bad('idmap', 'error', `cannot run ${helper}: ${r.error}`, IDMAP_FIX);
+  if (r.exitCode === 0) return ok('idmap', 'error', r.stdout.trim() || `idmapped mounts work on ${dir}`);
+  const why = r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
+  return bad('idmap', 'error', `jobs cannot get their working directory: ${why}`, IDMAP_FIX);
 }
 
 async function checkOverlay(p: DoctorProbes): Promise<Check> {

@@ -6,10 +6,9 @@
  */
 
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addHostRuntime, HOST_USR_MOUNTS, requireSandboxHost } from '../fixtures/runtimes/host-runtime.js';
+import { addNetRuntime, requireSandboxHost } from '../fixtures/runtimes/host-runtime.js';
 import { jobRecords } from '../helpers/jobs.js';
 import { type JrtHome, makeJrtHome, requireTools, runJrt } from '../helpers/jrt.js';
 import { HOST_ADDRESS, HOST_PORT, inOutsideWorld, OUTSIDE, PROBE } from '../helpers/outside-network.js';
@@ -19,14 +18,7 @@ beforeAll(async () => {
   requireSandboxHost();
   requireTools({ nft: 'nftables' });
   n = await makeJrtHome({ prefix: 'jrt-egress-test-' });
-  const dir = await addHostRuntime(n, {
-    name: 'net-1',
-    language: 'net',
-    version: '1',
-    mounts: [...HOST_USR_MOUNTS, { source: 'rootfs/etc', target: '/etc', readonly: true }],
-  });
-  await mkdir(path.join(dir, 'rootfs', 'etc'));
-  await writeFile(path.join(dir, 'rootfs', 'etc', 'resolv.conf'), '');
+  await addNetRuntime(n);
 });
 afterAll(async () => {
   await n?.dispose();

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOB_UID_BASE, JOB_UID_COUNT } from '../../../src/runner/job-uid.js';
-import { addHostRuntime, HOST_USR_MOUNTS, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
+import { addHostRuntime, addNetRuntime, requireSandboxHost } from '../../fixtures/runtimes/host-runtime.js';
 import { jobRecords } from '../../helpers/jobs.js';
 import { BUNDLE, type JrtHome, jrtExec, makeJrtHome, runJrt } from '../../helpers/jrt.js';
 import { HOST_PORT, inOutsideWorld, OUTSIDE } from '../../helpers/outside-network.js';
@@ -322,15 +322,7 @@ print(open("/etc/resolv.conf").read().strip().splitlines()[-1:])`;
   let n: JrtHome;
   beforeAll(async () => {
     n = await makeJrtHome({ prefix: 'jrt-web-test-' });
-    // A runtime with an /etc of its own, holding the empty resolv.conf the builder ships.
-    const dir = await addHostRuntime(n, {
-      name: 'net-1',
-      language: 'net',
-      version: '1',
-      mounts: [...HOST_USR_MOUNTS, { source: 'rootfs/etc', target: '/etc', readonly: true }],
-    });
-    await mkdir(path.join(dir, 'rootfs', 'etc'));
-    await writeFile(path.join(dir, 'rootfs', 'etc', 'resolv.conf'), '');
+    await addNetRuntime(n);
   });
   afterAll(async () => {
     await n?.dispose();

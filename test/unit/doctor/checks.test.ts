@@ -32,6 +32,8 @@ interface FakeHost {
   unshare: (args: string) => ProbeRun;
   free: Record<string, number>;
   reachable: Record<string, boolean>;
+  /** `jrt-idmap --check DIR` → result. */
+  idmap: (dir: string) => ProbeRun;
 }
 
 function healthyHost(): FakeHost {
@@ -53,6 +55,7 @@ function healthyHost(): FakeHost {
     unshare: () => ({ exitCode: 0, stdout: '', stderr: '' }),
     free: { '/opt': 50 * 2 ** 30, '/var/cache/jrt': 50 * 2 ** 30 },
     reachable: { 'http://mirror.test/debian': true, 'https://npm.test': true },
+    idmap: (dir) => ({ exitCode: 0, stdout: `idmapped mounts work on ${dir}\n`, stderr: '' }),
   };
 }
 
@@ -61,6 +64,7 @@ function probesFor(h: FakeHost): DoctorProbes {
     uid: () => h.uid,
     async run(file, args) {
       if (file === 'unshare') return h.unshare(args.join(' '));
+      if (file === '/pkg/dist/jrt-idmap' && args[0] === '--check') return h.idmap(args[1] as string);
       const name = Object.keys(h.tools).find((t) => file === `/usr/bin/${t}`);
       if (name && args[0] === '--version') return { exitCode: 0, stdout: `${h.tools[name]}\n`, stderr: '' };
       return { error: `unexpected program ${file}` };
@@ -82,13 +86,39 @@ function probesFor(h: FakeHost): DoctorProbes {
   };
 }
 
-const OPTS = { root: '/opt/joblet/runtimes', cache: '/var/cache/jrt' };
+const OPTS = {
+  root: '/opt/joblet/runtimes',
+  cache: '/var/cache/jrt',
+  state: '/var/lib/jrt',
+  idmapHelper: '/pkg/dist/jrt-idmap',
+};
 
 async function checksOf(h: FakeHost): Promise<Record<string, Check>> {
   const list = await runChecks(probesFor(h), OPTS);
   expect(list.map((c) => c.id)).toEqual([...CHECK_IDS]);
   return Object.fromEntries(list.map((c) => [c.id, c]));
 }
+
+describe('runChecks: idmapped mounts', () => {
+  it('checks them on the nearest existing directory of the state, and names the fix when they fail', async () => {
+    const h = healthyHost();
+    h.files['/var/lib'] = 'dir';
+    const good = await checksOf(h);
+    expect(good.idmap?.message).toBe('idmapped mounts work on /var/lib');
+    h.idmap = () => ({
+      exitCode: 125,
+      stdout: '',
+      stderr:
+        'jrt-idmap: cannot idmap the mount (does this filesystem support idmapped mounts?): Invalid argument\n',
+    });
+    const badFs = await checksOf(h);
+    expect(badFs.idmap).toMatchObject({ ok: false, level: 'error' });
+    expect(badFs.idmap?.message).toContain(
+      'jobs cannot get their working directory: jrt-idmap: cannot idmap the mount',
+    );
+    expect(badFs.idmap?.fix).toContain('Linux >= 5.12');
+  });
+});
 
 describe('runChecks', () => {
   it('a healthy hybrid host passes every check, and says it will use cgroup v1', async () => {
