@@ -39,6 +39,11 @@ export async function ensureBase(
   }
   await mkdir(path.dirname(tarball), { recursive: true });
   const tmp = `${tarball}.part-${process.pid}.tar`;
+  // mmdebstrap's own temp directory, private to this build and named as a partial of it: a Ctrl-C
+  // that reaches mmdebstrap before its cleanup handler is set leaves its temp root behind, and the
+  // session's interrupt cleanup (removePartials) removes this directory with the partial tarball.
+  const scratch = `${tarball}.part-${process.pid}.tmp`;
+  await mkdir(scratch, { recursive: true, mode: 0o700 });
   try {
     // mmdebstrap mounts /proc, /sys and /dev inside its chroot while it works: in a private mount
     // namespace those mounts never appear on the host, and vanish with it even after a kill -9.
@@ -60,7 +65,7 @@ export async function ensureBase(
         mirror,
       ],
       // Its mounts on the host are undone by its own cleanup: only jrt may signal it, and only once.
-      { onLine: opts.onLine, ownProcessGroup: true },
+      { onLine: opts.onLine, ownProcessGroup: true, env: { TMPDIR: scratch } },
     );
     const { rename } = await import('node:fs/promises');
     await rename(tmp, tarball);
@@ -74,6 +79,9 @@ export async function ensureBase(
         cause: e,
       },
     );
+  } finally {
+    // Its mounts were in the private namespace that ended with it: nothing is mounted below.
+    await rm(scratch, { recursive: true, force: true });
   }
   return { suite, tarball };
 }

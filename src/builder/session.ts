@@ -158,6 +158,6 @@ async function removePartials(cacheDir: string): Promise<void> {
     }
     for (const n of names)
       if ((n.startsWith('.incoming-') || n.includes('.part-')) && ours.test(n))
-        await rm(path.join(dir, n), { force: true });
+        await rm(path.join(dir, n), { recursive: true, force: true });
   }
 }
