@@ -20,3 +20,23 @@ export function processAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** A process's start time in clock ticks since boot (/proc/PID/stat field 22), to tell a reused pid apart. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the lock holder written as "PID STARTTIME" is still that same process. */
+export function holderAlive(content: string): boolean {
+  const [pidText, start] = content.trim().split(/\s+/);
+  const pid = Number.parseInt(pidText ?? '', 10);
+  if (!processAlive(pid)) return false;
+  const now = processStartTime(pid);
+  return start === undefined || now === undefined || now === start;
+}

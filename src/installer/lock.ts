@@ -4,12 +4,11 @@
  * dead — or now belongs to another process (start time differs) — is stale and taken over (renamed
  * away first, so two waiters cannot both take it).
  */
-import { readFileSync } from 'node:fs';
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failure } from '../core/errors.js';
-import { processAlive } from '../core/pid.js';
+import { holderAlive, processStartTime } from '../core/pid.js';
 
 export type Release = () => Promise<void>;
 
@@ -18,26 +17,6 @@ export type Release = () => Promise<void>;
  * version, tags) are free and switches the runtime in. A leading dot: no runtime can be named so.
  */
 export const IDENTITY_LOCK = '.identities';
-
-/** A process's start time in clock ticks since boot (/proc/PID/stat field 22), to tell a reused pid apart. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the lock holder written as "PID STARTTIME" is still that same process. */
-export function holderAlive(content: string): boolean {
-  const [pidText, start] = content.trim().split(/\s+/);
-  const pid = Number.parseInt(pidText ?? '', 10);
-  if (!processAlive(pid)) return false;
-  const now = processStartTime(pid);
-  return start === undefined || now === undefined || now === start;
-}
 
 export async function acquireLock(
   state: string,

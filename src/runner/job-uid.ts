@@ -20,7 +20,7 @@ import {
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
-import { processAlive } from '../core/pid.js';
+import { holderAlive, processStartTime } from '../core/pid.js';
 
 /**
  * 65536 uids from 0x70000000 (1879048192): above the ranges systemd gives to containers
@@ -38,33 +38,14 @@ function claimsDir(state: string): string {
   return path.join(state, 'uids');
 }
 
-/** Who holds a claim: jrt's pid and its start time (so a recycled pid is not mistaken for it). */
-function holder(pid = process.pid): string {
-  return `${pid} ${startTime(pid)}\n`;
-}
-
-function startTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '?';
-  } catch {
-    return '?';
-  }
-}
-
-/** Whether the jrt that wrote `content` still runs. */
-export function claimLive(content: string): boolean {
-  const [pid, start] = content.trim().split(' ');
-  return processAlive(Number(pid)) && startTime(Number(pid)) === start;
-}
-
 /** Take a free uid for a job; `random` picks where to start looking (tests pass their own). */
 export function claimJobUid(state: string, random: () => number = Math.random): JobUid {
   const dir = claimsDir(state);
   // The state directory stays traversable (the sandbox reaches <state>/mnt as the job's user).
   mkdirSync(state, { recursive: true, mode: 0o755 });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const content = holder();
+  // Who holds a claim: jrt's pid and its start time (so a recycled pid is not mistaken for it).
+  const content = `${process.pid} ${processStartTime(process.pid) ?? ''}\n`;
   const first = Math.floor(random() * JOB_UID_COUNT);
   for (let i = 0; i < 256; i++) {
     const uid = JOB_UID_BASE + ((first + i * 7919) % JOB_UID_COUNT);
@@ -110,11 +91,11 @@ export async function sweepStaleUidClaims(state: string): Promise<void> {
     } catch {
       continue;
     }
-    if (content === '' || claimLive(content)) continue;
+    if (content === '' || holderAlive(content)) continue;
     const aside = `${file}.sweep-${process.pid}`;
     try {
       renameSync(file, aside);
-      if (claimLive(readFileSync(aside, 'utf8'))) linkSync(aside, file);
+      if (holderAlive(readFileSync(aside, 'utf8'))) linkSync(aside, file);
       rmSync(aside, { force: true });
     } catch {}
   }

@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { JrtPaths } from '../core/paths.js';
-import { processAlive } from '../core/pid.js';
+import { holderAlive, processAlive } from '../core/pid.js';
 import { CURRENT_LINK } from '../installer/layout.js';
-import { holderAlive } from '../installer/lock.js';
 import { runningJobs } from '../runner/jobs.js';
 import type { Listing, RuntimeEntry } from './plan.js';
 

@@ -168,7 +168,7 @@ describe('acquireLock', () => {
 
 describe('lock holder identity', () => {
   it('treats a live pid with another start time as stale (pid reuse)', async () => {
-    const { holderAlive, processStartTime } = await import('../../../src/installer/lock.js');
+    const { holderAlive, processStartTime } = await import('../../../src/core/pid.js');
     const mine = processStartTime(process.pid);
     expect(mine).toMatch(/^\d+$/);
     expect(holderAlive(`${process.pid} ${mine}`)).toBe(true);
