@@ -2,7 +2,17 @@
  * jrt-idmap: give a job its directories through idmapped mounts, then exec the sandbox.
  *
  *   jrt-idmap --check DIR        (jrt doctor: an idmapped clone of DIR's mount, attached nowhere)
- *   jrt-idmap MNT UID:GID [SRC_FD:OWNER_UID:OWNER_GID:TO_UID:TO_GID:OUT_FD[:ro]]... -- COMMAND [ARGS...]
+ *   jrt-idmap [--cgroup PROCS]... [--kill-after SECONDS ALL_PROCS] MNT UID:GID
+ *             [SRC_FD:OWNER_UID:OWNER_GID:TO_UID:TO_GID:OUT_FD[:ro]]... -- COMMAND [ARGS...]
+ *
+ * First it joins the job's cgroups (writes its pid to each cgroup.procs file PROCS), so that it and
+ * everything it starts — bwrap, the job — are inside them before anything of the job runs. With
+ * --kill-after it leaves a watchdog in them: a child that ignores the signals jrt forwards to the
+ * job, sleeps SECONDS, then SIGKILLs every process listed in ALL_PROCS (the cgroup.procs of the
+ * cgroup holding the whole job), three passes, so that a --timeout holds even while jrt is stopped or
+ * was SIGKILLed. It kills only what is in that cgroup (no saved pid can be reused by another
+ * process), and goes with the cgroup when the job ends. Then it marks itself the OOM killer's first
+ * choice (oom_score_adj 1000: the job, never jrt nor the watchdog, is the victim; inherited by all).
  *
  * For each mapping, the directory (or file) open on SRC_FD — opened once by jrt, so no path is
  * looked up again — is cloned as a detached mount whose owner OWNER_UID:OWNER_GID appears as
@@ -32,6 +42,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FAIL 125
@@ -160,6 +171,54 @@ static void attach(const struct mapping *m, int tree, const char *mnt, int index
   close(m->src_fd);
 }
 
+static void join_cgroup(const char *procs) {
+  char pid[32];
+  snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+  int fd = open(procs, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, pid, strlen(pid)) != (ssize_t)strlen(pid)) die("cannot join cgroup", procs);
+  close(fd);
+}
+
+/* Three passes over ALL_PROCS: what a pass kills may have forked meanwhile. */
+static void kill_all(const char *all) {
+  for (int pass = 0; pass < 3; pass++) {
+    FILE *f = fopen(all, "re");
+    if (!f) return;
+    long pid;
+    while (fscanf(f, "%ld", &pid) == 1)
+      if (pid > 0 && pid != (long)getpid()) kill((pid_t)pid, SIGKILL);
+    fclose(f);
+  }
+}
+
+/* The --timeout watchdog: a child in the job's cgroups that outlives a stopped or killed jrt. */
+static void start_watchdog(const char *seconds, const char *all) {
+  char *end;
+  errno = 0;
+  double s = strtod(seconds, &end);
+  if (errno || *end || !(s > 0) || s > 1e9) usage("--kill-after takes a positive number of seconds");
+  pid_t child = fork();
+  if (child < 0) die("fork", NULL);
+  if (child > 0) return;
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  /* Nothing of jrt's or the job's: no pipe kept open, no descriptor of the job's directories. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+  }
+  syscall(SYS_close_range, 3U, ~0U, 0U);
+  struct timespec left = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+  while (nanosleep(&left, &left) < 0 && errno == EINTR) {
+  }
+  kill_all(all);
+  _exit(0);
+}
+
 /* Become uid:gid with nothing of root left; refuses root itself. */
 static void become(const char *spec) {
   char *p = (char *)spec;
@@ -185,10 +244,27 @@ static int check(const char *dir) {
 
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--check") == 0) return check(argv[2]);
-  if (argc < 5) usage("usage: jrt-idmap MNT UID:GID MAPPING... -- COMMAND [ARGS...]");
-  const char *mnt = argv[1];
-  const char *user = argv[2];
-  int first = 3;
+  int arg = 1;
+  const char *kill_after = NULL, *all_procs = NULL;
+  while (arg < argc && strncmp(argv[arg], "--", 2) == 0 && argv[arg][2]) {
+    if (strcmp(argv[arg], "--cgroup") == 0 && arg + 1 < argc) {
+      join_cgroup(argv[arg + 1]);
+      arg += 2;
+    } else if (strcmp(argv[arg], "--kill-after") == 0 && arg + 2 < argc) {
+      kill_after = argv[arg + 1];
+      all_procs = argv[arg + 2];
+      arg += 3;
+    } else {
+      usage("unknown option (--cgroup PROCS, --kill-after SECONDS ALL_PROCS)");
+    }
+  }
+  if (argc - arg < 4) usage("usage: jrt-idmap [OPTIONS] MNT UID:GID MAPPING... -- COMMAND [ARGS...]");
+  /* After every --cgroup: the watchdog starts inside all of them. */
+  if (kill_after) start_watchdog(kill_after, all_procs);
+  write_file("/proc/self/oom_score_adj", "1000");
+  const char *mnt = argv[arg];
+  const char *user = argv[arg + 1];
+  int first = arg + 2;
   int dash = first;
   while (dash < argc && strcmp(argv[dash], "--") != 0) dash++;
   if (dash >= argc - 1) usage("no command after --");

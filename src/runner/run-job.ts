@@ -38,7 +38,7 @@ import { killSandbox, parseSandboxInit, type SandboxInit, signalSandbox } from '
 import { jobEnvironment, optionsViaFd, planMounts, planSandbox, type SandboxJob, WORK_DIR } from './plan.js';
 import { closePrepared, type ExecRequest, type Prepared, prepare } from './prepare.js';
 import { JOB_SECCOMP_FILTER } from './seccomp.js';
-import { type SpawnedJob, sandboxCommand, spawnInCgroup } from './spawn.js';
+import { cgroupHelperArgs, type SpawnedJob, sandboxCommand, spawnJob } from './spawn.js';
 import { startWebNetwork, type WebNetwork, webLauncher } from './web-network.js';
 
 export type { ExecRequest } from './prepare.js';
@@ -140,7 +140,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   const forward = (sig: NodeJS.Signals) => {
     signalled ??= sig;
     void signalJob(sig).then((n) => {
-      // Not in the cgroup (the shell is still joining) or the namespace (bwrap is still making it)
+      // Not in the cgroup (the helper is still joining) or the namespace (bwrap is still making it)
       // yet: signal bwrap itself, whose death takes the job with it (--die-with-parent).
       if (n === 0 && childPid > 0) {
         try {
@@ -152,10 +152,6 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   for (const s of forwarded) process.on(s, forward);
   let timer: { current: NodeJS.Timeout } | undefined;
   try {
-    const helper = [idmapHelperPath(), ...launch.helperArgs, '--'];
-    const { argv: bwrapArgv, options } = optionsViaFd(bwrapArgs);
-    const command = sandboxCommand(bwrapArgv, helper);
-    const web = req.network === 'web';
     const cgroupLaunch = cg && {
       procsFiles: cg.procsFiles,
       allProcs: path.join(cg.tasksDir, 'cgroup.procs'),
@@ -163,7 +159,11 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
         ? { killAfterSeconds: (limits.timeoutMs + TIMEOUT_GRACE_MS + WATCHDOG_SLACK_MS) / 1000 }
         : {}),
     };
-    child = spawnInCgroup(cgroupLaunch, web ? webLauncher(command) : command, {
+    const helper = [idmapHelperPath(), ...cgroupHelperArgs(cgroupLaunch), ...launch.helperArgs, '--'];
+    const { argv: bwrapArgv, options } = optionsViaFd(bwrapArgs);
+    const command = sandboxCommand(bwrapArgv, helper);
+    const web = req.network === 'web';
+    child = spawnJob(web ? webLauncher(command) : command, {
       control: web,
       data: p.job.resolvConf,
       seccomp: p.job.seccomp ? JOB_SECCOMP_FILTER : undefined,

@@ -1,42 +1,33 @@
 /**
  * Starting the job. This is the one place outside src/core/proc.ts that starts processes: it uses
  * node:child_process directly, because `jrt exec` must not load execa and needs the raw pid and
- * signals. A shell puts itself into the job's cgroups and then execs the sandbox, so every process
- * of the job — bwrap included — is inside the cgroups before anything of the job runs. A job without
- * cgroups (no limits) starts without the shell.
+ * signals. The first program it starts is the idmap helper (native/jrt-idmap.c), which puts itself
+ * into the job's cgroups and then execs the sandbox, so every process of the job — bwrap included —
+ * is inside the cgroups before anything of the job runs, without a shell in between.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import { EXIT } from '../core/errors.js';
 import { ARGS_FD, RESOLV_CONF_FD, SECCOMP_FD } from './plan.js';
 
 const LAUNCH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
 /**
- * `$1` = how many cgroup.procs files follow; `$2` = seconds to the watchdog's SIGKILL ("" for none);
- * `$3` = the cgroup.procs file listing every process of the job; then the files; then the command.
- * The watchdog is a process of the job's cgroup, so a --timeout holds even while jrt is stopped; it
- * kills only what is in that cgroup (no pid it saved could be reused by another process), and it
- * goes with the cgroup when the job ends (or with its deadline when jrt was SIGKILLed). It starts
- * It ignores the signals jrt forwards to every process of the cgroup (its sleep inherits that), so
- * a forwarded SIGTERM cannot take the deadline away. It starts
- * before the shell marks itself the first choice of the OOM killer (every process of the job inherits
- * that; jrt never does).
+ * The idmap helper's options that put it, and so bwrap and every process of the job, into the job's
+ * cgroups before anything of the job runs, and leave a --timeout watchdog there
+ * (native/jrt-idmap.c: --cgroup, --kill-after).
  */
-const JOIN_AND_EXEC = `n=$1; deadline=$2; all=$3; shift 3
-while [ "$n" -gt 0 ]; do
-  echo $$ > "$1" || { echo "jrt: cannot join cgroup $1" >&2; exit ${EXIT.execFailed}; }
-  shift; n=$((n-1))
-done
-if [ -n "$deadline" ]; then
-  sh -c 'trap "" TERM HUP INT QUIT; sleep "$1"; for i in 1 2 3; do while read p; do [ "$p" = $$ ] || kill -9 "$p"; done < "$2"; done' \
-    jrt-watchdog "$deadline" "$all" </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-fi
-echo 1000 > /proc/self/oom_score_adj
-exec "$@"`;
+export function cgroupHelperArgs(cg: CgroupLaunch | undefined): string[] {
+  if (!cg) return [];
+  return [
+    ...cg.procsFiles.flatMap((f) => ['--cgroup', f]),
+    ...(cg.killAfterSeconds === undefined
+      ? []
+      : ['--kill-after', cg.killAfterSeconds.toFixed(3), cg.allProcs]),
+  ];
+}
 
-/** The job's cgroup, as the launching shell needs it. */
+/** The job's cgroups, as the helper that joins them needs them. */
 export interface CgroupLaunch {
   procsFiles: string[];
   /** cgroup.procs of the cgroup that lists every process of the job. */
@@ -77,34 +68,14 @@ export function sandboxCommand(bwrapArgs: string[], helper: string[], bwrap = 'b
   return [...helper, bwrap, '--json-status-fd', String(STATUS_FD), ...bwrapArgs];
 }
 
-/** The file and arguments that run `command` inside the cgroups whose cgroup.procs files are given. */
-function inCgroups(cg: CgroupLaunch | undefined, command: string[]): [string, string[]] {
-  if (!cg || cg.procsFiles.length === 0) return [command[0] as string, command.slice(1)];
-  const deadline = cg.killAfterSeconds === undefined ? '' : cg.killAfterSeconds.toFixed(3);
-  return [
-    '/bin/sh',
-    [
-      '-c',
-      JOIN_AND_EXEC,
-      'sh',
-      String(cg.procsFiles.length),
-      deadline,
-      cg.allProcs,
-      ...cg.procsFiles,
-      ...command,
-    ],
-  ];
-}
-
 /**
- * Start `command` inside the job's cgroups; directly when there are none.
+ * Start `command` (the helper, which joins the job's cgroups itself: cgroupHelperArgs).
  * With `control`, the command's fd 4 is a socket to jrt (the --network=web launcher's). `data` is
  * what the command reads from its fd 5 (RESOLV_CONF_FD: bwrap's --ro-bind-data), `seccomp` from its fd 6
  * (SECCOMP_FD: bwrap's --seccomp), `options` from its fd 7 (ARGS_FD: bwrap's --args). `inherit` gives the command jrt's descriptors at the numbers
  * it maps them to (7 and up: the job's directories and files).
  */
-export function spawnInCgroup(
-  cg: CgroupLaunch | undefined,
+export function spawnJob(
   command: string[],
   opts: {
     control?: boolean;
@@ -114,7 +85,7 @@ export function spawnInCgroup(
     inherit?: Map<number, number>;
   } = {},
 ): SpawnedJob {
-  const [file, args] = inCgroups(cg, command);
+  const [file, ...args] = command as [string, ...string[]];
   const stdio: ('inherit' | 'pipe' | 'ignore' | number)[] = [
     'inherit',
     'inherit',
