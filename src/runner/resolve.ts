@@ -6,13 +6,13 @@
  * or undici at import time (runtime.yml's parser is loaded only when runtime.json is not the one
  * derived from the runtime.yml beside it: see core/runtime-identity.ts).
  */
-import { readdir, realpath } from 'node:fs/promises';
+import { readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
-import { sha256Bytes } from '../core/hash.js';
-import { readCapped } from '../core/read-capped.js';
+import { readCappedSync } from '../core/read-capped.js';
 import { MAX_DESCRIPTION_BYTES, RUNTIME_JSON, RUNTIME_YML, type RuntimeYml } from '../core/runtime-format.js';
 import { isMapping, trustedRuntimeJson } from '../core/runtime-identity.js';
+import { sha256Hex } from '../core/sha256.js';
 import { closestNames } from '../core/suggest.js';
 
 /** An installed runtime: where it lives and the fields spec resolution needs. */
@@ -128,11 +128,11 @@ export function resolveRuntimeSpec<T extends InstalledRuntime>(spec: string, ins
  * read only up to MAX_DESCRIPTION_BYTES. Throws unless the description is a mapping.
  */
 export async function readRuntimeDescription(dir: string): Promise<RuntimeYml> {
-  const ymlBytes = await readCapped(path.join(dir, RUNTIME_YML), MAX_DESCRIPTION_BYTES);
+  const ymlBytes = readCappedSync(path.join(dir, RUNTIME_YML), MAX_DESCRIPTION_BYTES);
   let doc: unknown;
   try {
-    const json = await readCapped(path.join(dir, RUNTIME_JSON), MAX_DESCRIPTION_BYTES);
-    doc = trustedRuntimeJson(JSON.parse(json.toString('utf8')), sha256Bytes(ymlBytes));
+    const json = readCappedSync(path.join(dir, RUNTIME_JSON), MAX_DESCRIPTION_BYTES);
+    doc = trustedRuntimeJson(JSON.parse(json.toString('utf8')), sha256Hex(ymlBytes));
   } catch {}
   if (doc === undefined) {
     const { parse } = await import('yaml');
@@ -162,15 +162,15 @@ export async function listInstalled(
   opts: { unreadable?: boolean } = {},
 ): Promise<ListedRuntime[]> {
   const out: ListedRuntime[] = [];
-  for (const language of (await readdirOrEmpty(root)).sort()) {
+  for (const language of readdirOrEmpty(root).sort()) {
     if (language.startsWith('.')) continue;
     const langDir = path.join(root, language);
-    const entries = (await readdirOrEmpty(langDir)).filter((e) => !e.startsWith('.'));
-    const realLangDir = await realpath(langDir).catch(() => langDir);
+    const entries = readdirOrEmpty(langDir).filter((e) => !e.startsWith('.'));
+    const realLangDir = realpathOr(langDir, langDir);
     const found: { dir: string; real: string; link: boolean; rt?: RuntimeYml; problem?: string }[] = [];
     for (const entry of entries.sort()) {
       const dir = path.join(langDir, entry);
-      const real = await realpath(dir).catch(() => undefined);
+      const real = realpathOr(dir, undefined);
       if (real === undefined) continue;
       const link = real !== path.join(realLangDir, entry);
       try {
@@ -204,10 +204,19 @@ export async function listInstalled(
   return out;
 }
 
-async function readdirOrEmpty(dir: string): Promise<string[]> {
+// Synchronous, like readRuntimeDescription's reads: this runs on every job's start.
+function readdirOrEmpty(dir: string): string[] {
   try {
-    return await readdir(dir);
+    return readdirSync(dir);
   } catch {
     return [];
+  }
+}
+
+function realpathOr<T>(p: string, fallback: T): string | T {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return fallback;
   }
 }
