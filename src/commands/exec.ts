@@ -3,7 +3,15 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
 import { parseAllowNet } from '../runner/egress.js';
-import { parseCpus, parseCpuset, parseDuration, parseMemoryFlag, parsePids } from '../runner/limits.js';
+import { type ExecConfigKey, type ExecDefaults, readExecConfig } from '../runner/host-defaults.js';
+import {
+  type JobLimits,
+  parseCpus,
+  parseCpuset,
+  parseDuration,
+  parseMemoryFlag,
+  parsePids,
+} from '../runner/limits.js';
 import type { NetworkMode } from '../runner/plan.js';
 import { parseRuntimeSpec } from '../runner/resolve.js';
 import { type ExecRequest, runJob } from '../runner/run-job.js';
@@ -35,14 +43,18 @@ Flags:
                         10.1.2.0/24, 10.1.2.3:5432, [fd00::1]:443, db.internal:5432
                         (a name is resolved once, at the job's start) (repeatable)
   --user UID[:GID]      run as this host user (default: a uid of the job's own; never 0)
-  --memory SIZE         memory limit, 1m to 1024t, or unlimited (default: the runtime's
-                        recommended_memory, else 1g); also the size of the job's /tmp and
-                        /dev/shm, whose pages count against it
-  --pids N              process limit, 1 to 4194304, or unlimited (default 1024)
+  --memory SIZE         memory limit, 1m to 1024t, or unlimited (default: exec.conf's, else the
+                        runtime's recommended_memory, else 1g); also the size of the job's /tmp
+                        and /dev/shm, whose pages count against it
+  --pids N              process limit, 1 to 4194304, or unlimited (default: exec.conf's, else 1024)
   --cpus N              CPU quota, e.g. 1.5            --cpuset LIST  CPUs, e.g. 0-1
   --timeout DURATION    kill the job after e.g. 30s, 5m, 2h (at most 720h); holds even while
                         jrt itself is stopped
   --json                after the job, print its record as one JSON line on stdout
+
+The host's defaults: /etc/jrt/exec.conf (or JRT_EXEC_CONFIG) may set memory, pids, cpus and
+timeout for every job, as 'key = value' lines; the flags override it. It must be owned by root
+and writable by nobody else (docs/exec.md, Limits).
 
 Examples:
   jrt exec --runtime=java:17 Main.java
@@ -77,6 +89,8 @@ export interface ExecIo {
   env: NodeJS.ProcessEnv;
   /** An --env-from's text; throws a usage error when it cannot be read. */
   readFile: (file: string) => string;
+  /** The host's defaults (/etc/jrt/exec.conf: src/runner/host-defaults.ts), below the flags. */
+  defaults?: ExecDefaults;
 }
 
 const NO_IO: ExecIo = {
@@ -191,14 +205,33 @@ export function parseExecArgs(
     allowNet,
     uid,
     gid,
-    limits: {
-      ...optional('memoryBytes', parseMemoryFlag(v.memory)),
-      ...(v.memory === undefined ? { memoryDefault: true } : {}),
-      ...(v.cpus !== undefined ? { cpus: parseCpus(v.cpus, cpus) } : {}),
-      ...(v.cpuset !== undefined ? { cpuset: parseCpuset(v.cpuset, cpus) } : {}),
-      ...optional('pids', parsePids(v.pids)),
-      ...(v.timeout !== undefined ? { timeoutMs: parseDuration(v.timeout) } : {}),
-    },
+    limits: jobLimits(v, io.defaults ?? {}, cpus),
+  };
+}
+
+/** The limits: each flag, else the host's default for it (exec.conf), else the built-in one. */
+function jobLimits(
+  v: { memory?: string; cpus?: string; cpuset?: string; pids?: string; timeout?: string },
+  defaults: ExecDefaults,
+  cpus: number,
+): JobLimits {
+  // A value and the name its error message gives: the flag's, or the config line's.
+  const pick = (key: ExecConfigKey): [string | undefined, string] => {
+    if (v[key] !== undefined) return [v[key], `--${key}`];
+    const d = defaults[key];
+    return d ? [d.value, `${d.where}: ${key}`] : [undefined, `--${key}`];
+  };
+  const [memory, memoryName] = pick('memory');
+  const [cpuQuota, cpusName] = pick('cpus');
+  const [pids, pidsName] = pick('pids');
+  const [timeout, timeoutName] = pick('timeout');
+  return {
+    ...optional('memoryBytes', parseMemoryFlag(memory, memoryName)),
+    ...(memory === undefined ? { memoryDefault: true } : {}),
+    ...(cpuQuota !== undefined ? { cpus: parseCpus(cpuQuota, cpus, cpusName) } : {}),
+    ...(v.cpuset !== undefined ? { cpuset: parseCpuset(v.cpuset, cpus) } : {}),
+    ...optional('pids', parsePids(pids, pidsName)),
+    ...(timeout !== undefined ? { timeoutMs: parseDuration(timeout, timeoutName) } : {}),
   };
 }
 
@@ -262,6 +295,7 @@ export const execCommand: Command = {
     const req = parseExecArgs(argv, process.cwd(), availableParallelism(), ctx.env.PWD, {
       env: ctx.env,
       readFile: readEnvFile,
+      defaults: readExecConfig(ctx.env),
     });
     try {
       const result = await runJob(req, ctx.paths, ctx.env);

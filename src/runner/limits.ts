@@ -39,9 +39,9 @@ export function parseSize(text: string, flag = '--memory'): number {
 }
 
 /** --memory: a size, or `unlimited` (undefined); the default when not given. */
-export function parseMemoryFlag(text: string | undefined): number | undefined {
+export function parseMemoryFlag(text: string | undefined, flag = '--memory'): number | undefined {
   if (text === undefined) return DEFAULT_MEMORY_BYTES;
-  return text === 'unlimited' ? undefined : parseSize(text);
+  return text === 'unlimited' ? undefined : parseSize(text, flag);
 }
 
 const DURATION: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, '': 1000 };
@@ -60,10 +60,10 @@ export function parseDuration(text: string, flag = '--timeout'): number {
   return ms;
 }
 
-export function parseCpus(text: string, online: number): number {
+export function parseCpus(text: string, online: number, flag = '--cpus'): number {
   const n = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || !(n >= 0.01) || n > online) {
-    throw usageError('ERR_JRT_BAD_LIMIT', `--cpus: '${text}' must be a number between 0.01 and ${online}`);
+    throw usageError('ERR_JRT_BAD_LIMIT', `${flag}: '${text}' must be a number between 0.01 and ${online}`);
   }
   return n;
 }
@@ -84,14 +84,14 @@ export function parseCpuset(text: string, online: number): string {
 }
 
 /** --pids: 1 to MAX_PIDS, or `unlimited` (undefined); the default when not given. */
-export function parsePids(text: string | undefined): number | undefined {
+export function parsePids(text: string | undefined, flag = '--pids'): number | undefined {
   if (text === undefined) return DEFAULT_PIDS;
   if (text === 'unlimited') return undefined;
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > MAX_PIDS)
     throw usageError(
       'ERR_JRT_BAD_LIMIT',
-      `--pids: '${text}' must be an integer from 1 to ${MAX_PIDS}, or unlimited`,
+      `${flag}: '${text}' must be an integer from 1 to ${MAX_PIDS}, or unlimited`,
     );
   return n;
 }

@@ -87,7 +87,7 @@ export function requireTools(tools: Record<string, string>): void {
   }
 }
 
-/** A temp home with JRT_ROOT, JRT_CACHE, JRT_STATE, JRT_LOG, JRT_JOBLET_CONFIG and JRT_RECIPES inside it. */
+/** A temp home with JRT_ROOT, JRT_CACHE, JRT_STATE, JRT_LOG, JRT_JOBLET_CONFIG, JRT_RECIPES and JRT_EXEC_CONFIG inside it. */
 export async function makeJrtHome(
   opts: { prefix?: string; cache?: string; extra?: NodeJS.ProcessEnv } = {},
 ): Promise<JrtHome> {
@@ -125,6 +125,8 @@ export async function makeJrtHome(
       JRT_LOG: dirs.log,
       JRT_JOBLET_CONFIG: config,
       JRT_RECIPES: dirs.recipes,
+      // The host's /etc/jrt/exec.conf must not reach tests: each home names its own (absent).
+      JRT_EXEC_CONFIG: at('exec.conf'),
       ...opts.extra,
     },
     mounts,

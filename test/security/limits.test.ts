@@ -4,8 +4,8 @@
  * even while jrt itself is stopped; out-of-range values are usage errors. Jobs run in legacy mode
  * (the host's /usr read-only), so they use the host's sh, head and sleep.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addHostRuntime } from '../fixtures/runtimes/host-runtime.js';
@@ -203,5 +203,76 @@ describe('out-of-range values are usage errors naming the flag', () => {
     const rec = await lastRecord();
     expect(rec?.limits.memoryBytes).toBeUndefined();
     expect(rec?.limits.pids).toBeUndefined();
+  });
+});
+
+describe("the host's defaults: exec.conf (/etc/jrt/exec.conf, here JRT_EXEC_CONFIG)", () => {
+  const conf = () => t.env.JRT_EXEC_CONFIG as string;
+  afterAll(() => rmSync(conf(), { force: true }));
+
+  it("sets every job's limits, above a runtime's recommended memory and below the flags", async () => {
+    await addHostRuntime(t, { name: 'conf-1', language: 'conf', version: '1.0', min_memory: '200MB' });
+    writeFileSync(conf(), '# this host\nmemory = 300m   # small jobs\npids = 77\ntimeout = 1h\n');
+    chmodSync(conf(), 0o644);
+    const r = await jrtExec(t, ['--runtime=conf:1', '--', 'true']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    let rec = await lastRecord();
+    expect(rec?.limits).toMatchObject({ memoryBytes: 300 * 1024 ** 2, pids: 77, timeoutMs: 3_600_000 });
+    const flags = await jrtExec(t, [
+      '--runtime=conf:1',
+      '--pids',
+      '50',
+      '--memory',
+      'unlimited',
+      '--',
+      'true',
+    ]);
+    expect(flags.exitCode, flags.stderr).toBe(0);
+    rec = await lastRecord();
+    expect(rec?.limits).toMatchObject({ pids: 50, timeoutMs: 3_600_000 });
+    expect(rec?.limits.memoryBytes).toBeUndefined();
+  });
+
+  it('a wrong value or key is a usage error naming the file and line; nothing runs', async () => {
+    for (const [text, want] of [
+      ['pids = 77\nmemory = lots\n', `${conf()}:2: memory: 'lots' is not a size`],
+      ['memory = 1g\nmemroy = 2g\n', `${conf()}:2: unknown key 'memroy'`],
+      ['cpus = 1\ncpus = 2\n', `${conf()}:2: 'cpus' is set again (first at ${conf()}:1)`],
+      ['memory 2g\n', `${conf()}:1: expected 'key = value'`],
+    ] as const) {
+      writeFileSync(conf(), text);
+      const before = await recordCount();
+      const r = await jrtExec(t, ['--', 'true']);
+      expect(r.exitCode, text).toBe(2);
+      expect(r.stderr).toContain(want);
+      expect(await recordCount()).toBe(before);
+    }
+  });
+
+  it('a config others can change (group-writable, owned by another user, in a writable directory) is refused; a FIFO does not hang jrt', async () => {
+    writeFileSync(conf(), 'memory = unlimited\npids = unlimited\n');
+    chmodSync(conf(), 0o664);
+    let r = await jrtExec(t, ['--json', '--', 'true']);
+    expect(r.exitCode).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('ERR_JRT_CONFIG_UNSAFE');
+    expect(r.stderr).toContain('mode 664 lets others change it');
+    chmodSync(conf(), 0o644);
+    chownSync(conf(), 1000, 1000);
+    r = await jrtExec(t, ['--', 'true']);
+    expect(r.stderr).toContain('owned by uid 1000, not root');
+    chownSync(conf(), 0, 0);
+    const dir = path.join(t.home, 'conf.d');
+    mkdirSync(dir, { mode: 0o777 });
+    chmodSync(dir, 0o777);
+    writeFileSync(path.join(dir, 'exec.conf'), 'pids = unlimited\n');
+    r = await jrtExec(t, ['--', 'true'], { env: { ...t.env, JRT_EXEC_CONFIG: path.join(dir, 'exec.conf') } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${dir}: mode 777 lets others change it`);
+    rmSync(conf());
+    execFileSync('mkfifo', [conf()]);
+    r = await jrtExec(t, ['--', 'true']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('not a regular file');
+    rmSync(conf());
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * The host's defaults for `jrt exec`: /etc/jrt/exec.conf (JRT_EXEC_CONFIG names another file), read at
+ * every job's start. An operator sets there what every job on this host gets unless its own flags say
+ * otherwise:
+ *
+ *   # /etc/jrt/exec.conf
+ *   memory = 2g        # replaces the runtime's recommended_memory and the built-in 1g
+ *   pids = 4096        # replaces the built-in 1024
+ *   cpus = 1.5
+ *   timeout = 4h
+ *
+ * `key = value` lines, `#` comments, blank lines; the values are those of the flags (`unlimited` for
+ * memory and pids too). The file raises or lowers limits for every job, so it must be as trusted as
+ * jrt itself: a regular file owned by root (or by the user running jrt), writable by nobody else,
+ * in a directory writable by nobody else. Anything else is refused (exit 2), naming the file and line.
+ * No file: the built-in defaults (docs/exec.md, Limits).
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { usageError } from '../core/errors.js';
+import { printable } from '../core/printable.js';
+
+export const EXEC_CONFIG_FILE = '/etc/jrt/exec.conf';
+
+/** The keys exec.conf may set: the limit flags of the same names. */
+export const EXEC_CONFIG_KEYS = ['memory', 'pids', 'cpus', 'timeout'] as const;
+export type ExecConfigKey = (typeof EXEC_CONFIG_KEYS)[number];
+
+/** A value from the file, and where it was (FILE:LINE), for the message when it is wrong. */
+export interface ExecSetting {
+  value: string;
+  where: string;
+}
+
+export type ExecDefaults = Partial<Record<ExecConfigKey, ExecSetting>>;
+
+/** A config of settings, not data. */
+const MAX_CONFIG_BYTES = 64 * 1024;
+
+/** Pure: the settings of exec.conf's text. Unknown keys, repeated keys and other lines are refused. */
+export function parseExecConfig(file: string, text: string): ExecDefaults {
+  const out: ExecDefaults = {};
+  text.split('\n').forEach((raw, i) => {
+    const where = `${file}:${i + 1}`;
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line === '') return;
+    const m = /^([a-z_]+)\s*=\s*(\S+)$/.exec(line);
+    if (!m) {
+      throw usageError(
+        'ERR_JRT_CONFIG_INVALID',
+        `${where}: expected 'key = value', got '${printable(line.slice(0, 80))}'`,
+        `keys: ${EXEC_CONFIG_KEYS.join(', ')}`,
+      );
+    }
+    const key = m[1] as string;
+    if (!(EXEC_CONFIG_KEYS as readonly string[]).includes(key)) {
+      throw usageError(
+        'ERR_JRT_CONFIG_INVALID',
+        `${where}: unknown key '${key}'`,
+        `keys: ${EXEC_CONFIG_KEYS.join(', ')}`,
+      );
+    }
+    const known = out[key as ExecConfigKey];
+    if (known)
+      throw usageError('ERR_JRT_CONFIG_INVALID', `${where}: '${key}' is set again (first at ${known.where})`);
+    out[key as ExecConfigKey] = { value: m[2] as string, where };
+  });
+  return out;
+}
+
+/**
+ * Read the host's exec.conf: {} when there is none. Opened without blocking (a FIFO does not hang
+ * every job), read up to MAX_CONFIG_BYTES, and refused unless only root (or jrt's own user) can
+ * change it.
+ */
+export function readExecConfig(env: NodeJS.ProcessEnv): ExecDefaults {
+  const file = env.JRT_EXEC_CONFIG || EXEC_CONFIG_FILE;
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw usageError('ERR_JRT_CONFIG_READ', `${file}: cannot be read: ${(e as Error).message}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw usageError('ERR_JRT_CONFIG_READ', `${file}: not a regular file`);
+    checkTrusted(file, st);
+    checkTrusted(path.dirname(file), statSync(path.dirname(file)));
+    if (st.size > MAX_CONFIG_BYTES) {
+      throw usageError(
+        'ERR_JRT_CONFIG_READ',
+        `${file}: ${st.size} bytes; a config holds at most ${MAX_CONFIG_BYTES}`,
+      );
+    }
+    const buf = Buffer.alloc(st.size);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return parseExecConfig(file, buf.subarray(0, n).toString('utf8'));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Owned by root or by jrt's own user, and writable by no one else. */
+function checkTrusted(name: string, st: { uid: number; mode: number }): void {
+  const me = process.geteuid?.() ?? 0;
+  const owner = st.uid === 0 || st.uid === me;
+  if (owner && (st.mode & 0o022) === 0) return;
+  throw usageError(
+    'ERR_JRT_CONFIG_UNSAFE',
+    `${name}: ${owner ? `mode ${(st.mode & 0o7777).toString(8)} lets others change it` : `owned by uid ${st.uid}, not root`}; it sets every job's limits, so only root may change it`,
+    `chown root:root ${name} && chmod go-w ${name}`,
+  );
+}
