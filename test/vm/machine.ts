@@ -46,6 +46,18 @@ const VIRTIOFSD = '/usr/lib/qemu/virtiofsd';
  */
 export function accelerator(): 'kvm' | 'tcg' {
   if (process.env.JRT_VM_ACCEL === 'tcg') return 'tcg';
+  // kvm-pvm (a Pagetable-based VM, what some cloud sandboxes offer for nesting without VMX/SVM) runs
+  // only guest kernels built for PVM: Debian's kernel hangs right after decompression there, and
+  // qemu -cpu host aborts setting MSR 0x10a. Seen on this project's CI machines (2026-12-02).
+  if (
+    existsSync('/sys/module/kvm_pvm') &&
+    !existsSync('/sys/module/kvm_intel') &&
+    !existsSync('/sys/module/kvm_amd')
+  ) {
+    throw new Error(
+      "the VM test bed needs hardware KVM (kvm_intel or kvm_amd): this /dev/kvm is kvm-pvm, which boots only PVM-enabled guest kernels, not Debian's; run it on a host with VMX/SVM (or JRT_VM_ACCEL=tcg for slow software emulation)",
+    );
+  }
   try {
     closeSync(openSync('/dev/kvm', constants.O_RDWR));
     return 'kvm';
