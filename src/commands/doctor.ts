@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { emit } from '../core/context.js';
 import { EXIT } from '../core/errors.js';
-import { doctorOk, runChecks } from '../doctor/checks.js';
+import { type DoctorOptions, doctorOk, runChecks } from '../doctor/checks.js';
 import { hostProbes } from '../doctor/host.js';
 import { renderChecks } from '../doctor/render.js';
+import { EXEC_CONFIG_FILE, EXEC_CONFIG_KEYS, jobLimits, readExecConfig } from '../runner/host-defaults.js';
 import { idmapHelperPath } from '../runner/idmap.js';
 import { parseFlags } from './args.js';
 import type { Command } from './types.js';
@@ -36,9 +39,24 @@ export const doctorCommand: Command = {
       state: ctx.paths.state,
       idmapHelper: idmapHelperPath(),
       cgroupParent: ctx.env.JRT_CGROUP_PARENT || undefined,
+      execConfig: execConfigState(ctx.env),
     });
     const ok = doctorOk(checks);
     emit(ctx, { ok, checks }, () => renderChecks(checks));
     return ok ? EXIT.ok : EXIT.failure;
   },
 };
+
+/** The host's exec.conf, read and every value checked as a job's start would. */
+function execConfigState(env: NodeJS.ProcessEnv): DoctorOptions['execConfig'] {
+  const file = env.JRT_EXEC_CONFIG || EXEC_CONFIG_FILE;
+  try {
+    const defaults = readExecConfig(env);
+    jobLimits({}, defaults, availableParallelism());
+    if (!existsSync(file)) return { file };
+    const settings = EXEC_CONFIG_KEYS.flatMap((k) => (defaults[k] ? [`${k} ${defaults[k].value}`] : []));
+    return { file, settings: settings.join(', ') };
+  } catch (e) {
+    return { file, error: (e as Error).message };
+  }
+}

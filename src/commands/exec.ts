@@ -3,15 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
 import { parseAllowNet } from '../runner/egress.js';
-import { type ExecConfigKey, type ExecDefaults, readExecConfig } from '../runner/host-defaults.js';
-import {
-  type JobLimits,
-  parseCpus,
-  parseCpuset,
-  parseDuration,
-  parseMemoryFlag,
-  parsePids,
-} from '../runner/limits.js';
+import { type ExecDefaults, jobLimits, readExecConfig } from '../runner/host-defaults.js';
 import type { NetworkMode } from '../runner/plan.js';
 import { parseRuntimeSpec } from '../runner/resolve.js';
 import { type ExecRequest, runJob } from '../runner/run-job.js';
@@ -209,32 +201,6 @@ export function parseExecArgs(
   };
 }
 
-/** The limits: each flag, else the host's default for it (exec.conf), else the built-in one. */
-function jobLimits(
-  v: { memory?: string; cpus?: string; cpuset?: string; pids?: string; timeout?: string },
-  defaults: ExecDefaults,
-  cpus: number,
-): JobLimits {
-  // A value and the name its error message gives: the flag's, or the config line's.
-  const pick = (key: ExecConfigKey): [string | undefined, string] => {
-    if (v[key] !== undefined) return [v[key], `--${key}`];
-    const d = defaults[key];
-    return d ? [d.value, `${d.where}: ${key}`] : [undefined, `--${key}`];
-  };
-  const [memory, memoryName] = pick('memory');
-  const [cpuQuota, cpusName] = pick('cpus');
-  const [pids, pidsName] = pick('pids');
-  const [timeout, timeoutName] = pick('timeout');
-  return {
-    ...optional('memoryBytes', parseMemoryFlag(memory, memoryName)),
-    ...(memory === undefined ? { memoryDefault: true } : {}),
-    ...(cpuQuota !== undefined ? { cpus: parseCpus(cpuQuota, cpus, cpusName) } : {}),
-    ...(v.cpuset !== undefined ? { cpuset: parseCpuset(v.cpuset, cpus) } : {}),
-    ...optional('pids', parsePids(pids, pidsName)),
-    ...(timeout !== undefined ? { timeoutMs: parseDuration(timeout, timeoutName) } : {}),
-  };
-}
-
 /** The most an --env-from may hold: variables, not data. */
 const MAX_ENV_FILE_BYTES = 1024 * 1024;
 
@@ -276,11 +242,6 @@ function readEnvFile(file: string): string {
 }
 
 const MAX_VOLUME_NAME = 255;
-
-/** `{ key: value }`, or nothing when the value is undefined (unlimited). */
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
-}
 
 function takesValue(flag: string | undefined): boolean {
   if (flag === undefined || !flag.startsWith('--') || flag.includes('=')) return false;

@@ -43,6 +43,8 @@ export interface DoctorOptions {
   idmapHelper: string;
   /** JRT_CGROUP_PARENT, when set. */
   cgroupParent?: string | undefined;
+  /** The host's exec.conf as read (src/runner/host-defaults.ts): its settings, or why it is refused. */
+  execConfig: { file: string; settings?: string; error?: string };
 }
 
 export const MIN_FREE_BYTES = 5 * 2 ** 30;
@@ -60,6 +62,7 @@ export const CHECK_IDS = [
   'cgroup-delegation',
   'bwrap',
   'idmap',
+  'exec-config',
   'mmdebstrap',
   'gpgv',
   'xz',
@@ -79,6 +82,7 @@ export async function runChecks(probes: DoctorProbes, opts: DoctorOptions): Prom
     ...(await checkCgroups(probes, opts.cgroupParent)),
     checkTool(probes, 'bwrap', 'bubblewrap', 'runs jobs in namespaces with read-only binds'),
     checkIdmap(probes, opts.idmapHelper, opts.state),
+    checkExecConfig(opts.execConfig),
     checkTool(probes, 'mmdebstrap', 'mmdebstrap', 'creates the Debian build roots'),
     checkTool(probes, 'gpgv', 'gpgv', "verifies the suite's signed index a lock's packages must be in"),
     checkTool(probes, 'xz', 'xz-utils', "unpacks the suite's Packages index"),
@@ -153,6 +157,24 @@ const IDMAP_FIX =
   'jrt exec needs dist/jrt-idmap (npm run build; it needs gcc, libc6-dev, linux-libc-dev) and idmapped mounts: Linux >= 5.12 and a filesystem that has them (ext4, xfs, btrfs, tmpfs >= 6.3; not NFS)';
 
 /** Whether jobs can get their directories: the helper runs, and idmaps a clone of the state's mount. */
+function checkExecConfig(c: DoctorOptions['execConfig']): Check {
+  if (c.error !== undefined) {
+    return bad(
+      'exec-config',
+      'error',
+      `${c.error}: every job fails until it is fixed`,
+      `fix ${c.file} (docs/exec.md, "The host's defaults")`,
+    );
+  }
+  return ok(
+    'exec-config',
+    'error',
+    c.settings !== undefined
+      ? `${c.file}: ${c.settings || 'nothing set'} (every job's defaults; flags override)`
+      : `no ${c.file}: built-in job defaults (memory: the runtime's recommended_memory, else 1g; pids 1024)`,
+  );
+}
+
 async function checkIdmap(p: DoctorProbes, helper: string, state: string): Promise<Check> {
   let dir = state;
   while (dir !== '/' && !(await p.exists(dir))) dir = dir.slice(0, dir.lastIndexOf('/')) || '/';

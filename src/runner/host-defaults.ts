@@ -19,6 +19,14 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'n
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { printable } from '../core/printable.js';
+import {
+  type JobLimits,
+  parseCpus,
+  parseCpuset,
+  parseDuration,
+  parseMemoryFlag,
+  parsePids,
+} from './limits.js';
 
 export const EXEC_CONFIG_FILE = '/etc/jrt/exec.conf';
 
@@ -111,4 +119,35 @@ function checkTrusted(name: string, st: { uid: number; mode: number }): void {
     `${name}: ${owner ? `mode ${(st.mode & 0o7777).toString(8)} lets others change it` : `owned by uid ${st.uid}, not root`}; it sets every job's limits, so only root may change it`,
     `chown root:root ${name} && chmod go-w ${name}`,
   );
+}
+
+/** The limits: each flag, else the host's default for it (exec.conf), else the built-in one. */
+export function jobLimits(
+  v: { memory?: string; cpus?: string; cpuset?: string; pids?: string; timeout?: string },
+  defaults: ExecDefaults,
+  cpus: number,
+): JobLimits {
+  // A value and the name its error message gives: the flag's, or the config line's.
+  const pick = (key: ExecConfigKey): [string | undefined, string] => {
+    if (v[key] !== undefined) return [v[key], `--${key}`];
+    const d = defaults[key];
+    return d ? [d.value, `${d.where}: ${key}`] : [undefined, `--${key}`];
+  };
+  const [memory, memoryName] = pick('memory');
+  const [cpuQuota, cpusName] = pick('cpus');
+  const [pids, pidsName] = pick('pids');
+  const [timeout, timeoutName] = pick('timeout');
+  return {
+    ...optional('memoryBytes', parseMemoryFlag(memory, memoryName)),
+    ...(memory === undefined ? { memoryDefault: true } : {}),
+    ...(cpuQuota !== undefined ? { cpus: parseCpus(cpuQuota, cpus, cpusName) } : {}),
+    ...(v.cpuset !== undefined ? { cpuset: parseCpuset(v.cpuset, cpus) } : {}),
+    ...optional('pids', parsePids(pids, pidsName)),
+    ...(timeout !== undefined ? { timeoutMs: parseDuration(timeout, timeoutName) } : {}),
+  };
+}
+
+/** `{ key: value }`, or nothing when the value is undefined (unlimited). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

@@ -2,7 +2,7 @@
  * `jrt doctor` through the bundle, on this host. The mirror and registry point at loopback: a
  * server this test runs (reachable) and a closed port (unreachable), so no traffic leaves the host.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -92,6 +92,27 @@ describe('jrt doctor', () => {
       `${indent}fix: check the network and 'npm config get registry' (or set JRT_NPM_REGISTRY)`,
     );
     expect(lines.at(-1)).toMatch(/^jrt doctor: (ready|\d+ problems? to fix)/);
+  });
+
+  it("reports the host's exec.conf: its settings, and a value every job would refuse", async () => {
+    const conf = h.env.JRT_EXEC_CONFIG as string;
+    const check = async () =>
+      (JSON.parse((await jrt(['doctor', '--json'])).stdout).checks as Check[]).find(
+        (c) => c.id === 'exec-config',
+      );
+    try {
+      writeFileSync(conf, 'memory = 2g\npids = 4096\n');
+      expect(await check()).toMatchObject({
+        ok: true,
+        message: `${conf}: memory 2g, pids 4096 (every job's defaults; flags override)`,
+      });
+      writeFileSync(conf, 'memory = 2g\ntimeout = forever\n');
+      const bad = await check();
+      expect(bad?.ok).toBe(false);
+      expect(bad?.message).toContain(`${conf}:2: timeout: 'forever' is not a duration`);
+    } finally {
+      rmSync(conf, { force: true });
+    }
   });
 
   it('refuses arguments', async () => {

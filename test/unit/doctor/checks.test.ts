@@ -4,6 +4,7 @@ import { cgroupPlan, parseCgroupMounts } from '../../../src/doctor/cgroups.js';
 import {
   CHECK_IDS,
   type Check,
+  type DoctorOptions,
   type DoctorProbes,
   doctorOk,
   type ProbeRun,
@@ -91,10 +92,11 @@ const OPTS = {
   cache: '/var/cache/jrt',
   state: '/var/lib/jrt',
   idmapHelper: '/pkg/dist/jrt-idmap',
+  execConfig: { file: '/etc/jrt/exec.conf' },
 };
 
-async function checksOf(h: FakeHost): Promise<Record<string, Check>> {
-  const list = await runChecks(probesFor(h), OPTS);
+async function checksOf(h: FakeHost, opts: DoctorOptions = OPTS): Promise<Record<string, Check>> {
+  const list = await runChecks(probesFor(h), opts);
   expect(list.map((c) => c.id)).toEqual([...CHECK_IDS]);
   return Object.fromEntries(list.map((c) => [c.id, c]));
 }
@@ -117,6 +119,28 @@ describe('runChecks: idmapped mounts', () => {
       'jobs cannot get their working directory: jrt-idmap: cannot idmap the mount',
     );
     expect(badFs.idmap?.fix).toContain('Linux >= 5.12');
+  });
+});
+
+describe("runChecks: the host's exec.conf", () => {
+  it('says which defaults jobs get, and fails (every job would) with the reason when the file is refused', async () => {
+    const none = await checksOf(healthyHost());
+    expect(none['exec-config']).toMatchObject({ ok: true, level: 'error' });
+    expect(none['exec-config']?.message).toContain('no /etc/jrt/exec.conf: built-in job defaults');
+    const set = await checksOf(healthyHost(), {
+      ...OPTS,
+      execConfig: { file: '/etc/jrt/exec.conf', settings: 'memory 2g, pids 4096' },
+    });
+    expect(set['exec-config']?.message).toBe(
+      "/etc/jrt/exec.conf: memory 2g, pids 4096 (every job's defaults; flags override)",
+    );
+    const refused = await checksOf(healthyHost(), {
+      ...OPTS,
+      execConfig: { file: '/etc/jrt/exec.conf', error: '/etc/jrt/exec.conf: mode 664 lets others change it' },
+    });
+    expect(refused['exec-config']).toMatchObject({ ok: false, level: 'error' });
+    expect(refused['exec-config']?.message).toContain('mode 664 lets others change it: every job fails');
+    expect(refused['exec-config']?.fix).toContain('fix /etc/jrt/exec.conf');
   });
 });
 
