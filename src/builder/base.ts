@@ -51,13 +51,16 @@ export async function ensureBase(
   try {
     // The maintainer scripts of the base's packages are archive code: mmdebstrap runs as root of the
     // build's user namespace (its --mode=root works there: it bind-mounts what it cannot mknod or
-    // mount). The pid namespace lets it mount /proc and ends every process it started with it; its
-    // mounts live in the private mount namespace and vanish with it, even after a kill -9.
+    // mount). The pid namespace lets it mount /proc and ends every process it started with it, and
+    // the /proc mounted over the host's shows none of the host's (a script that left mmdebstrap's
+    // chroot would otherwise read every host command line); its mounts live in the private mount
+    // namespace and vanish with it, even after a kill -9.
     const [file, ...args] = inBuildUserns([
       'unshare',
       '--mount',
       '--pid',
       '--fork',
+      '--mount-proc',
       '--kill-child',
       '--propagation',
       'private',
