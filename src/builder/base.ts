@@ -80,7 +80,7 @@ export async function ensureBase(
       onLine: opts.onLine,
       ownProcessGroup: true,
       extendEnv: false,
-      env: buildEnv({ network: true, env: { TMPDIR: scratch } }),
+      env: buildEnv({ proxy: true, env: { TMPDIR: scratch } }),
     });
     // Every process of the build's user ended with its pid namespace: the cached base is root's again.
     await chown(tmp, 0, 0);
@@ -123,7 +123,7 @@ export async function unpackBase(base: BaseRoot, dir: string): Promise<void> {
     '--preserve-permissions',
     '--exclude=./dev/*',
   ]);
-  await run(file as string, args, { extendEnv: false, env: buildEnv({ network: false }) });
+  await run(file as string, args, { extendEnv: false, env: buildEnv({ proxy: false }) });
 }
 
 /** Installed packages of a base root (name → version), read from the tarball's dpkg status. */

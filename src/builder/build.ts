@@ -179,7 +179,7 @@ function sandboxRunner(s: Session, root: string, epoch: number) {
       reject: false,
       onLine,
       extendEnv: false,
-      env: buildEnv({ network: false }),
+      env: buildEnv({ proxy: false }),
     });
     if (r.exitCode === 0 && !r.signal) return;
     const status = r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode}`;

@@ -1,7 +1,7 @@
 /**
  * The build's user namespace. Everything a recipe or the archive supplies and jrt runs at build
- * time — mmdebstrap and the maintainer scripts it runs, apt installing into the build root, the
- * recipe's steps — runs as root of a user namespace whose ids 0..65535 are the unprivileged host
+ * time — mmdebstrap and the maintainer scripts it runs, the base's apt resolving a lock, apt
+ * installing into the build root, the recipe's steps — runs as root of a user namespace whose ids 0..65535 are the unprivileged host
  * range BUILD_ID_BASE.. (dist/jrt-userns writes the maps): every capability inside, none in the
  * host's namespace. A build step can chown, run dpkg and drop to `_apt`, but it cannot mknod a
  * device, mount a host filesystem, load a module or write a global sysctl, and what it creates is
@@ -40,9 +40,9 @@ const PROXY_VARS = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTP
  * the namespace's root), so a token in the caller's environment would reach the recipe. Only
  * mmdebstrap, which downloads, gets the caller's proxy settings.
  */
-export function buildEnv(opts: { network: boolean; env?: Record<string, string> }, from = process.env) {
+export function buildEnv(opts: { proxy: boolean; env?: Record<string, string> }, from = process.env) {
   const env: Record<string, string> = { PATH: TOOL_PATH, ...opts.env };
-  if (opts.network) for (const k of PROXY_VARS) if (from[k] !== undefined) env[k] = from[k] as string;
+  if (opts.proxy) for (const k of PROXY_VARS) if (from[k] !== undefined) env[k] = from[k] as string;
   return env;
 }
 

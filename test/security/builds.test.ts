@@ -7,7 +7,7 @@
  * throwaway mount namespace), so the probe is shown able to see each attack succeed.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_ID_BASE, BUILD_ID_COUNT } from '../../src/builder/userns.js';
@@ -124,5 +124,22 @@ describe('a recipe attacking the host from its build step and its smoke test', (
     // 65534 too, but could not be written to or read under these modes. main's code: 0777 and 0644.
     expect(smoke.get('workdir')).toBe('0700 65534');
     expect(smoke.get('note.txt')).toBe('600 65534');
+  });
+
+  it('a cache the build user cannot reach is refused before anything runs, naming the directory (ERR_JRT_BUILD_UNREACHABLE)', async () => {
+    const closed = path.join(home, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    chmodSync(closed, 0o700);
+    const cache = path.join(closed, 'cache');
+    const dir = path.join(home, 'unreachable');
+    mkdirSync(dir);
+    const recipe = placeRecipe('tiny.yml', dir);
+    const r = await runJrt(['build', recipe, '--json'], { env: { ...env, JRT_CACHE: cache } });
+    expect(r.exitCode, r.stderr).toBe(1);
+    const e = JSON.parse(r.stdout).error;
+    expect(e.code).toBe('ERR_JRT_BUILD_UNREACHABLE');
+    expect(e.message).toContain(`uid ${BUILD_ID_BASE}`);
+    expect(e.message).toContain(`${closed} (mode 0700, owner uid 0)`);
+    expect(readdirSync(path.join(cache, 'bases'))).toEqual([]);
   });
 });

@@ -31,11 +31,11 @@ describe('buildEnv', () => {
   const caller = { PATH: '/home/u/bin:/usr/bin', AWS_SECRET_ACCESS_KEY: 'x', https_proxy: 'http://p:3128' };
 
   it("passes nothing of the caller's environment into the namespace", () => {
-    expect(buildEnv({ network: false }, caller)).toEqual({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
+    expect(buildEnv({ proxy: false }, caller)).toEqual({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin' });
   });
 
   it('gives the proxy settings only to what downloads, with its own variables', () => {
-    expect(buildEnv({ network: true, env: { TMPDIR: '/t' } }, caller)).toEqual({
+    expect(buildEnv({ proxy: true, env: { TMPDIR: '/t' } }, caller)).toEqual({
       PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
       TMPDIR: '/t',
       https_proxy: 'http://p:3128',
