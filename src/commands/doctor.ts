@@ -1,3 +1,4 @@
+import { usernsHelperPath } from '../builder/userns.js';
 import { emit } from '../core/context.js';
 import { EXIT } from '../core/errors.js';
 import { doctorOk, runChecks } from '../doctor/checks.js';
@@ -35,6 +36,7 @@ export const doctorCommand: Command = {
       cache: ctx.paths.cache,
       state: ctx.paths.state,
       idmapHelper: idmapHelperPath(),
+      usernsHelper: usernsHelperPath(),
       cgroupParent: ctx.env.JRT_CGROUP_PARENT || undefined,
     });
     const ok = doctorOk(checks);
