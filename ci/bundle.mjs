@@ -83,17 +83,23 @@ for (const name of readdirSync(outdir)) {
   if (/^jrt-.*\.mjs$/.test(name) && !current.has(name)) rmSync(path.join(outdir, name), { force: true });
 }
 
-// native/jrt-idmap.c → dist/jrt-idmap: the one thing of jrt Node cannot do (idmapped mounts, see the
-// file). Built here, for this machine, with the system's C compiler; `jrt exec` needs it.
-const helper = path.join(outdir, 'jrt-idmap');
-const source = path.resolve(outdir, '../native/jrt-idmap.c');
-const cc = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', `${helper}.tmp`, source], {
-  stdio: 'inherit',
-});
-if (cc.error || cc.status !== 0) {
-  console.error(
-    `ci/bundle.mjs: cannot compile ${source} (${cc.error?.message ?? `cc exited ${cc.status}`}): jrt exec needs it; install a C compiler and the kernel headers (apt-get install gcc libc6-dev linux-libc-dev)`,
-  );
-  process.exit(1);
+// native/*.c → dist/: the two things of jrt Node cannot do (see each file). Built here, for this
+// machine, with the system's C compiler: `jrt exec` needs jrt-idmap (idmapped mounts), `jrt build`
+// jrt-userns (a user namespace whose ids are a whole unprivileged host range).
+for (const [name, needs] of [
+  ['jrt-idmap', 'jrt exec'],
+  ['jrt-userns', 'jrt build'],
+]) {
+  const helper = path.join(outdir, name);
+  const source = path.resolve(outdir, `../native/${name}.c`);
+  const cc = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', `${helper}.tmp`, source], {
+    stdio: 'inherit',
+  });
+  if (cc.error || cc.status !== 0) {
+    console.error(
+      `ci/bundle.mjs: cannot compile ${source} (${cc.error?.message ?? `cc exited ${cc.status}`}): ${needs} needs it; install a C compiler and the kernel headers (apt-get install gcc libc6-dev linux-libc-dev)`,
+    );
+    process.exit(1);
+  }
+  renameSync(`${helper}.tmp`, helper);
 }
-renameSync(`${helper}.tmp`, helper);

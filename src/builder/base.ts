@@ -2,12 +2,13 @@
  * Base roots: one minimal Debian root per suite, made once with mmdebstrap and cached as a tarball
  * (JRT_CACHE/bases/<suite>.tar). Each build unpacks it into its own throwaway directory.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { processAlive } from '../core/pid.js';
 import { run } from '../core/proc.js';
 import { parseStanzas } from './debian.js';
+import { assertReachableByBuild, BUILD_ID_BASE, buildEnv, inBuildUserns } from './userns.js';
 
 export interface BaseRoot {
   suite: string;
@@ -38,39 +39,54 @@ export async function ensureBase(
     });
   }
   await mkdir(path.dirname(tarball), { recursive: true });
-  const tmp = `${tarball}.part-${process.pid}.tar`;
-  // mmdebstrap's own temp directory, private to this build and named as a partial of it: a Ctrl-C
-  // that reaches mmdebstrap before its cleanup handler is set leaves its temp root behind, and the
-  // session's interrupt cleanup (removePartials) removes this directory with the partial tarball.
+  assertReachableByBuild(path.dirname(tarball));
+  // mmdebstrap's own temp directory and its output, private to this build and named as a partial of
+  // it: a Ctrl-C that reaches mmdebstrap before its cleanup handler is set leaves its temp root
+  // behind, and the session's interrupt cleanup (removePartials) removes this directory. It belongs
+  // to the build's root (mmdebstrap writes here as that user) and to no one else.
   const scratch = `${tarball}.part-${process.pid}.tmp`;
+  const tmp = path.join(scratch, 'base.tar');
   await mkdir(scratch, { recursive: true, mode: 0o700 });
+  await chown(scratch, BUILD_ID_BASE, BUILD_ID_BASE);
   try {
-    // mmdebstrap mounts /proc, /sys and /dev inside its chroot while it works: in a private mount
-    // namespace those mounts never appear on the host, and vanish with it even after a kill -9.
-    await run(
+    // The maintainer scripts of the base's packages are archive code: mmdebstrap runs as root of the
+    // build's user namespace (its --mode=root works there: it bind-mounts what it cannot mknod or
+    // mount). The pid namespace lets it mount /proc and ends every process it started with it, and
+    // the /proc mounted over the host's shows none of the host's (a script that left mmdebstrap's
+    // chroot would otherwise read every host command line); its mounts live in the private mount
+    // namespace and vanish with it, even after a kill -9.
+    const [file, ...args] = inBuildUserns([
       'unshare',
-      [
-        '--mount',
-        '--propagation',
-        'private',
-        '--',
-        'mmdebstrap',
-        '--variant=minbase',
-        '--mode=root',
-        '--format=tar',
-        '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
-        '--components=main',
-        suite,
-        tmp,
-        mirror,
-      ],
-      // Its mounts on the host are undone by its own cleanup: only jrt may signal it, and only once.
-      { onLine: opts.onLine, ownProcessGroup: true, env: { TMPDIR: scratch } },
-    );
-    const { rename } = await import('node:fs/promises');
+      '--mount',
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--kill-child',
+      '--propagation',
+      'private',
+      '--',
+      'mmdebstrap',
+      '--variant=minbase',
+      '--mode=root',
+      '--format=tar',
+      '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+      '--components=main',
+      suite,
+      tmp,
+      mirror,
+    ]);
+    // Its mounts are undone by its own cleanup: only jrt may signal it, and only once.
+    await run(file as string, args, {
+      onLine: opts.onLine,
+      ownProcessGroup: true,
+      extendEnv: false,
+      env: buildEnv({ proxy: true, env: { TMPDIR: scratch } }),
+    });
+    // Every process of the build's user ended with its pid namespace: the cached base is root's again.
+    await chown(tmp, 0, 0);
+    await chmod(tmp, 0o644);
     await rename(tmp, tarball);
   } catch (e) {
-    await rm(tmp, { force: true });
     throw failure(
       'ERR_JRT_BASE_ROOT',
       `could not create the ${suite} base root with mmdebstrap from ${mirror}`,
@@ -86,10 +102,18 @@ export async function ensureBase(
   return { suite, tarball };
 }
 
-/** Unpack a base tarball into an empty directory (as root: owners, modes and devices kept). */
+/**
+ * Unpack a base tarball into a new directory `dir`, as root of the build's user namespace: owners
+ * and modes are kept as that namespace sees them (on the host they are the build's ids). `dir`
+ * itself is handed to the namespace's root, who owns `/` of the build root. Device nodes are left
+ * out: none can be made there, and the sandbox mounts its own /dev over it.
+ */
 export async function unpackBase(base: BaseRoot, dir: string): Promise<void> {
+  assertReachableByBuild(path.dirname(dir));
   await mkdir(dir, { recursive: true });
-  await run('tar', [
+  await chown(dir, BUILD_ID_BASE, BUILD_ID_BASE);
+  const [file, ...args] = inBuildUserns([
+    'tar',
     '--extract',
     '--file',
     base.tarball,
@@ -97,7 +121,9 @@ export async function unpackBase(base: BaseRoot, dir: string): Promise<void> {
     dir,
     '--numeric-owner',
     '--preserve-permissions',
+    '--exclude=./dev/*',
   ]);
+  await run(file as string, args, { extendEnv: false, env: buildEnv({ proxy: false }) });
 }
 
 /** Installed packages of a base root (name → version), read from the tarball's dpkg status. */

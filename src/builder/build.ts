@@ -2,7 +2,7 @@
  * `jrt build`: recipe → lock → fetched inputs → throwaway root → runtime tree → checked,
  * described, smoke-tested and packed artifact. Only resolving and fetching use the network.
  */
-import { copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { computeManifest } from '../artifact/manifest.js';
 import { packArtifact, packTempPath } from '../artifact/pack.js';
@@ -33,6 +33,7 @@ import { makeRuntimeYml, renderRuntimeJson, renderRuntimeYml } from './runtime-y
 import { type Session, withSession } from './session.js';
 import { runSmokeTests } from './smoke.js';
 import { fetchSource, unpackScript } from './sources.js';
+import { BUILD_ID_BASE, buildEnv, inBuildUserns } from './userns.js';
 
 export interface BuildOptions {
   recipeFile: string;
@@ -84,6 +85,8 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
       // apt wants real .deb files: hard links into the blob cache (same filesystem), copies otherwise.
       const debDir = path.join(root, 'var/cache/jrt-debs');
       await mkdir(debDir, { recursive: true });
+      // Its root removes the directory when apt is done; the links in it stay root's, read-only to it.
+      await chown(debDir, BUILD_ID_BASE, BUILD_ID_BASE);
       for (const p of lock.packages)
         await linkOrCopy(s.blobs.pathOf(p.sha256), path.join(debDir, debFileName(p)));
       const debs = lock.packages.map((p) => shellQuote(`/var/cache/jrt-debs/${debFileName(p)}`)).join(' ');
@@ -156,7 +159,8 @@ async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
 }
 
 /**
- * Runs a named shell script inside the build root: no network, inputs read-only, a fixed clock.
+ * Runs a named shell script inside the build root as root of the build's user namespace (root
+ * there, an unprivileged user on the host): no network, inputs read-only, a fixed clock.
  * A failure names the step and shows its last lines (stdout and stderr as they came), not bwrap's argv.
  */
 function sandboxRunner(s: Session, root: string, epoch: number) {
@@ -170,7 +174,13 @@ function sandboxRunner(s: Session, root: string, epoch: number) {
       if (tail.length > STEP_TAIL_LINES) tail.shift();
     };
     const argv = chrootArgv(root, ['/bin/sh', '-ec', script], { network: false, binds, env, cwd });
-    const r = await run('bwrap', argv, { reject: false, onLine });
+    const [file, ...args] = inBuildUserns(['bwrap', ...argv]);
+    const r = await run(file as string, args, {
+      reject: false,
+      onLine,
+      extendEnv: false,
+      env: buildEnv({ proxy: false }),
+    });
     if (r.exitCode === 0 && !r.signal) return;
     const status = r.signal ? `was killed by ${r.signal}` : `exited with status ${r.exitCode}`;
     const last = tail.length > 0 ? `; its last lines:\n${tail.map((l) => `  | ${l}`).join('\n')}` : '';

@@ -1,8 +1,9 @@
 /**
- * The build sandbox: a throwaway Debian root entered with bubblewrap as root (package maintainer
- * scripts need their capabilities), with its own mount, pid, ipc and uts namespaces, a fresh /proc,
- * a minimal /dev and a private /tmp. Every mount lives in the sandbox's mount namespace, so nothing
- * can be left mounted on the host whatever happens to jrt.
+ * The build sandbox: a throwaway Debian root entered with bubblewrap as root of the build's user
+ * namespace (userns.ts: package maintainer scripts need root's capabilities, but only there), with
+ * its own mount, pid, ipc and uts namespaces, a fresh /proc, a minimal /dev (bwrap's: the usual
+ * character devices) and a private /tmp. Every mount lives in the sandbox's mount namespace, so
+ * nothing can be left mounted on the host whatever happens to jrt.
  */
 
 export interface Bind {

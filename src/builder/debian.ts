@@ -8,6 +8,7 @@ import { run } from '../core/proc.js';
 import type { BlobStore } from './blobs.js';
 import { chrootArgv } from './chroot.js';
 import type { DebianInput } from './lock.js';
+import { buildEnv, inBuildUserns } from './userns.js';
 
 export interface Stanza {
   [field: string]: string;
@@ -98,8 +99,15 @@ export async function resolveDebian(
   wanted: string[],
   onLine?: (l: string) => void,
 ): Promise<ResolvedDebian> {
-  const inRoot = (script: string, reject = true) =>
-    run('bwrap', chrootArgv(root, ['/bin/sh', '-ec', script], { network: true }), { reject, onLine });
+  // The base's apt is archive code too: root of the build's user namespace only, with the network
+  // (bwrap clears the environment, so apt never saw a proxy setting: none is passed).
+  const inRoot = (script: string, reject = true) => {
+    const [file, ...args] = inBuildUserns([
+      'bwrap',
+      ...chrootArgv(root, ['/bin/sh', '-ec', script], { network: true }),
+    ]);
+    return run(file as string, args, { reject, onLine, extendEnv: false, env: buildEnv({ proxy: false }) });
+  };
   await inRoot('apt-get update -qq');
   const names = wanted.map(shellQuote).join(' ');
   const sim = await inRoot(`apt-get install -s -y --no-install-recommends ${names}`, false);

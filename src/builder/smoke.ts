@@ -3,7 +3,8 @@
  * sandbox plan (same mounts, user, namespaces and environment as `jrt exec`), so a runtime that
  * passes here runs under `jrt exec`.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
@@ -28,9 +29,7 @@ export async function runSmokeTests(
   for (const test of tests) {
     const work = await mkdtemp(path.join(os.tmpdir(), 'jrt-smoke-'));
     try {
-      await chmod(work, 0o777);
-      for (const [name, content] of Object.entries(test.files ?? {}))
-        await writeFile(path.join(work, name), content);
+      await prepareWorkDir(work, test.files ?? {});
       const args = planSandbox(yml, runtimeDir, {
         workdir: work,
         volumes: [],
@@ -66,6 +65,39 @@ export async function runSmokeTests(
       await rm(work, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The test's working directory, private from its first instant: mkdtemp makes it 0700 and root's,
+ * the files are written while only jrt can reach it (O_EXCL|O_NOFOLLOW all the same: nothing may
+ * wait under their names), then files, subdirectories and the directory itself are handed to the
+ * job user, still 0700. It is never writable by anyone else, so no one can plant a link in it.
+ */
+async function prepareWorkDir(work: string, files: Record<string, string>): Promise<void> {
+  const handOver: string[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const parts = name.split('/').filter((p) => p !== '');
+    let dir = work;
+    for (const part of parts.slice(0, -1)) {
+      dir = path.join(dir, part);
+      try {
+        await mkdir(dir, { mode: 0o700 });
+        handOver.push(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+    const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
+    const fh = await open(path.join(work, ...parts), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    try {
+      await fh.writeFile(content);
+      await fh.chown(NOBODY, NOBODY);
+    } finally {
+      await fh.close();
+    }
+  }
+  for (const dir of handOver) await chown(dir, NOBODY, NOBODY);
+  await chown(work, NOBODY, NOBODY);
 }
 
 /**

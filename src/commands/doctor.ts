@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { usernsHelperPath } from '../builder/userns.js';
 import { emit } from '../core/context.js';
 import { EXIT } from '../core/errors.js';
 import { type DoctorOptions, doctorOk, runChecks } from '../doctor/checks.js';
@@ -38,6 +39,7 @@ export const doctorCommand: Command = {
       cache: ctx.paths.cache,
       state: ctx.paths.state,
       idmapHelper: idmapHelperPath(),
+      usernsHelper: usernsHelperPath(),
       cgroupParent: ctx.env.JRT_CGROUP_PARENT || undefined,
       execConfig: execConfigState(ctx.env),
     });

@@ -3,6 +3,7 @@
  * DoctorProbes passed in, so the checks are plain logic that tests drive with fakes; host.ts has
  * the real probes.
  */
+import { BUILD_ID_BASE, BUILD_ID_COUNT, inBuildUserns } from '../builder/userns.js';
 import { formatBytes } from '../core/disk.js';
 import { type CgroupLayout, cgroupPlan, parseCgroupMounts, REQUIRED_CONTROLLERS } from './cgroups.js';
 import { checkDelegation } from './delegation.js';
@@ -41,6 +42,8 @@ export interface DoctorOptions {
   state: string;
   /** dist/jrt-idmap, which gives jobs their directories through idmapped mounts. */
   idmapHelper: string;
+  /** dist/jrt-userns, which runs build code as root of a user namespace only. */
+  usernsHelper: string;
   /** JRT_CGROUP_PARENT, when set. */
   cgroupParent?: string | undefined;
   /** The host's exec.conf as read (src/runner/host-defaults.ts): its settings, or why it is refused. */
@@ -63,6 +66,7 @@ export const CHECK_IDS = [
   'bwrap',
   'idmap',
   'exec-config',
+  'build-userns',
   'mmdebstrap',
   'gpgv',
   'xz',
@@ -83,6 +87,7 @@ export async function runChecks(probes: DoctorProbes, opts: DoctorOptions): Prom
     checkTool(probes, 'bwrap', 'bubblewrap', 'runs jobs in namespaces with read-only binds'),
     checkIdmap(probes, opts.idmapHelper, opts.state),
     checkExecConfig(opts.execConfig),
+    checkBuildUserns(probes, opts.usernsHelper),
     checkTool(probes, 'mmdebstrap', 'mmdebstrap', 'creates the Debian build roots'),
     checkTool(probes, 'gpgv', 'gpgv', "verifies the suite's signed index a lock's packages must be in"),
     checkTool(probes, 'xz', 'xz-utils', "unpacks the suite's Packages index"),
@@ -183,6 +188,21 @@ async function checkIdmap(p: DoctorProbes, helper: string, state: string): Promi
   if (r.exitCode === 0) return ok('idmap', 'error', r.stdout.trim() || `idmapped mounts work on ${dir}`);
   const why = r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
   return bad('idmap', 'error', `jobs cannot get their working directory: ${why}`, IDMAP_FIX);
+}
+
+const USERNS_FIX =
+  'jrt build needs dist/jrt-userns (npm run build; it needs gcc, libc6-dev) and user namespaces whose ids map to a range of host ids (user.max_user_namespaces > 0; no LSM policy refusing them to root)';
+
+/** Whether builds can run: the helper runs `true` as root of the build's user namespace. */
+async function checkBuildUserns(p: DoctorProbes, helper: string): Promise<Check> {
+  const [file, ...args] = inBuildUserns(['true'], helper);
+  const r = await p.run(file as string, args);
+  if ('error' in r) return bad('build-userns', 'error', `cannot run ${helper}: ${r.error}`, USERNS_FIX);
+  const range = `host ids ${BUILD_ID_BASE}..${BUILD_ID_BASE + BUILD_ID_COUNT - 1}`;
+  if (r.exitCode === 0)
+    return ok('build-userns', 'error', `build code runs as root of a user namespace only (${range})`);
+  const why = r.stderr.trim().split('\n').pop() || `exit ${r.exitCode}`;
+  return bad('build-userns', 'error', `builds cannot run their steps: ${why}`, USERNS_FIX);
 }
 
 async function checkOverlay(p: DoctorProbes): Promise<Check> {

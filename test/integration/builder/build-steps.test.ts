@@ -6,6 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_ID_BASE, BUILD_ID_COUNT } from '../../../src/builder/userns.js';
 import { type JrtResult, makeJrtHome, requireRoot } from '../../helpers/jrt.js';
 import {
   commOf,
@@ -157,6 +158,12 @@ describe('jrt build: failures inside the build root', { timeout: 180_000 }, () =
       if (ended)
         throw new Error(`jrt ended before mmdebstrap mounted anything: ${(await build.done).stderr}`);
       expect(tree.map(commOf)).toContain('mmdebstrap');
+      // The base's maintainer scripts are archive code: mmdebstrap is root only of the build's user
+      // namespace, whose ids are the unprivileged build range on the host.
+      const mm = tree.find((p) => commOf(p) === 'mmdebstrap') as number;
+      expect(readFileSync(`/proc/${mm}/uid_map`, 'utf8')).toMatch(
+        new RegExp(`^\\s*0\\s+${BUILD_ID_BASE}\\s+${BUILD_ID_COUNT}\\n$`),
+      );
       process.kill(-build.pid, 'SIGINT');
       const r = await build.done;
       expect(r.exitCode, r.stderr).toBe(130);

@@ -35,6 +35,8 @@ interface FakeHost {
   reachable: Record<string, boolean>;
   /** `jrt-idmap --check DIR` → result. */
   idmap: (dir: string) => ProbeRun;
+  /** `jrt-userns UID GID COUNT -- COMMAND...` argv joined by spaces → result. */
+  userns: (args: string) => ProbeRun;
 }
 
 function healthyHost(): FakeHost {
@@ -57,6 +59,7 @@ function healthyHost(): FakeHost {
     free: { '/opt': 50 * 2 ** 30, '/var/cache/jrt': 50 * 2 ** 30 },
     reachable: { 'http://mirror.test/debian': true, 'https://npm.test': true },
     idmap: (dir) => ({ exitCode: 0, stdout: `idmapped mounts work on ${dir}\n`, stderr: '' }),
+    userns: () => ({ exitCode: 0, stdout: '', stderr: '' }),
   };
 }
 
@@ -66,6 +69,7 @@ function probesFor(h: FakeHost): DoctorProbes {
     async run(file, args) {
       if (file === 'unshare') return h.unshare(args.join(' '));
       if (file === '/pkg/dist/jrt-idmap' && args[0] === '--check') return h.idmap(args[1] as string);
+      if (file === '/pkg/dist/jrt-userns') return h.userns(args.join(' '));
       const name = Object.keys(h.tools).find((t) => file === `/usr/bin/${t}`);
       if (name && args[0] === '--version') return { exitCode: 0, stdout: `${h.tools[name]}\n`, stderr: '' };
       return { error: `unexpected program ${file}` };
@@ -93,6 +97,7 @@ const OPTS = {
   state: '/var/lib/jrt',
   idmapHelper: '/pkg/dist/jrt-idmap',
   execConfig: { file: '/etc/jrt/exec.conf' },
+  usernsHelper: '/pkg/dist/jrt-userns',
 };
 
 async function checksOf(h: FakeHost, opts: DoctorOptions = OPTS): Promise<Record<string, Check>> {
@@ -141,6 +146,32 @@ describe("runChecks: the host's exec.conf", () => {
     expect(refused['exec-config']).toMatchObject({ ok: false, level: 'error' });
     expect(refused['exec-config']?.message).toContain('mode 664 lets others change it: every job fails');
     expect(refused['exec-config']?.fix).toContain('fix /etc/jrt/exec.conf');
+  });
+});
+
+describe("runChecks: the build's user namespace", () => {
+  it('runs true as root of the build range, and names the fix when the helper fails', async () => {
+    const h = healthyHost();
+    const seen: string[] = [];
+    h.userns = (args) => {
+      seen.push(args);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    const good = await checksOf(h);
+    expect(seen).toEqual(['1879113728 1879113728 65536 -- true']);
+    expect(good['build-userns']).toMatchObject({ ok: true, level: 'error' });
+    expect(good['build-userns']?.message).toContain('host ids 1879113728..1879179263');
+    h.userns = () => ({
+      exitCode: 125,
+      stdout: '',
+      stderr: 'jrt-userns: cannot create a user namespace: No space left on device\n',
+    });
+    const badNs = await checksOf(h);
+    expect(badNs['build-userns']).toMatchObject({ ok: false, level: 'error' });
+    expect(badNs['build-userns']?.message).toBe(
+      'builds cannot run their steps: jrt-userns: cannot create a user namespace: No space left on device',
+    );
+    expect(badNs['build-userns']?.fix).toContain('user.max_user_namespaces');
   });
 });
 
