@@ -204,7 +204,16 @@ describe('invalid values are refused with the field and the reason', () => {
         'runtime.exclude[0]: must be a Debian package name (lowercase letters, digits, + - .), e.g. openjdk-17-jre-headless',
       ],
     ],
-    ['runtime.paths', ['opt'], ['runtime.paths[0]: must be an absolute path (start with /)']],
+    [
+      'runtime.paths',
+      ['opt'],
+      ["runtime.paths[0]: must be an absolute path with no '.', '..' or empty component, like /opt/app"],
+    ],
+    [
+      'runtime.paths',
+      ['/x/../h/etc/shadow'],
+      ["runtime.paths[0]: must be an absolute path with no '.', '..' or empty component, like /opt/app"],
+    ],
     ['runtime.strip', { docs: 'yes' }, ['runtime.strip.docs: must be boolean']],
     ['runtime.strip', { locale: [] }, ["runtime.strip.locale: unknown key (did you mean 'locales'?)"]],
     ['runtime.strip', { static_libs: 0 }, ['runtime.strip.static_libs: must be boolean']],
