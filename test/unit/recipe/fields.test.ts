@@ -269,6 +269,16 @@ describe('invalid values are refused with the field and the reason', () => {
     ],
     [
       'test',
+      [{ name: 't', run: 'x', files: { '.': 'y' } }],
+      [`test[0].files["."]: must name a file: no '.' or empty component (like lib/data.txt)`],
+    ],
+    [
+      'test',
+      [{ name: 't', run: 'x', files: { 'lib/': 'y' } }],
+      [`test[0].files["lib/"]: must name a file: no '.' or empty component (like lib/data.txt)`],
+    ],
+    [
+      'test',
       [{ name: 't', run: 'x', files: { a: 1 } }],
       ['test[0].files.a: must be a string (quote it: "1")'],
     ],
