@@ -5,13 +5,15 @@
  * build does, with a host directory next to it holding a secret, and check that nothing of the host
  * reaches the runtime tree and nothing is written outside it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { collectRuntime } from '../../src/builder/collect.js';
 import { walkTree } from '../../src/core/tree-walk.js';
+import { validateRecipe } from '../../src/recipe/validate.js';
 import { writeDpkgDb, writeTree } from '../fixtures/closure/fake-root.js';
+import { REPO } from '../helpers/jrt.js';
 import { tempDir } from '../helpers/temp.js';
 
 const SECRET = 'host secret, mode 0600\n';
@@ -50,7 +52,8 @@ async function secretsInTree(): Promise<string[]> {
   const found: string[] = [];
   if (!existsSync(outTree)) return found;
   for (const e of await walkTree(outTree))
-    if (e.type === 'file' && (await readFile(path.join(outTree, e.path), 'utf8')) === SECRET) found.push(e.path);
+    if (e.type === 'file' && (await readFile(path.join(outTree, e.path), 'utf8')) === SECRET)
+      found.push(e.path);
   return found;
 }
 
@@ -107,5 +110,31 @@ describe('item 7: top-level links of the build root stay inside the tree', () =>
     // The real merged-usr link is still mirrored.
     expect(existsSync(path.join(outTree, 'bin'))).toBe(true);
     expect(existsSync(path.join(outTree, 'zz'))).toBe(false);
+  });
+});
+
+describe('recipe fields that name paths are plain paths', () => {
+  const tiny = readFileSync(path.join(REPO, 'test/fixtures/recipes/build/tiny.yml'), 'utf8');
+  const errorsOf = (text: string) => {
+    const r = validateRecipe(text, 'tiny.yml');
+    return 'errors' in r ? r.errors.map((e) => `${e.path}: ${e.message}`) : [];
+  };
+
+  it("runtime.paths with '..' (/x/../h/etc/shadow), '.' or an empty component are refused by validation", () => {
+    for (const p of ['/x/../h/etc/shadow', '/opt/./x', '/opt//x', '/opt/x/'])
+      expect(
+        errorsOf(
+          tiny.replace('packages: [dash, coreutils]', `packages: [dash, coreutils]\n  paths: ["${p}"]`),
+        ),
+      ).toEqual([
+        "runtime.paths[0]: must be an absolute path with no '.', '..' or empty component, like /opt/app",
+      ]);
+  });
+
+  it("test.files keys '.' and 'lib/' (0.2.0 validated them, then the build crashed with EISDIR) are refused", () => {
+    for (const key of ['.', 'lib/', 'a/./b'])
+      expect(errorsOf(`${tiny}    files: { "${key}": "x" }\n`)).toEqual([
+        `test[0].files["${key}"]: must name a file: no '.' or empty component (like lib/data.txt)`,
+      ]);
   });
 });
