@@ -158,13 +158,13 @@ async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
 const DEBS_IN_ROOT = '/var/cache/jrt-debs';
 const SOURCES_IN_ROOT = '/var/cache/jrt-blobs';
 
-/** Verified copies of the lock's .debs and sources in the just unpacked root (new directories). */
+/** Verified copies of the lock's .debs and sources in the just unpacked base root (nothing has run in it yet). */
 async function copyInputs(s: Session, root: string, lock: Lock, sourceFiles: string[]): Promise<void> {
   const debDir = path.join(root, DEBS_IN_ROOT);
   const sourceDir = path.join(root, SOURCES_IN_ROOT);
-  if (lock.packages.length > 0) await mkdir(debDir, { mode: 0o755 });
+  if (lock.packages.length > 0) await mkdir(debDir, { recursive: true, mode: 0o755 });
   for (const p of lock.packages) await s.blobs.copyOut(p.sha256, path.join(debDir, debFileName(p)));
-  if (sourceFiles.length > 0) await mkdir(sourceDir, { mode: 0o755 });
+  if (sourceFiles.length > 0) await mkdir(sourceDir, { recursive: true, mode: 0o755 });
   for (const sha256 of new Set(sourceFiles.map((f) => path.basename(f))))
     await s.blobs.copyOut(sha256, path.join(sourceDir, sha256));
 }
