@@ -7,6 +7,7 @@ import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { processAlive } from '../core/pid.js';
 import { run } from '../core/proc.js';
+import { removeTree } from '../core/remove-tree.js';
 import { parseStanzas } from './debian.js';
 import { assertReachableByBuild, BUILD_ID_BASE, buildEnv, inBuildUserns } from './userns.js';
 
@@ -135,27 +136,35 @@ export async function basePackages(base: BaseRoot): Promise<Map<string, string>>
 
 /**
  * Throwaway build directories live under JRT_CACHE/tmp/build-<pid>-<n>. Directories of builds
- * whose process is gone (crash, kill -9) are removed at the start of the next build.
+ * whose process is gone (crash, kill -9) are removed at the start of the next build, whatever their
+ * depth; one that cannot be removed is reported (`failed`), never a reason to fail this build.
  */
-export async function removeStaleBuildDirs(cacheDir: string): Promise<string[]> {
+export async function removeStaleBuildDirs(
+  cacheDir: string,
+): Promise<{ removed: string[]; failed: { name: string; error: string }[] }> {
   const tmpDir = path.join(cacheDir, 'tmp');
   const removed: string[] = [];
+  const failed: { name: string; error: string }[] = [];
   let entries: string[] = [];
   try {
     entries = await readdir(tmpDir);
   } catch {
-    return removed;
+    return { removed, failed };
   }
   for (const name of entries) {
     const m = /^build-(\d+)-/.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid !== process.pid && !processAlive(pid)) {
-      await rm(path.join(tmpDir, name), { recursive: true, force: true });
-      removed.push(name);
+      try {
+        await removeTree(path.join(tmpDir, name));
+        removed.push(name);
+      } catch (e) {
+        failed.push({ name, error: (e as Error).message });
+      }
     }
   }
-  return removed;
+  return { removed, failed };
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -1,8 +1,11 @@
 /**
  * The content-addressed download cache: JRT_CACHE/blobs/sha256/<hex>. A blob is only ever written
- * whole (downloaded next to it, verified, renamed), so whatever is there is trusted by its name.
+ * whole (downloaded next to it, verified, made read-only, renamed), and it is never trusted by its
+ * name alone: every use hashes it again (a corrupt one is removed and fetched again), and a build
+ * gets a verified copy of it, never the blob itself or a hard link to it.
  */
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
@@ -12,7 +15,13 @@ import { integrityMismatch } from '../core/integrity.js';
 export interface BlobStore {
   dir: string;
   pathOf(sha256: string): string;
+  /** Whether the blob is there and hashes to its name; a corrupt one is removed (and so is not). */
   has(sha256: string): Promise<boolean>;
+  /**
+   * Copy the blob to `dest` (a new file) and verify the copy against the blob's name: what a build
+   * uses is exactly what was verified, and nothing it does to the copy reaches the cache.
+   */
+  copyOut(sha256: string, dest: string): Promise<void>;
   /**
    * Download `url` unless present; the bytes must hash to `sha256` (and match `integrity`, an SRI
    * string, when given). `size` (a lock's) caps the download: a byte more and it stops.
@@ -34,27 +43,50 @@ export interface BlobStore {
 export function createBlobStore(cacheDir: string, download = downloadToFile): BlobStore {
   const dir = path.join(cacheDir, 'blobs', 'sha256');
   const pathOf = (sha256: string) => path.join(dir, sha256);
-  const has = async (sha256: string) => {
+  /** 'ok', 'missing', or 'corrupt' (then removed): a blob whose bytes are not its name. */
+  const check = async (sha256: string): Promise<'ok' | 'missing' | 'corrupt'> => {
     try {
-      return (await stat(pathOf(sha256))).isFile();
+      if (!(await stat(pathOf(sha256))).isFile()) return 'missing';
     } catch {
-      return false;
+      return 'missing';
     }
+    if ((await sha256File(pathOf(sha256))) === sha256) return 'ok';
+    await rm(pathOf(sha256), { force: true });
+    return 'corrupt';
+  };
+  const has = async (sha256: string) => (await check(sha256)) === 'ok';
+  /** Into the store: read-only, then renamed into place (whole or not at all). */
+  const place = async (tmp: string, sha256: string) => {
+    await chmod(tmp, 0o444);
+    await rename(tmp, pathOf(sha256));
   };
   return {
     dir,
     pathOf,
     has,
+    async copyOut(sha256, dest) {
+      await copyFile(pathOf(sha256), dest, constants.COPYFILE_EXCL);
+      const actual = await sha256File(dest);
+      if (actual === sha256) return;
+      await rm(dest, { force: true });
+      await rm(pathOf(sha256), { force: true });
+      throw failure(
+        'ERR_JRT_BLOB_CORRUPT',
+        `the cached blob ${pathOf(sha256)} changed after it was verified (its bytes hash to ${actual}): removed`,
+        { hint: 'something else writes into JRT_CACHE; run the build again to fetch it anew' },
+      );
+    },
     async fetch(url, sha256, opts = {}) {
-      if (await has(sha256)) return pathOf(sha256);
+      const state = await check(sha256);
+      if (state === 'ok') return pathOf(sha256);
       if (opts.offline) {
-        throw failure(
-          'ERR_JRT_OFFLINE_MISSING',
-          `--offline: ${url} (sha256 ${sha256}) is not in the cache ${dir}`,
-          {
-            hint: 'run the build once with network to fill the cache',
-          },
-        );
+        const why =
+          state === 'corrupt'
+            ? `was corrupt in the cache ${dir} (its bytes did not hash to its name) and was removed`
+            : `is not in the cache ${dir}`;
+        throw failure('ERR_JRT_OFFLINE_MISSING', `--offline: ${url} (sha256 ${sha256}) ${why}`, {
+          hint: 'run the build once with network to fill the cache',
+        });
       }
       await mkdir(dir, { recursive: true });
       const tmp = path.join(dir, `.incoming-${sha256}-${process.pid}`);
@@ -70,7 +102,7 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
         );
       }
       await checkIntegrity(url, tmp, got, opts.integrity);
-      await rename(tmp, pathOf(sha256));
+      await place(tmp, sha256);
       return pathOf(sha256);
     },
     async fetchUnknown(url, opts = {}) {
@@ -78,7 +110,7 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
       const tmp = path.join(dir, `.incoming-${process.pid}-${Date.now()}`);
       const got = await download(url, tmp);
       await checkIntegrity(url, tmp, got, opts.integrity);
-      await rename(tmp, pathOf(got.sha256));
+      await place(tmp, got.sha256);
       return { ...got, file: pathOf(got.sha256) };
     },
     async addFile(file, sha256) {
@@ -93,7 +125,7 @@ export function createBlobStore(cacheDir: string, download = downloadToFile): Bl
         await mkdir(dir, { recursive: true });
         const tmp = path.join(dir, `.incoming-${sha256}-${process.pid}`);
         await copyFile(file, tmp);
-        await rename(tmp, pathOf(sha256));
+        await place(tmp, sha256);
       }
       return pathOf(sha256);
     },

@@ -2,7 +2,7 @@
  * `jrt build`: recipe → lock → fetched inputs → throwaway root → runtime tree → checked,
  * described, smoke-tested and packed artifact. Only resolving and fetching use the network.
  */
-import { chown, copyFile, link, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { computeManifest } from '../artifact/manifest.js';
 import { packArtifact, packTempPath } from '../artifact/pack.js';
@@ -10,13 +10,13 @@ import { failure } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import { run } from '../core/proc.js';
 import type { OnProgress } from '../core/progress.js';
+import { removeTree } from '../core/remove-tree.js';
 import {
   artifactName,
   MANIFEST_JSON,
   type Manifest,
   RUNTIME_JSON,
   RUNTIME_YML,
-  type RuntimeYml,
   TREE_DIR,
 } from '../core/runtime-format.js';
 import { JRT_VERSION } from '../core/version.js';
@@ -28,6 +28,7 @@ import { collectRuntime } from './collect.js';
 import { debFileName, fetchDebian, shellQuote } from './debian.js';
 import { type Lock, lockDigest, sourceDateEpoch } from './lock.js';
 import { ensureLock, type LockOutcome } from './lock-phase.js';
+import { checkMountSources } from './mount-check.js';
 import { dropWriteBits, normalizeJavaKeystores } from './normalize.js';
 import { makeRuntimeYml, renderRuntimeJson, renderRuntimeYml } from './runtime-yml.js';
 import { type Session, withSession } from './session.js';
@@ -81,18 +82,15 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
 
     await s.step('install', async () => {
       await unpackBase(base, root);
+      // The inputs go into the fresh root as verified copies, before anything runs in it: nothing of
+      // JRT_CACHE is bound, linked or reachable from a build, so no step (or maintainer script) of
+      // one recipe can change what another recipe's build gets from the cache.
+      await copyInputs(s, root, lock, sourceFiles);
       if (lock.packages.length === 0) return;
-      // apt wants real .deb files: hard links into the blob cache (same filesystem), copies otherwise.
-      const debDir = path.join(root, 'var/cache/jrt-debs');
-      await mkdir(debDir, { recursive: true });
-      // Its root removes the directory when apt is done; the links in it stay root's, read-only to it.
-      await chown(debDir, BUILD_ID_BASE, BUILD_ID_BASE);
-      for (const p of lock.packages)
-        await linkOrCopy(s.blobs.pathOf(p.sha256), path.join(debDir, debFileName(p)));
-      const debs = lock.packages.map((p) => shellQuote(`/var/cache/jrt-debs/${debFileName(p)}`)).join(' ');
+      const debs = lock.packages.map((p) => shellQuote(`${DEBS_IN_ROOT}/${debFileName(p)}`)).join(' ');
       await inRoot(
         'install packages',
-        `apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 ${debs}\nrm -rf /var/cache/jrt-debs`,
+        `apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 ${debs}\nrm -rf ${DEBS_IN_ROOT}`,
       );
     });
 
@@ -100,9 +98,10 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
       for (const [i, source] of s.recipe.sources.entries()) {
         await inRoot(
           `unpack source ${i + 1}`,
-          unpackScript(source, `/var/cache/jrt-blobs/${path.basename(sourceFiles[i] as string)}`),
+          unpackScript(source, `${SOURCES_IN_ROOT}/${path.basename(sourceFiles[i] as string)}`),
         );
       }
+      if (s.recipe.sources.length > 0) await inRoot('remove the source copies', `rm -rf ${SOURCES_IN_ROOT}`);
       for (const step of s.recipe.build.steps) await inRoot(step.name, step.run, step.cwd);
     });
 
@@ -123,7 +122,7 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
       });
       for (const w of r.warnings) s.onProgress({ type: 'warn', task: recipe.name, message: w });
       await normalizeJavaKeystores(tree, sourceDateEpoch(lock) * 1000);
-      await rm(root, { recursive: true, force: true });
+      await removeTree(root);
     });
 
     const yml = makeRuntimeYml(s.recipe, {
@@ -149,8 +148,6 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
 
 /** Every .deb and source of the lock in the blob cache, verified. Returns the sources' blob paths. */
 async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
-  // The build root binds the blob dir read-only, so it must exist even when nothing is fetched.
-  await mkdir(s.blobs.dir, { recursive: true });
   await fetchDebian(s.blobs, s.mirror, lock.packages, { offline: s.offline });
   const files: string[] = [];
   for (const [i, input] of lock.sources.entries())
@@ -158,13 +155,34 @@ async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
   return files;
 }
 
+/** Where the inputs' copies are in the build root until they are installed or unpacked. */
+const DEBS_IN_ROOT = '/var/cache/jrt-debs';
+const SOURCES_IN_ROOT = '/var/cache/jrt-blobs';
+
+/** Verified copies of the lock's .debs and sources in the just unpacked base root (nothing has run in it yet). */
+async function copyInputs(s: Session, root: string, lock: Lock, sourceFiles: string[]): Promise<void> {
+  const debDir = path.join(root, DEBS_IN_ROOT);
+  const sourceDir = path.join(root, SOURCES_IN_ROOT);
+  // Both are the build root's (it removes them when done); the copies in them stay host root's, 0444.
+  if (lock.packages.length > 0) {
+    await mkdir(debDir, { recursive: true, mode: 0o755 });
+    await chown(debDir, BUILD_ID_BASE, BUILD_ID_BASE);
+  }
+  for (const p of lock.packages) await s.blobs.copyOut(p.sha256, path.join(debDir, debFileName(p)));
+  if (sourceFiles.length > 0) {
+    await mkdir(sourceDir, { recursive: true, mode: 0o755 });
+    await chown(sourceDir, BUILD_ID_BASE, BUILD_ID_BASE);
+  }
+  for (const sha256 of new Set(sourceFiles.map((f) => path.basename(f))))
+    await s.blobs.copyOut(sha256, path.join(sourceDir, sha256));
+}
+
 /**
  * Runs a named shell script inside the build root as root of the build's user namespace (root
- * there, an unprivileged user on the host): no network, inputs read-only, a fixed clock.
+ * there, an unprivileged user on the host): no network, no bind of the host, a fixed clock.
  * A failure names the step and shows its last lines (stdout and stderr as they came), not bwrap's argv.
  */
 function sandboxRunner(s: Session, root: string, epoch: number) {
-  const binds = [{ source: s.blobs.dir, dest: '/var/cache/jrt-blobs', readonly: true }];
   const env = { SOURCE_DATE_EPOCH: String(epoch), ...s.recipe.build.environment };
   return async (name: string, script: string, cwd?: string) => {
     const tail: string[] = [];
@@ -173,7 +191,7 @@ function sandboxRunner(s: Session, root: string, epoch: number) {
       tail.push(line);
       if (tail.length > STEP_TAIL_LINES) tail.shift();
     };
-    const argv = chrootArgv(root, ['/bin/sh', '-ec', script], { network: false, binds, env, cwd });
+    const argv = chrootArgv(root, ['/bin/sh', '-ec', script], { network: false, env, cwd });
     const [file, ...args] = inBuildUserns(['bwrap', ...argv]);
     const r = await run(file as string, args, {
       reject: false,
@@ -191,30 +209,6 @@ function sandboxRunner(s: Session, root: string, epoch: number) {
 }
 
 const STEP_TAIL_LINES = 15;
-
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-  } catch {
-    await copyFile(from, to);
-  }
-}
-
-async function checkMountSources(runtimeDir: string, yml: RuntimeYml): Promise<void> {
-  for (const m of yml.mounts) {
-    try {
-      await stat(path.join(runtimeDir, m.source));
-    } catch {
-      throw failure(
-        'ERR_JRT_MOUNT_SOURCE_MISSING',
-        `mounts: source ${m.source} (for ${m.target}) does not exist in the built runtime`,
-        {
-          hint: 'add the package that provides it to runtime.packages, or fix the mount',
-        },
-      );
-    }
-  }
-}
 
 async function pack(s: Session, out: string, lock: Lock, outDir?: string) {
   await dropWriteBits(out);

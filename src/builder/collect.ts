@@ -4,7 +4,7 @@
  * generated certificate store, the recipe's extra paths and a minimal /etc — then strip it and prove
  * that no build-only file got in. The build root is only read.
  */
-import { lstat, mkdir, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
@@ -13,13 +13,14 @@ import type { StripRules } from '../recipe/types.js';
 import { type ClosureResult, resolveClosure } from './closure.js';
 import {
   type Diversion,
+  type DpkgPackage,
   divertedPath,
   readAlternatives,
   readDiversions,
   readDpkgDb,
   readPackageFiles,
 } from './dpkg.js';
-import { canonicalInRoot, resolveInRoot } from './root-path.js';
+import { canonicalInRoot, hostPathInRoot, isPlainPath, resolveInRoot } from './root-path.js';
 import { stripTree } from './strip.js';
 import { TreeCopier } from './tree-copy.js';
 
@@ -80,8 +81,9 @@ export async function collectRuntime(opts: CollectOptions): Promise<CollectResul
   await phase(onProgress, TASK, `copy ${closure.packages.length} packages`, async () => {
     await mirrorMergedUsr(opts.buildRoot, opts.outTree);
     for (const pkg of closure.packages) {
-      for (const listed of await readPackageFiles(opts.buildRoot, pkg)) {
+      for (const listed of await packageFiles(opts.buildRoot, pkg)) {
         const p = await canonicalInRoot(opts.buildRoot, divertedPath(listed, pkg.name, diversions));
+        if (p === undefined) continue; // listed but not there (or not reachable inside the root)
         owned.add(p);
         if (await isTopLevelLink(opts.outTree, p)) continue;
         await copier.copy(p);
@@ -90,8 +92,14 @@ export async function collectRuntime(opts: CollectOptions): Promise<CollectResul
     await copyAlternatives(opts.buildRoot, copier);
     if (closure.packages.some((p) => p.name === 'ca-certificates')) await copier.copy('/etc/ssl/certs', true);
     for (const extra of opts.paths) {
+      if (!isPlainPath(extra)) {
+        throw failure(
+          'ERR_JRT_CLOSURE_PATH_UNSAFE',
+          `runtime path ${extra} is not a plain absolute path (an empty, '.' or '..' component)`,
+        );
+      }
       const p = await canonicalInRoot(opts.buildRoot, extra);
-      if (!(await copier.copy(p, true))) {
+      if (p === undefined || !(await copier.copy(p, true))) {
         throw failure(
           'ERR_JRT_CLOSURE_PATH_MISSING',
           `runtime path ${extra} does not exist in the build root`,
@@ -140,20 +148,49 @@ async function assertEmptyDir(dir: string): Promise<void> {
   }
 }
 
-/** Keep the merged-usr layout: the build root's top-level `bin -> usr/bin` style links. */
+/**
+ * Keep the merged-usr layout: the build root's top-level `bin -> usr/bin` style links. Only a link
+ * to a real directory `usr/NAME` of the root is mirrored; any other top-level link (`zz ->
+ * /usr/../../x`, a build step's) is left to the rules every other path follows.
+ */
 async function mirrorMergedUsr(buildRoot: string, outTree: string): Promise<void> {
   await mkdir(path.join(outTree, 'usr'), { recursive: true });
+  if (!(await lstat(path.join(buildRoot, 'usr')).catch(() => undefined))?.isDirectory()) return;
   for (const name of (await readdir(buildRoot)).sort()) {
     const st = await lstat(path.join(buildRoot, name));
     if (!st.isSymbolicLink()) continue;
-    const target = await readlink(path.join(buildRoot, name));
-    const rel = target.replace(/^\//, '');
-    if (!rel.startsWith('usr/')) continue;
+    const rel = mergedUsrTarget(await readlink(path.join(buildRoot, name)));
+    if (rel === undefined) continue;
+    const dir = await lstat(path.join(buildRoot, rel)).catch(() => undefined);
+    if (!dir?.isDirectory()) continue;
     await symlink(rel, path.join(outTree, name));
     // The target directory exists even if empty, so following links never copies all of it.
-    const mode = (await stat(path.join(buildRoot, rel)).catch(() => undefined))?.mode ?? 0o755;
-    await mkdir(path.join(outTree, rel), { recursive: true, mode: mode & 0o1777 });
+    await mkdir(path.join(outTree, rel), { mode: dir.mode & 0o1777 }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
   }
+}
+
+/** `usr/NAME` for a merged-usr link's target (`usr/bin`, `/usr/lib64`), else undefined. Pure. */
+export function mergedUsrTarget(target: string): string | undefined {
+  const rel = target.replace(/^\//, '');
+  return /^usr\/[^/]+$/.test(rel) && !['usr/.', 'usr/..'].includes(rel) ? rel : undefined;
+}
+
+/** A package's file list; a line with `.`, `..` or empty components was not written by dpkg. */
+async function packageFiles(buildRoot: string, pkg: DpkgPackage): Promise<string[]> {
+  const listed = await readPackageFiles(buildRoot, pkg);
+  const bad = listed.find((l) => !isPlainPath(l.replace(/\/+$/, '') || '/'));
+  if (bad !== undefined) {
+    throw failure(
+      'ERR_JRT_CLOSURE_PATH_UNSAFE',
+      `dpkg's file list of ${pkg.name} holds '${bad}', which dpkg never writes ('.', '..' or an empty component): a build step changed it`,
+      {
+        hint: 'build steps must not edit /var/lib/dpkg; install files with packages or list them in runtime.paths',
+      },
+    );
+  }
+  return listed;
 }
 
 async function isTopLevelLink(outTree: string, p: string): Promise<boolean> {
@@ -178,14 +215,16 @@ async function copyAlternatives(buildRoot: string, copier: TreeCopier): Promise<
     if (current.exists && (await copier.has(current.path))) {
       for (const l of [group.link, ...group.slaves.map((x) => x.link)]) {
         const p = await canonicalInRoot(buildRoot, l);
-        const st = await lstat(path.join(buildRoot, p)).catch(() => undefined);
-        if (st?.isSymbolicLink()) await copier.copy(p);
+        const at = p === undefined ? undefined : await hostPathInRoot(buildRoot, p);
+        const st = at === undefined ? undefined : await lstat(at).catch(() => undefined);
+        if (p !== undefined && st?.isSymbolicLink()) await copier.copy(p);
       }
       continue;
     }
     const inTree = [];
     for (const c of group.choices) {
-      if (await copier.has(await canonicalInRoot(buildRoot, c.path))) inTree.push(c);
+      const p = await canonicalInRoot(buildRoot, c.path);
+      if (p !== undefined && (await copier.has(p))) inTree.push(c);
     }
     const best = inTree.sort((a, b) => b.priority - a.priority)[0];
     if (!best) continue;
@@ -194,9 +233,10 @@ async function copyAlternatives(buildRoot: string, copier: TreeCopier): Promise<
       ...group.slaves.map((x, i) => ({ ...x, target: best.slavePaths[i] ?? '' })),
     ];
     for (const { name, link, target } of pairs) {
-      if (!target) continue;
+      const at = await canonicalInRoot(buildRoot, link);
+      if (!target || at === undefined || !isPlainPath(`/etc/alternatives/${name}`)) continue;
       await copier.makeLink(`/etc/alternatives/${name}`, target);
-      await copier.makeLink(await canonicalInRoot(buildRoot, link), `/etc/alternatives/${name}`);
+      await copier.makeLink(at, `/etc/alternatives/${name}`);
     }
   }
 }
@@ -244,7 +284,7 @@ async function assertNoBuildOnlyFiles(
     if (!pkg || inClosure.has(name)) continue;
     for (const listed of await readPackageFiles(buildRoot, pkg)) {
       const p = await canonicalInRoot(buildRoot, divertedPath(listed, name, diversions));
-      if (owned.has(p)) continue;
+      if (p === undefined || owned.has(p)) continue;
       const st = await lstat(path.join(outTree, p)).catch(() => undefined);
       if (st && !st.isDirectory()) leaks.push(`${p} (${name})`);
     }

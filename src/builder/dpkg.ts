@@ -2,9 +2,8 @@
  * The dpkg database of a build root: what is installed, what depends on what, which files each
  * package owns. Parsers are pure (text in, data out); `readDpkgDb` is the one reader.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { failure } from '../core/errors.js';
+import { readdirInRoot, readFileInRoot } from './root-path.js';
 
 /** One alternative of a dependency: `name[:arch] [(op version)]`. Versions and arch are kept for messages only. */
 export interface DepAtom {
@@ -137,16 +136,16 @@ export function nativeDebianArch(): string {
   return ARCH_BY_NODE[process.arch] ?? process.arch;
 }
 
-/** Read the dpkg database of `root`. */
+/**
+ * Read the dpkg database of `root`. Every file of it is read inside the root (a build step may have
+ * made any of them a symlink): never through the host's own filesystem.
+ */
 export async function readDpkgDb(root: string, nativeArch = nativeDebianArch()): Promise<DpkgDb> {
-  const file = path.join(root, 'var/lib/dpkg/status');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
+  const text = await readFileInRoot(root, '/var/lib/dpkg/status');
+  if (text === undefined) {
     throw failure(
       'ERR_JRT_CLOSURE_NO_DPKG',
-      `cannot read the dpkg database ${file}: ${(e as Error).message}`,
+      `cannot read the dpkg database /var/lib/dpkg/status of the build root ${root}`,
       {
         hint: 'the build root must be a Debian root with packages installed by dpkg/apt',
       },
@@ -157,15 +156,16 @@ export async function readDpkgDb(root: string, nativeArch = nativeDebianArch()):
 
 /** The files a package owns, as listed by dpkg (`<pkg>:<arch>.list` for Multi-Arch: same, else `<pkg>.list`). */
 export async function readPackageFiles(root: string, pkg: DpkgPackage): Promise<string[]> {
-  const info = path.join(root, 'var/lib/dpkg/info');
+  // Names come from the status file a step may have written: one path component, nothing more.
   for (const base of [`${pkg.name}:${pkg.architecture}`, pkg.name]) {
-    try {
-      return parseFileList(await readFile(path.join(info, `${base}.list`), 'utf8'));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    if (base.includes('/')) continue;
+    const text = await readFileInRoot(root, `/var/lib/dpkg/info/${base}.list`);
+    if (text !== undefined) return parseFileList(text);
   }
-  throw failure('ERR_JRT_CLOSURE_NO_DPKG', `dpkg has no file list for ${pkg.name} in ${info}`);
+  throw failure(
+    'ERR_JRT_CLOSURE_NO_DPKG',
+    `dpkg has no file list for ${pkg.name} in /var/lib/dpkg/info of the build root ${root}`,
+  );
 }
 
 /** One update-alternatives group: its master, its slaves, and every choice with its priority. */
@@ -200,16 +200,12 @@ export function parseAlternative(name: string, text: string): AlternativeGroup {
 }
 
 export async function readAlternatives(root: string): Promise<AlternativeGroup[]> {
-  const dir = path.join(root, 'var/lib/dpkg/alternatives');
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
+  const dir = '/var/lib/dpkg/alternatives';
   const groups: AlternativeGroup[] = [];
-  for (const name of names.sort())
-    groups.push(parseAlternative(name, await readFile(path.join(dir, name), 'utf8')));
+  for (const name of (await readdirInRoot(root, dir)).sort()) {
+    const text = await readFileInRoot(root, `${dir}/${name}`);
+    if (text !== undefined) groups.push(parseAlternative(name, text));
+  }
   return groups;
 }
 
@@ -232,11 +228,7 @@ export function parseDiversions(text: string): Map<string, Diversion> {
 }
 
 export async function readDiversions(root: string): Promise<Map<string, Diversion>> {
-  try {
-    return parseDiversions(await readFile(path.join(root, 'var/lib/dpkg/diversions'), 'utf8'));
-  } catch {
-    return new Map();
-  }
+  return parseDiversions((await readFileInRoot(root, '/var/lib/dpkg/diversions')) ?? '');
 }
 
 /** Where a path a package lists really is: diverted away unless the package is the one diverting it. */

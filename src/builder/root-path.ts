@@ -3,8 +3,10 @@
  * are followed the way the kernel would inside a chroot — absolute targets restart at the root, `..`
  * stops at the root — and never through the host's own filesystem.
  */
-import { lstat, readlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import { failure } from '../core/errors.js';
 
 export interface InRoot {
   /** The resolved absolute path inside the root (`/usr/lib/x86_64-linux-gnu/libc.so.6`). */
@@ -52,13 +54,84 @@ export async function resolveInRoot(root: string, p: string, followLast = true):
   return { path: `/${done.join('/')}`, exists: true, links };
 }
 
-/** The canonical location of `p`: its parent directory resolved inside the root, its own name kept. */
-export async function canonicalInRoot(root: string, p: string): Promise<string> {
-  const parent = path.posix.dirname(p);
-  const base = path.posix.basename(p);
-  if (parent === p) return '/';
-  const resolved = await resolveInRoot(root, parent, true);
-  return path.posix.join(resolved.path, base);
+/**
+ * The canonical location of `p`: its parent directory resolved inside the root, its own name kept.
+ * Undefined when the parent does not exist as a directory inside the root, or `p` names no entry
+ * (`/a/..`): the rest of such a path is never resolved as text (`/x/../h` is not `/h` when `x` is
+ * missing, as the kernel would say too), and never by the host's kernel.
+ */
+export async function canonicalInRoot(root: string, p: string): Promise<string | undefined> {
+  if (!p.startsWith('/')) return undefined;
+  const trimmed = p.replace(/\/+$/, '');
+  if (trimmed === '') return '/';
+  const base = path.posix.basename(trimmed);
+  if (base === '.' || base === '..') return undefined;
+  const parent = await resolveInRoot(root, path.posix.dirname(trimmed), true);
+  if (!parent.exists) return undefined;
+  return parent.path === '/' ? `/${base}` : `${parent.path}/${base}`;
+}
+
+/** Whether `p` is an absolute path with no empty, `.` or `..` component (its text is its location). */
+export function isPlainPath(p: string): boolean {
+  if (!p.startsWith('/') || p.includes('\0')) return false;
+  if (p === '/') return true;
+  return p
+    .slice(1)
+    .split('/')
+    .every((c) => c !== '' && c !== '.' && c !== '..');
+}
+
+/**
+ * The host path of the plain in-root path `p`, once every directory above it is known to be a real
+ * directory of the root (no symlink the host's kernel would follow out of it); undefined when one is
+ * not. The entry itself is not followed: lstat, readlink or open with O_NOFOLLOW the result. `known`
+ * caches directories already checked; the root must not change meanwhile (the build has ended).
+ */
+export async function hostPathInRoot(
+  root: string,
+  p: string,
+  known: Set<string> = new Set(),
+): Promise<string | undefined> {
+  if (!isPlainPath(p)) return undefined;
+  const parts = p.split('/').slice(1, -1);
+  let dir = '';
+  for (const part of parts) {
+    dir = `${dir}/${part}`;
+    if (known.has(dir)) continue;
+    const st = await lstat(path.join(root, dir)).catch(() => undefined);
+    if (!st?.isDirectory()) return undefined;
+    known.add(dir);
+  }
+  return path.join(root, p);
+}
+
+/**
+ * Read the file at in-root `p` (its symlinks followed inside the root), at most `maxBytes`.
+ * Undefined when it does not exist or is not a regular file.
+ */
+export async function readFileInRoot(
+  root: string,
+  p: string,
+  maxBytes = 64 * 1024 * 1024,
+): Promise<string | undefined> {
+  const r = await resolveInRoot(root, p);
+  const host = r.exists ? await hostPathInRoot(root, r.path) : undefined;
+  if (!host) return undefined;
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return undefined;
+    if (st.size > maxBytes)
+      throw failure('ERR_JRT_CLOSURE_PATH_UNSAFE', `${p} in the build root is larger than ${maxBytes} bytes`);
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Whether a relative symlink target climbs above the root, judged from the link's own directory. */
@@ -79,4 +152,12 @@ export function relativeLinkEscapes(linkPath: string, target: string): boolean {
 /** Join an in-root absolute path onto the host path of the root. */
 export function hostPath(root: string, inRoot: string): string {
   return path.join(root, inRoot);
+}
+
+/** The names in the directory at in-root `p` (its symlinks followed inside the root); [] when none. */
+export async function readdirInRoot(root: string, p: string): Promise<string[]> {
+  const r = await resolveInRoot(root, p);
+  const host = r.exists ? await hostPathInRoot(root, r.path) : undefined;
+  if (!host || !(await lstat(host)).isDirectory()) return [];
+  return readdir(host);
 }

@@ -11,6 +11,7 @@ import { hostDebianMirror, hostNpmRegistry } from '../core/host-sources.js';
 import type { JrtPaths } from '../core/paths.js';
 import { stopChildren } from '../core/proc.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
+import { removeTree } from '../core/remove-tree.js';
 import { JRT_VERSION } from '../core/version.js';
 import { loadRecipe } from '../recipe/load.js';
 import type { Recipe } from '../recipe/types.js';
@@ -59,7 +60,14 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
   log(`jrt ${JRT_VERSION}: ${opts.recipeFile} (${digest})`);
   const [mirror, registry] = await Promise.all([hostDebianMirror(), hostNpmRegistry()]);
 
-  await removeStaleBuildDirs(opts.paths.cache);
+  const stale = await removeStaleBuildDirs(opts.paths.cache);
+  const report = (message: string) => {
+    log(message);
+    onProgress({ type: 'warn', task: recipe.name, message });
+  };
+  for (const name of stale.removed) report(`removed the build dir ${name} left by an earlier build`);
+  for (const f of stale.failed)
+    report(`could not remove the build dir ${f.name} left by an earlier build: ${f.error}`);
   const buildDir = path.join(
     opts.paths.cache,
     'tmp',
@@ -68,8 +76,11 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
   await mkdir(buildDir, { recursive: true });
   // One removal shared by the normal end and an interrupt, so two never race over the same tree.
   let removal: Promise<void> | undefined;
+  // Never a reason to fail the build: what stays is reported, and the next build removes it.
   const removeBuildDir = () =>
-    (removal ??= rm(buildDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
+    (removal ??= removeTree(buildDir).catch((e: Error) =>
+      report(`could not remove the build dir ${buildDir}: ${e.message}; the next build removes it`),
+    ));
   const interruptHooks = new Set<() => Promise<unknown>>();
   let interrupted: NodeJS.Signals | undefined;
   const exitStatusFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);

@@ -19,6 +19,11 @@ const str = (pattern?: string, message?: string, extra: Schema = {}): Schema => 
 
 const SHA256 = str('^[0-9a-f]{64}$', 'must be 64 lowercase hex digits (a sha256)');
 const ABSOLUTE = str('^/', 'must be an absolute path (start with /)');
+/** A path of the build root taken as it is written: absolute, no empty, `.` or `..` component. */
+const PLAIN_ABSOLUTE = str(
+  '^(?!.*/\\.\\.?(/|$))(/[^/]+)+$',
+  "must be an absolute path with no '.', '..' or empty component, like /opt/app",
+);
 const VERSION_RE = '^[0-9]+(\\.[0-9]+)*$';
 /** An exact SemVer 2.0 version: no ranges, no `v` prefix. */
 const EXACT_SEMVER =
@@ -158,7 +163,7 @@ export const recipeSchema: Schema = object(
       {
         packages: { ...stringList(DEB_PACKAGE), minItems: 1 },
         exclude: stringList(DEB_PACKAGE),
-        paths: stringList(ABSOLUTE),
+        paths: stringList(PLAIN_ABSOLUTE),
         strip: object({
           docs: { type: 'boolean' },
           locales: stringList(str('^[A-Za-z0-9_.@-]+$', 'must be a locale name like en_US or C.UTF-8')),

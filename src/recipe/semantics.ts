@@ -39,13 +39,21 @@ export function semanticIssues(data: unknown): Issue[] {
   uniqueNames(list(data.test), ['test'], 'test', issues);
   list(data.test).forEach((t, i) => {
     if (!isObj(t) || !isObj(t.files)) return;
-    for (const name of Object.keys(t.files))
-      if (name.split('/').includes('..'))
+    for (const name of Object.keys(t.files)) {
+      const parts = name.split('/');
+      if (parts.includes('..'))
         issues.push({
           path: ['test', i, 'files', name],
           anchor: 'key',
           message: "must not contain '..' (files stay in the job's working directory)",
         });
+      else if (parts.some((c) => c === '.' || c === ''))
+        issues.push({
+          path: ['test', i, 'files', name],
+          anchor: 'key',
+          message: "must name a file: no '.' or empty component (like lib/data.txt)",
+        });
+    }
   });
   list(data.sources).forEach((s, i) => {
     if (isObj(s) && s.kind === 'file')

@@ -204,7 +204,16 @@ describe('invalid values are refused with the field and the reason', () => {
         'runtime.exclude[0]: must be a Debian package name (lowercase letters, digits, + - .), e.g. openjdk-17-jre-headless',
       ],
     ],
-    ['runtime.paths', ['opt'], ['runtime.paths[0]: must be an absolute path (start with /)']],
+    [
+      'runtime.paths',
+      ['opt'],
+      ["runtime.paths[0]: must be an absolute path with no '.', '..' or empty component, like /opt/app"],
+    ],
+    [
+      'runtime.paths',
+      ['/x/../h/etc/shadow'],
+      ["runtime.paths[0]: must be an absolute path with no '.', '..' or empty component, like /opt/app"],
+    ],
     ['runtime.strip', { docs: 'yes' }, ['runtime.strip.docs: must be boolean']],
     ['runtime.strip', { locale: [] }, ["runtime.strip.locale: unknown key (did you mean 'locales'?)"]],
     ['runtime.strip', { static_libs: 0 }, ['runtime.strip.static_libs: must be boolean']],
@@ -257,6 +266,16 @@ describe('invalid values are refused with the field and the reason', () => {
       'test',
       [{ name: 't', run: 'x', files: { '../x': 'y' } }],
       [`test[0].files["../x"]: must not contain '..' (files stay in the job's working directory)`],
+    ],
+    [
+      'test',
+      [{ name: 't', run: 'x', files: { '.': 'y' } }],
+      [`test[0].files["."]: must name a file: no '.' or empty component (like lib/data.txt)`],
+    ],
+    [
+      'test',
+      [{ name: 't', run: 'x', files: { 'lib/': 'y' } }],
+      [`test[0].files["lib/"]: must name a file: no '.' or empty component (like lib/data.txt)`],
     ],
     [
       'test',
