@@ -42,9 +42,11 @@ export function identityOf(yml: unknown, name: string): { identity: Identity } |
   const language = yml.language;
   if (typeof language !== 'string' || !NAME.test(language))
     problems.push(`language ${shown(language)} is not a name (letters, digits, . _ + -)`);
-  const version = typeof yml.version === 'number' ? String(yml.version) : yml.version;
+  // The version jrt resolves by (runner/resolve.ts: fullVersion): full_version when present.
+  const claimed = yml.full_version ?? yml.version;
+  const version = typeof claimed === 'number' ? String(claimed) : claimed;
   if (typeof version !== 'string' || !NAME.test(version))
-    problems.push(`version ${shown(yml.version)} is not a version (letters, digits, . _ + -)`);
+    problems.push(`version ${shown(claimed)} is not a version (letters, digits, . _ + -)`);
   const tags = nameList(yml, 'tags', problems);
   const aliases = nameList(yml, 'aliases', problems);
   if (problems.length > 0) return { problems };

@@ -15,6 +15,7 @@ import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
 import type { AllowNet } from './egress.js';
 import type { HostDirMapping } from './idmap.js';
+import { HOSTS_TARGET, openJobHosts } from './job-hosts.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -230,6 +231,12 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
   try {
     const job = await openJobInputs(req, paths, runtime, limits, opened);
     job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
+    // A runtime that leaves /etc to the job host (as Joblet expects) gets the host's part: hosts.
+    if (runtime && hostPathOf(planMounts(runtime, runtimeDir, job), HOSTS_TARGET) === 'absent') {
+      const hosts = openJobHosts(paths.state);
+      opened.files.push(hosts.fd);
+      job.files.push({ hostPath: hosts.path, target: HOSTS_TARGET, perms: '0444' });
+    }
     return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, ...opened };
   } catch (e) {
     closePrepared(opened);
@@ -301,9 +308,10 @@ async function openJobInputs(
 /**
  * What the job's /etc/resolv.conf says: the host's with `host` (its nameservers are reachable
  * there), slirp4netns' forwarder with `web`. It covers the sandbox's own /etc/resolv.conf, so only
- * when that is a regular file (runtimes carry an empty one; a runtime built before that has none
- * and its jobs resolve no names; so does legacy mode where the host's is a symlink). Legacy mode
- * with `host` already sees the host's.
+ * when that is a regular file (runtimes of jrt 0.2 mount their /etc with an empty one; one built
+ * before that has none and its jobs resolve no names; so does legacy mode where the host's is a
+ * symlink), or when no mount covers it (runtimes that leave /etc to the job host, as Joblet
+ * expects: docs/joblet.md). Legacy mode with `host` already sees the host's.
  */
 function resolvConfFor(
   network: NetworkMode,
@@ -313,8 +321,9 @@ function resolvConfFor(
 ): string | undefined {
   if (network === 'none' || (network === 'host' && !runtime)) return undefined;
   const covered = hostPathOf(planMounts(runtime, runtimeDir, job), RESOLV_CONF);
-  if (covered === 'virtual' || covered === 'absent') return undefined;
-  if (!lstatSync(covered, { throwIfNoEntry: false })?.isFile()) return undefined;
+  if (covered === 'virtual') return undefined;
+  // 'absent': the runtime leaves /etc to the job host; bwrap makes the file in the sandbox's root.
+  if (covered !== 'absent' && !lstatSync(covered, { throwIfNoEntry: false })?.isFile()) return undefined;
   if (network === 'web') return `# jrt --network=web: slirp4netns' DNS forwarder\nnameserver ${SLIRP_DNS}\n`;
   try {
     return readFileSync(RESOLV_CONF, 'utf8');

@@ -193,7 +193,7 @@ export async function listInstalled(
         dir: f.dir,
         name: path.basename(f.dir),
         language: f.rt?.language ?? language,
-        version: String(f.rt?.version ?? ''),
+        version: fullVersion(f.rt),
         tags: Array.isArray(f.rt?.tags) ? f.rt.tags.map(String) : [],
         aliases: Array.isArray(f.rt?.aliases) ? f.rt.aliases.map(String) : [],
         runtime: f.rt,
@@ -202,6 +202,12 @@ export async function listInstalled(
     }
   }
   return out;
+}
+
+/** The version jrt resolves by: `full_version` when runtime.yml has one (`version` is then what specs name). */
+export function fullVersion(rt: { version?: unknown; full_version?: unknown } | undefined): string {
+  const full = rt?.full_version;
+  return typeof full === 'string' && full !== '' ? full : String(rt?.version ?? '');
 }
 
 // Synchronous, like readRuntimeDescription's reads: this runs on every job's start.
