@@ -9,7 +9,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { failure, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
@@ -79,19 +79,22 @@ function realpathOr<T>(p: string, otherwise: () => T): string | T {
 }
 
 /** Resolve every mount source with realpath and refuse one that leaves the runtime directory. */
-export async function resolveRuntimeMounts(runtime: RuntimeYml, runtimeDir: string): Promise<RuntimeYml> {
+export async function resolveRuntimeMounts(
+  runtime: RuntimeYml,
+  runtimeDir: string,
+  warnings: string[] = [],
+): Promise<RuntimeYml> {
   const mounts = [];
   for (const m of runtime.mounts ?? []) {
     const lexical = insideRuntime(runtimeDir, m.source, 'source');
-    const real = realpathOr(lexical, () => {
-      throw failure(
-        'ERR_JRT_MOUNT_MISSING',
-        `runtime mount source '${m.source}' does not exist in ${runtimeDir}`,
-        {
-          hint: 'the runtime is damaged: run jrt runtime verify',
-        },
+    const real = realpathOr(lexical, () => undefined);
+    if (real === undefined) {
+      // As Joblet does: runtime.yml files of its own era name sources their scripts never made.
+      warnings.push(
+        `runtime mount source '${m.source}' does not exist in ${runtimeDir}: skipped (not mounted at ${m.target})`,
       );
-    });
+      continue;
+    }
     const rel = path.relative(runtimeDir, real);
     if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
       throw usageError(
@@ -197,6 +200,8 @@ export interface Prepared {
   job: SandboxJob;
   /** The request's limits, with the runtime's recommended_memory when --memory was not given. */
   limits: JobLimits;
+  /** What jrt let pass but the caller should hear about (a missing mount source, skipped). */
+  warnings: string[];
   /** jrt's descriptors the job's directories and files come from: the working directory's first. */
   dirs: HostDirMapping[];
   files: number[];
@@ -218,12 +223,13 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
   let runtime: RuntimeYml | undefined;
   let runtimeDir: string | undefined;
   let limits = req.limits;
+  const warnings: string[] = [];
   if (req.runtimeSpec !== undefined) {
     const chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
     // Once, at job start: the installed version's real directory. An install switching
     // `.jrt-current` later does not move this job, and the installer keeps that version while it runs.
     runtimeDir = realpathSync.native(await resolveRuntimeDir(chosen.dir));
-    runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir);
+    runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir, warnings);
     limits = defaultMemory(runtime, req.limits);
     checkMinMemory(runtime, limits);
   }
@@ -237,7 +243,7 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
       opened.files.push(hosts.fd);
       job.files.push({ hostPath: hosts.path, target: HOSTS_TARGET, perms: '0444' });
     }
-    return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, ...opened };
+    return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, warnings, ...opened };
   } catch (e) {
     closePrepared(opened);
     throw e;
