@@ -72,6 +72,9 @@ export function findConflicts(c: Identity, dir: string, installed: InstalledRunt
   const out: string[] = [];
   for (const o of installed) {
     if (o.dir === dir) continue;
+    // Runtimes in Joblet's other layouts were put there by the host's root, not by an artifact, and
+    // lose to jrt's of the same name (runner/resolve.ts): installing over them is the migration path.
+    if (o.layout !== undefined && o.layout !== 'language') continue;
     const other = `the installed runtime ${printable(o.name)} (${printable(o.dir)})`;
     if (o.name === c.name) out.push(`name '${c.name}' is also the name of ${other}`);
     else if (o.aliases.includes(c.name)) out.push(`name '${c.name}' is an alias of ${other}`);

@@ -24,6 +24,8 @@ export interface InstalledRuntime {
   version: string;
   tags: string[];
   aliases: string[];
+  /** Where it was found (listInstalled); undefined means jrt's own `<language>/<name>/`. */
+  layout?: RuntimeLayout;
 }
 
 export type RuntimeSpec =
@@ -97,7 +99,11 @@ function specMatches<T extends InstalledRuntime>(parsed: RuntimeSpec, installed:
         versionMatches(parsed.version, r.version) &&
         sameTags(parsed.tags, r.tags),
     );
-  const named = installed.filter((r) => r.name === parsed.name);
+  // A runtime in jrt's layout beats one of the same name in Joblet's others, as it does under Joblet
+  // (`<base>/<language>/` sorts before `<base>/<language>-...`): installing jrt's replaces theirs.
+  const sameName = installed.filter((r) => r.name === parsed.name);
+  const ours = sameName.filter((r) => (r.layout ?? 'language') === 'language');
+  const named = ours.length > 0 ? ours : sameName;
   const pool = named.length > 0 ? named : installed.filter((r) => r.aliases.includes(parsed.name));
   return pool.filter((r) => versionMatches(parsed.version, r.version));
 }
