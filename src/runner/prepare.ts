@@ -78,7 +78,11 @@ function realpathOr<T>(p: string, otherwise: () => T): string | T {
   }
 }
 
-/** Resolve every mount source with realpath and refuse one that leaves the runtime directory. */
+/**
+ * Resolve every mount source with realpath and refuse one that leaves the runtime directory. A source
+ * that does not exist is skipped, with a line in `warnings`, as Joblet skips it: runtime.yml files of
+ * its own era name sources their scripts never made.
+ */
 export async function resolveRuntimeMounts(
   runtime: RuntimeYml,
   runtimeDir: string,
@@ -89,7 +93,6 @@ export async function resolveRuntimeMounts(
     const lexical = insideRuntime(runtimeDir, m.source, 'source');
     const real = realpathOr(lexical, () => undefined);
     if (real === undefined) {
-      // As Joblet does: runtime.yml files of its own era name sources their scripts never made.
       warnings.push(
         `runtime mount source '${m.source}' does not exist in ${runtimeDir}: skipped (not mounted at ${m.target})`,
       );
@@ -219,6 +222,11 @@ export function closePrepared(p: Pick<Prepared, 'dirs' | 'files'>): void {
   }
 }
 
+/**
+ * Everything a job needs before its sandbox: the runtime, its mounts, the job's inputs. A runtime
+ * that leaves /etc to the job host (as Joblet expects: no mount covers /etc/hosts) gets jrt's
+ * /etc/hosts (job-hosts.ts), as Joblet writes its own.
+ */
 export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
   let runtime: RuntimeYml | undefined;
   let runtimeDir: string | undefined;
@@ -237,7 +245,6 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
   try {
     const job = await openJobInputs(req, paths, runtime, limits, opened);
     job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
-    // A runtime that leaves /etc to the job host (as Joblet expects) gets the host's part: hosts.
     if (runtime && hostPathOf(planMounts(runtime, runtimeDir, job), HOSTS_TARGET) === 'absent') {
       const hosts = openJobHosts(paths.state);
       opened.files.push(hosts.fd);
@@ -328,7 +335,6 @@ function resolvConfFor(
   if (network === 'none' || (network === 'host' && !runtime)) return undefined;
   const covered = hostPathOf(planMounts(runtime, runtimeDir, job), RESOLV_CONF);
   if (covered === 'virtual') return undefined;
-  // 'absent': the runtime leaves /etc to the job host; bwrap makes the file in the sandbox's root.
   if (covered !== 'absent' && !lstatSync(covered, { throwIfNoEntry: false })?.isFile()) return undefined;
   if (network === 'web') return `# jrt --network=web: slirp4netns' DNS forwarder\nnameserver ${SLIRP_DNS}\n`;
   try {

@@ -90,7 +90,12 @@ function sameTags(a: string[], b: string[]): boolean {
   return a.length === sb.length && [...a].sort().every((t, i) => t === sb[i]);
 }
 
-/** The runtimes a parsed spec matches. An exact name always beats an alias: aliases count only when no name matches. */
+/**
+ * The runtimes a parsed spec matches. An exact name always beats an alias: aliases count only when
+ * no name matches. A runtime in jrt's layout beats one of the same name in Joblet's others, as it
+ * does under Joblet (`<base>/<language>/` sorts before `<base>/<language>-...`): installing jrt's
+ * replaces theirs.
+ */
 function specMatches<T extends InstalledRuntime>(parsed: RuntimeSpec, installed: T[]): T[] {
   if (parsed.kind === 'lang')
     return installed.filter(
@@ -99,8 +104,6 @@ function specMatches<T extends InstalledRuntime>(parsed: RuntimeSpec, installed:
         versionMatches(parsed.version, r.version) &&
         sameTags(parsed.tags, r.tags),
     );
-  // A runtime in jrt's layout beats one of the same name in Joblet's others, as it does under Joblet
-  // (`<base>/<language>/` sorts before `<base>/<language>-...`): installing jrt's replaces theirs.
   const sameName = installed.filter((r) => r.name === parsed.name);
   const ours = sameName.filter((r) => (r.layout ?? 'language') === 'language');
   const named = ours.length > 0 ? ours : sameName;
