@@ -5,13 +5,14 @@ import { emit } from '../core/context.js';
 import { EXIT } from '../core/errors.js';
 import { type DoctorOptions, doctorOk, runChecks } from '../doctor/checks.js';
 import { hostProbes } from '../doctor/host.js';
+import { jobletReport, renderJobletReport } from '../doctor/joblet.js';
 import { renderChecks } from '../doctor/render.js';
 import { EXEC_CONFIG_FILE, EXEC_CONFIG_KEYS, jobLimits, readExecConfig } from '../runner/host-defaults.js';
 import { idmapHelperPath } from '../runner/idmap.js';
 import { parseFlags } from './args.js';
 import type { Command } from './types.js';
 
-const HELP = `Usage: jrt doctor
+const HELP = `Usage: jrt doctor [--joblet]
 
 Check what jrt needs on this host: root, user/mount/pid/net namespaces, overlayfs, cgroup
 controllers (v2, v1 or a hybrid of both: it says which will be used), on cgroup v2 under systemd
@@ -19,21 +20,36 @@ whether jrt's cgroup is delegated and where job cgroups go, bubblewrap and mmdeb
 free disk under the runtimes root and the cache, and whether the Debian mirror and the npm
 registry of this host's configuration answer. Each failing check says how to fix it.
 
-Flags:
-  --json     {ok, checks: [{id, ok, level, message, fix}]} on stdout
+With --joblet, instead: resolve every documented spec (node:18, java:17, java:21, python:3.11+ml,
+python:3.11, python:3.13) and every installed runtime's name twice over the runtimes root, by the
+rules of the real Joblet (exact language and version, no tags, first match in directory order;
+see docs/joblet.md) and by jrt exec's, and report each spec they resolve differently and each set
+of runtimes Joblet cannot tell apart, with what to do.
 
-Exit status: 0 when no error-level check fails (warnings allowed), 1 otherwise.
+Flags:
+  --joblet   compare Joblet's resolution with jrt's (no host checks)
+  --json     {ok, checks: [{id, ok, level, message, fix}]} on stdout; with --joblet
+             {ok, root, specs: [{spec, jrt, joblet, same, problem, fix}], clashes: [{language, version, names, message}]}
+
+Exit status: 0 when no error-level check fails (warnings allowed), 1 otherwise. With --joblet:
+0 when Joblet and jrt agree on every spec and nothing clashes, 1 otherwise.
 
 Examples:
   jrt doctor
   jrt doctor --json | jq '.checks[] | select(.ok | not)'
+  jrt doctor --joblet
   JRT_ROOT=/srv/runtimes jrt doctor`;
 
 export const doctorCommand: Command = {
   summary: 'check what jrt needs on this host',
   help: HELP,
   async run(argv, ctx) {
-    parseFlags('doctor', argv, {}, false);
+    const { values } = parseFlags('doctor', argv, { joblet: { type: 'boolean' } }, false);
+    if (values.joblet) {
+      const report = await jobletReport(ctx.paths.root);
+      emit(ctx, report, () => renderJobletReport(report));
+      return report.ok ? EXIT.ok : EXIT.failure;
+    }
     const checks = await runChecks(hostProbes(ctx.env), {
       root: ctx.paths.root,
       cache: ctx.paths.cache,

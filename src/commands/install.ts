@@ -1,7 +1,7 @@
 import { wantsHelp } from '../commands/args.js';
 import { type CommandContext, emit } from '../core/context.js';
 import { EXIT, failure, isJrtError } from '../core/errors.js';
-import { printableLines } from '../core/printable.js';
+import { printable, printableLines } from '../core/printable.js';
 import { formatMs } from '../core/progress.js';
 import type { InstallOutcome } from '../installer/install.js';
 import type { InstallTarget } from '../installer/select.js';
@@ -93,6 +93,8 @@ export const installCommand: Command = {
     const { formatBytes } = await import('../core/disk.js');
     const { defaultBuildRuntime } = await import('../installer/builder.js');
     const { updateJobletConfig, jobletServicePresent } = await import('../installer/joblet-config.js');
+    const { jobletClashes, clashWarning } = await import('../joblet/compare.js');
+    const { scanAsJoblet } = await import('../joblet/scan.js');
 
     const req = parseInstallArgs(argv);
     const needRecipes = req.all || req.languages.length > 0 || req.names.length > 0;
@@ -165,6 +167,11 @@ export const installCommand: Command = {
       (await jobletServicePresent())
     )
       ctx.stderr('restart Joblet to pick up the runtimes: systemctl restart joblet');
+    // Joblet has no tags: two runtimes with one language and version are one to it (docs/joblet.md).
+    const clashes = outcomes.some((o) => o.result !== 'failed')
+      ? jobletClashes(scanAsJoblet(ctx.paths.root))
+      : [];
+    for (const c of clashes) ctx.stderr(printable(`jrt: warning: ${clashWarning(c)}`));
     for (const o of skipped) ctx.stderr(printableLines(`jrt: ${o.name}: skipped: ${o.error}`));
     for (const o of outcomes.filter((x) => x.result === 'failed'))
       ctx.stderr(printableLines(`jrt: ${o.name}: ${o.error}${o.hint ? `\nhint: ${o.hint}` : ''}`));
@@ -177,17 +184,26 @@ export const installCommand: Command = {
       ...(o.error ? { error: o.error, code: o.code } : {}),
     }));
     const configError = config && 'error' in config ? config.error : undefined;
-    emit(ctx, { runtimes, ...(configError ? { joblet_config: { error: configError } } : {}) }, () => {
-      return table([
-        ['NAME', 'RESULT', 'TIME', 'SIZE'],
-        ...outcomes.map((o) => [
-          o.name,
-          o.result,
-          formatMs(o.ms),
-          o.result === 'failed' || o.result === 'skipped' ? '-' : formatBytes(o.size),
-        ]),
-      ]);
-    });
+    const jobletClash = clashes.map((c) => ({ ...c, message: clashWarning(c) }));
+    emit(
+      ctx,
+      {
+        runtimes,
+        joblet_clashes: jobletClash,
+        ...(configError ? { joblet_config: { error: configError } } : {}),
+      },
+      () => {
+        return table([
+          ['NAME', 'RESULT', 'TIME', 'SIZE'],
+          ...outcomes.map((o) => [
+            o.name,
+            o.result,
+            formatMs(o.ms),
+            o.result === 'failed' || o.result === 'skipped' ? '-' : formatBytes(o.size),
+          ]),
+        ]);
+      },
+    );
     if (configError)
       ctx.stderr(
         printableLines(`jrt: ${configError.message}${configError.hint ? `\nhint: ${configError.hint}` : ''}`),

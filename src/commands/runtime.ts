@@ -13,7 +13,8 @@ const HELP = `Usage: jrt runtime <list|info|verify|remove> [flags]   (shortcuts:
   info NAME                runtime.yml, manifest summary and build_info of one runtime
   verify [NAME...]         re-hash every file against manifest.json; report modified, missing
                            and extra files (exit 1 if any); all runtimes when no NAME is given
-  remove NAME [--force]    remove a runtime; refused while a running job uses it unless --force
+  remove NAME [--force]    remove a runtime; refused while a running job uses it, and for a runtime
+                           jrt did not install (Joblet's layouts, deploy_runtimes.sh), unless --force
 
 NAME is a runtime name, one of its aliases or a --runtime spec (java:17, python:3.11+ml), resolved
 as 'jrt exec' resolves it. Every subcommand takes --json.
@@ -37,6 +38,8 @@ async function list(ctx: CommandContext): Promise<number> {
     size: r.manifest?.total_size ?? null,
     description: r.problem ?? r.runtime.description ?? '',
     path: r.path,
+    layout: r.layout,
+    foreign: r.foreign,
   }));
   emit(ctx, rows, () =>
     rows.length === 0

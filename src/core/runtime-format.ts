@@ -33,6 +33,12 @@ export interface RuntimeYml {
   package_manager?: { type: string; cache_volume?: string };
   requirements: RuntimeRequirements;
   // Fields added by jrt (Joblet ignores them).
+  /**
+   * The exact version (`18.20.8`) when `version` is only what specs name (`18`): Joblet matches
+   * `version` exactly, jrt resolves `node:18` to the newest 18.x and NAME@FULL_VERSION by this one.
+   * Absent in runtimes of jrt ≤ 0.2.0, whose `version` is the full one.
+   */
+  full_version?: string;
   tags: string[];
   aliases: string[];
   /** File extension (".java") → argv prefix (["java"]). */

@@ -42,9 +42,11 @@ export function identityOf(yml: unknown, name: string): { identity: Identity } |
   const language = yml.language;
   if (typeof language !== 'string' || !NAME.test(language))
     problems.push(`language ${shown(language)} is not a name (letters, digits, . _ + -)`);
-  const version = typeof yml.version === 'number' ? String(yml.version) : yml.version;
+  // The version jrt resolves by (runner/resolve.ts: fullVersion): full_version when present.
+  const claimed = yml.full_version ?? yml.version;
+  const version = typeof claimed === 'number' ? String(claimed) : claimed;
   if (typeof version !== 'string' || !NAME.test(version))
-    problems.push(`version ${shown(yml.version)} is not a version (letters, digits, . _ + -)`);
+    problems.push(`version ${shown(claimed)} is not a version (letters, digits, . _ + -)`);
   const tags = nameList(yml, 'tags', problems);
   const aliases = nameList(yml, 'aliases', problems);
   if (problems.length > 0) return { problems };
@@ -70,6 +72,9 @@ export function findConflicts(c: Identity, dir: string, installed: InstalledRunt
   const out: string[] = [];
   for (const o of installed) {
     if (o.dir === dir) continue;
+    // Runtimes in Joblet's other layouts were put there by the host's root, not by an artifact, and
+    // lose to jrt's of the same name (runner/resolve.ts): installing over them is the migration path.
+    if (o.layout !== undefined && o.layout !== 'language') continue;
     const other = `the installed runtime ${printable(o.name)} (${printable(o.dir)})`;
     if (o.name === c.name) out.push(`name '${c.name}' is also the name of ${other}`);
     else if (o.aliases.includes(c.name)) out.push(`name '${c.name}' is an alias of ${other}`);

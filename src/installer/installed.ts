@@ -7,7 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_JSON, type Manifest, type RuntimeYml } from '../core/runtime-format.js';
-import { type ListedRuntime, listInstalled, resolveRuntimeSpec } from '../runner/resolve.js';
+import {
+  type ListedRuntime,
+  listInstalled,
+  type RuntimeLayout,
+  resolveRuntimeSpec,
+} from '../runner/resolve.js';
 import { resolveRuntimeDir } from './layout.js';
 
 export interface InstalledDetails {
@@ -20,6 +25,10 @@ export interface InstalledDetails {
   /** The real directory behind it. */
   dir: string;
   managed: boolean;
+  /** Where it was found (runner/resolve.ts: RuntimeLayout). */
+  layout: RuntimeLayout;
+  /** Not installed by jrt: another layout, or no `.jrt-current` (Joblet's tools, deploy_runtimes.sh, a copy). */
+  foreign: boolean;
   runtime: Partial<RuntimeYml>;
   /** Why runtime.json / runtime.yml could not be read, if so. */
   problem: string | undefined;
@@ -40,6 +49,8 @@ export async function detailInstalled(r: ListedRuntime): Promise<InstalledDetail
     path: r.dir,
     dir,
     managed: dir !== r.dir,
+    layout: r.layout,
+    foreign: r.layout !== 'language' || dir === r.dir,
     runtime: r.runtime ?? {},
     problem: r.problem,
     manifest,

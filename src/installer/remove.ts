@@ -4,7 +4,7 @@
  * switched it meanwhile, and removing that would undo an install that just reported success). Then
  * the name disappears in one rename and its files are deleted.
  */
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { failure } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
@@ -29,6 +29,12 @@ export async function removeInstalled(
         'ERR_JRT_RUNTIME_CHANGED',
         `${r.name} changed while jrt waited for its install lock (another jrt installed or removed it); nothing was removed`,
         { hint: `run 'jrt runtime remove ${r.name}' again to remove what is installed now` },
+      );
+    if (r.foreign && !opts.force)
+      throw failure(
+        'ERR_JRT_FOREIGN_RUNTIME',
+        `${r.name} (${r.path}) was not installed by jrt (${r.layout === 'language' ? 'no .jrt-current' : `Joblet's ${r.layout} layout`}); nothing was removed`,
+        { hint: `remove it with the tool that installed it, or use 'jrt runtime remove ${r.name} --force'` },
       );
     const users = await jobsUsing(r.dir, paths.state, r.path);
     if (users.length > 0 && !opts.force)
@@ -59,4 +65,6 @@ async function removeRuntime(root: string, r: InstalledDetails): Promise<void> {
   } finally {
     await rm(aside.dir, { recursive: true, force: true });
   }
+  // Joblet's <name>/<version>/: the last version gone, its <name>/ goes too (rmdir: only when empty).
+  if (r.layout === 'name-version') await rmdir(path.dirname(r.path)).catch(() => {});
 }

@@ -17,6 +17,7 @@ export function applyDefaults(raw: Raw): Recipe {
     name: raw.name as string,
     language: raw.language as string,
     version: raw.version as string,
+    spec_version: (raw.spec_version as string | undefined) ?? (raw.version as string),
     tags: (raw.tags as string[] | undefined) ?? [],
     description: raw.description as string,
     aliases: (raw.aliases as string[] | undefined) ?? [],

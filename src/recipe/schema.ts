@@ -139,6 +139,9 @@ export const recipeSchema: Schema = object(
     version: str(VERSION_RE, 'must be a version: digits separated by dots (17, 3.11, 18.20.8)', {
       maxLength: 64,
     }),
+    spec_version: str(VERSION_RE, 'must be a version: digits separated by dots (18, 3.11)', {
+      maxLength: 64,
+    }),
     tags: stringList(str('^[a-z0-9][a-z0-9.-]*$', 'must be lowercase letters, digits, . -')),
     description: { type: 'string', maxLength: 4096 },
     aliases: stringList(str(NAME_PATTERN, 'must be lowercase letters, digits, . + -')),

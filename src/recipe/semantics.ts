@@ -34,6 +34,17 @@ export function semanticIssues(data: unknown): Issue[] {
   ) {
     issues.push({ path: ['name'], message: `must start with the language: '${language}-'` });
   }
+  const { version, spec_version: spec } = data;
+  if (
+    typeof version === 'string' &&
+    typeof spec === 'string' &&
+    version !== spec &&
+    !version.startsWith(`${spec}.`)
+  )
+    issues.push({
+      path: ['spec_version'],
+      message: `must be version '${version}' or a prefix of it (like '${version.split('.')[0]}'): a spec that names it must match the runtime`,
+    });
   checkAliases(data, issues);
   if (isObj(data.build)) uniqueNames(list(data.build.steps), ['build', 'steps'], 'step', issues);
   uniqueNames(list(data.test), ['test'], 'test', issues);

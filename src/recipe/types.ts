@@ -96,6 +96,11 @@ export interface Recipe {
   name: string;
   language: string;
   version: string;
+  /**
+   * The version `--runtime` specs name (`18` for node-18): runtime.yml's `version`, which Joblet
+   * matches exactly. `version` itself or a prefix of it; default `version`.
+   */
+  spec_version: string;
   tags: string[];
   description: string;
   aliases: string[];

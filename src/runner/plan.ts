@@ -100,6 +100,22 @@ function runtimeMounts(mounts: RuntimeMount[], runtimeDir: string): SandboxMount
   return out;
 }
 
+/** Targets by which a runtime brings a root of its own: its own libc and loader. */
+const OWN_ROOT_TARGETS = new Set(['/', '/usr', '/lib', '/lib64', '/usr/lib']);
+/** The host's library directories a host-dependent runtime gets (those that exist: ro-bind-try). */
+export const HOST_LIB_DIRS = ['/lib', '/lib32', '/lib64', '/libx32'];
+
+/**
+ * Runtimes of Joblet's first era carry only their own program trees (mounted at /usr/local, /opt,
+ * ...) and were linked against the host's libraries. One whose mounts bring no root of its own (no
+ * target among OWN_ROOT_TARGETS) gets the host's /lib* read-only, first, so that a mount of its
+ * own below them still wins; every runtime jrt builds mounts /usr and /lib and gets nothing of the host.
+ */
+function hostLibsFor(mounts: RuntimeMount[]): SandboxMount[] {
+  if (mounts.some((m) => OWN_ROOT_TARGETS.has(path.normalize(m.target).replace(/(.)\/$/, '$1')))) return [];
+  return HOST_LIB_DIRS.map((d) => ({ kind: 'ro-bind-try', source: d, target: d }));
+}
+
 function depth(p: string): number {
   return p.split('/').filter(Boolean).length;
 }
@@ -112,7 +128,7 @@ export function planMounts(
 ): SandboxMount[] {
   const mounts: SandboxMount[] =
     runtime && runtimeDir
-      ? runtimeMounts(runtime.mounts ?? [], runtimeDir)
+      ? [...hostLibsFor(runtime.mounts ?? []), ...runtimeMounts(runtime.mounts ?? [], runtimeDir)]
       : LEGACY_DIRS.map((d) => ({ kind: 'ro-bind-try', source: d, target: d }));
   mounts.push(
     { kind: 'proc', target: '/proc' },

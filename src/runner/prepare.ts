@@ -9,12 +9,13 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { failure, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
 import type { AllowNet } from './egress.js';
 import type { HostDirMapping } from './idmap.js';
+import { HOSTS_TARGET, openJobHosts } from './job-hosts.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -77,20 +78,26 @@ function realpathOr<T>(p: string, otherwise: () => T): string | T {
   }
 }
 
-/** Resolve every mount source with realpath and refuse one that leaves the runtime directory. */
-export async function resolveRuntimeMounts(runtime: RuntimeYml, runtimeDir: string): Promise<RuntimeYml> {
+/**
+ * Resolve every mount source with realpath and refuse one that leaves the runtime directory. A source
+ * that does not exist is skipped, with a line in `warnings`, as Joblet skips it: runtime.yml files of
+ * its own era name sources their scripts never made.
+ */
+export async function resolveRuntimeMounts(
+  runtime: RuntimeYml,
+  runtimeDir: string,
+  warnings: string[] = [],
+): Promise<RuntimeYml> {
   const mounts = [];
   for (const m of runtime.mounts ?? []) {
     const lexical = insideRuntime(runtimeDir, m.source, 'source');
-    const real = realpathOr(lexical, () => {
-      throw failure(
-        'ERR_JRT_MOUNT_MISSING',
-        `runtime mount source '${m.source}' does not exist in ${runtimeDir}`,
-        {
-          hint: 'the runtime is damaged: run jrt runtime verify',
-        },
+    const real = realpathOr(lexical, () => undefined);
+    if (real === undefined) {
+      warnings.push(
+        `runtime mount source '${m.source}' does not exist in ${runtimeDir}: skipped (not mounted at ${m.target})`,
       );
-    });
+      continue;
+    }
     const rel = path.relative(runtimeDir, real);
     if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
       throw usageError(
@@ -196,6 +203,8 @@ export interface Prepared {
   job: SandboxJob;
   /** The request's limits, with the runtime's recommended_memory when --memory was not given. */
   limits: JobLimits;
+  /** What jrt let pass but the caller should hear about (a missing mount source, skipped). */
+  warnings: string[];
   /** jrt's descriptors the job's directories and files come from: the working directory's first. */
   dirs: HostDirMapping[];
   files: number[];
@@ -213,16 +222,22 @@ export function closePrepared(p: Pick<Prepared, 'dirs' | 'files'>): void {
   }
 }
 
+/**
+ * Everything a job needs before its sandbox: the runtime, its mounts, the job's inputs. A runtime
+ * that leaves /etc to the job host (as Joblet expects: no mount covers /etc/hosts) gets jrt's
+ * /etc/hosts (job-hosts.ts), as Joblet writes its own.
+ */
 export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
   let runtime: RuntimeYml | undefined;
   let runtimeDir: string | undefined;
   let limits = req.limits;
+  const warnings: string[] = [];
   if (req.runtimeSpec !== undefined) {
     const chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
     // Once, at job start: the installed version's real directory. An install switching
     // `.jrt-current` later does not move this job, and the installer keeps that version while it runs.
     runtimeDir = realpathSync.native(await resolveRuntimeDir(chosen.dir));
-    runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir);
+    runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir, warnings);
     limits = defaultMemory(runtime, req.limits);
     checkMinMemory(runtime, limits);
   }
@@ -230,7 +245,12 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
   try {
     const job = await openJobInputs(req, paths, runtime, limits, opened);
     job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
-    return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, ...opened };
+    if (runtime && hostPathOf(planMounts(runtime, runtimeDir, job), HOSTS_TARGET) === 'absent') {
+      const hosts = openJobHosts(paths.state);
+      opened.files.push(hosts.fd);
+      job.files.push({ hostPath: hosts.path, target: HOSTS_TARGET, perms: '0444' });
+    }
+    return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, warnings, ...opened };
   } catch (e) {
     closePrepared(opened);
     throw e;
@@ -301,9 +321,10 @@ async function openJobInputs(
 /**
  * What the job's /etc/resolv.conf says: the host's with `host` (its nameservers are reachable
  * there), slirp4netns' forwarder with `web`. It covers the sandbox's own /etc/resolv.conf, so only
- * when that is a regular file (runtimes carry an empty one; a runtime built before that has none
- * and its jobs resolve no names; so does legacy mode where the host's is a symlink). Legacy mode
- * with `host` already sees the host's.
+ * when that is a regular file (runtimes of jrt 0.2 mount their /etc with an empty one; one built
+ * before that has none and its jobs resolve no names; so does legacy mode where the host's is a
+ * symlink), or when no mount covers it (runtimes that leave /etc to the job host, as Joblet
+ * expects: docs/joblet.md). Legacy mode with `host` already sees the host's.
  */
 function resolvConfFor(
   network: NetworkMode,
@@ -313,8 +334,8 @@ function resolvConfFor(
 ): string | undefined {
   if (network === 'none' || (network === 'host' && !runtime)) return undefined;
   const covered = hostPathOf(planMounts(runtime, runtimeDir, job), RESOLV_CONF);
-  if (covered === 'virtual' || covered === 'absent') return undefined;
-  if (!lstatSync(covered, { throwIfNoEntry: false })?.isFile()) return undefined;
+  if (covered === 'virtual') return undefined;
+  if (covered !== 'absent' && !lstatSync(covered, { throwIfNoEntry: false })?.isFile()) return undefined;
   if (network === 'web') return `# jrt --network=web: slirp4netns' DNS forwarder\nnameserver ${SLIRP_DNS}\n`;
   try {
     return readFileSync(RESOLV_CONF, 'utf8');

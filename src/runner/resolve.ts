@@ -24,6 +24,8 @@ export interface InstalledRuntime {
   version: string;
   tags: string[];
   aliases: string[];
+  /** Where it was found (listInstalled); undefined means jrt's own `<language>/<name>/`. */
+  layout?: RuntimeLayout;
 }
 
 export type RuntimeSpec =
@@ -88,7 +90,12 @@ function sameTags(a: string[], b: string[]): boolean {
   return a.length === sb.length && [...a].sort().every((t, i) => t === sb[i]);
 }
 
-/** The runtimes a parsed spec matches. An exact name always beats an alias: aliases count only when no name matches. */
+/**
+ * The runtimes a parsed spec matches. An exact name always beats an alias: aliases count only when
+ * no name matches. A runtime in jrt's layout beats one of the same name in Joblet's others, as it
+ * does under Joblet (`<base>/<language>/` sorts before `<base>/<language>-...`): installing jrt's
+ * replaces theirs.
+ */
 function specMatches<T extends InstalledRuntime>(parsed: RuntimeSpec, installed: T[]): T[] {
   if (parsed.kind === 'lang')
     return installed.filter(
@@ -97,7 +104,9 @@ function specMatches<T extends InstalledRuntime>(parsed: RuntimeSpec, installed:
         versionMatches(parsed.version, r.version) &&
         sameTags(parsed.tags, r.tags),
     );
-  const named = installed.filter((r) => r.name === parsed.name);
+  const sameName = installed.filter((r) => r.name === parsed.name);
+  const ours = sameName.filter((r) => (r.layout ?? 'language') === 'language');
+  const named = ours.length > 0 ? ours : sameName;
   const pool = named.length > 0 ? named : installed.filter((r) => r.aliases.includes(parsed.name));
   return pool.filter((r) => versionMatches(parsed.version, r.version));
 }
@@ -142,66 +151,123 @@ export async function readRuntimeDescription(dir: string): Promise<RuntimeYml> {
   return doc as unknown as RuntimeYml;
 }
 
+/**
+ * Where a runtime was found under the root: jrt's own `<root>/<language>/<name>/` (also the first
+ * Joblet runtime system's), Joblet's builder's `<root>/<name>/<version>/`, or its setup scripts'
+ * flat `<root>/<name>/`.
+ */
+export type RuntimeLayout = 'language' | 'name-version' | 'flat';
+
 /** A listed runtime with the description it was read from. */
 export interface ListedRuntime extends InstalledRuntime {
+  layout: RuntimeLayout;
   /** Its description (readRuntimeDescription); undefined when it could not be read (see `problem`). */
   runtime: RuntimeYml | undefined;
   /** Why the description could not be read; only with `{ unreadable: true }`. */
   problem?: string;
 }
 
+const VALID_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+const nameField = (v: unknown): string | undefined =>
+  typeof v === 'string' && VALID_NAME.test(v) ? v : undefined;
+
+interface Found {
+  dir: string;
+  real: string;
+  link: boolean;
+  rt?: RuntimeYml;
+  problem?: string;
+}
+
+/** `dir` as a runtime: its description, or why it cannot be read; undefined when it is not one (no runtime.yml). */
+async function probe(
+  dir: string,
+  real: string,
+  link: boolean,
+  unreadable: boolean,
+): Promise<Found | undefined> {
+  try {
+    return { dir, real, link, rt: await readRuntimeDescription(dir) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || !unreadable) return undefined;
+    return { dir, real, link, problem: `cannot read its runtime description: ${(e as Error).message}` };
+  }
+}
+
 /**
- * Every runtime under `<root>/<language>/<name>/`. Hidden entries (staging, `.jrt`) are skipped, and
- * a directory that a sibling symlink points to (a versioned target) is listed once, under the
- * symlink's name. A directory without runtime.yml is not a runtime (Joblet agrees). One whose
- * description exists but cannot be read or parsed is skipped too (a job cannot run there), unless
- * `unreadable` asks for it: `jrt runtime list|verify` must still show a damaged runtime.
+ * Every runtime under the root, in the three layouts (RuntimeLayout), the way Joblet scans too: a
+ * top-level directory with a runtime.yml is a flat runtime; each of its subdirectories with one is a
+ * runtime in `<language>/<name>/` or, when its runtime.yml's `name` is the top directory's name,
+ * `<name>/<version>/`. The name is runtime.yml's `name` (the directory's when it has none), the
+ * language runtime.yml's `language` (else the `<language>` directory, or the name up to its first
+ * `-`). Hidden entries (staging, `.jrt`) are skipped, and a directory that a sibling symlink points
+ * to (a versioned target) is listed once, under the symlink's name. A directory without runtime.yml
+ * is not a runtime (Joblet agrees). One whose description exists but cannot be read or parsed is
+ * skipped too (a job cannot run there), unless `unreadable` asks for it: `jrt runtime list|verify`
+ * must still show a damaged runtime.
  */
 export async function listInstalled(
   root: string,
   opts: { unreadable?: boolean } = {},
 ): Promise<ListedRuntime[]> {
   const out: ListedRuntime[] = [];
-  for (const language of readdirOrEmpty(root).sort()) {
-    if (language.startsWith('.')) continue;
-    const langDir = path.join(root, language);
-    const entries = readdirOrEmpty(langDir).filter((e) => !e.startsWith('.'));
-    const realLangDir = realpathOr(langDir, langDir);
-    const found: { dir: string; real: string; link: boolean; rt?: RuntimeYml; problem?: string }[] = [];
-    for (const entry of entries.sort()) {
-      const dir = path.join(langDir, entry);
+  const unreadable = opts.unreadable === true;
+  for (const top of readdirOrEmpty(root).sort()) {
+    if (top.startsWith('.')) continue;
+    const topDir = path.join(root, top);
+    const realTop = realpathOr(topDir, undefined);
+    if (realTop === undefined) continue;
+    const flat = await probe(topDir, realTop, false, unreadable);
+    if (flat) out.push(listed(flat, 'flat', top, undefined));
+    const found: Found[] = [];
+    for (const entry of readdirOrEmpty(topDir).sort()) {
+      if (entry.startsWith('.')) continue;
+      const dir = path.join(topDir, entry);
       const real = realpathOr(dir, undefined);
       if (real === undefined) continue;
-      const link = real !== path.join(realLangDir, entry);
-      try {
-        found.push({ dir, real, link, rt: await readRuntimeDescription(dir) });
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR' || !opts.unreadable) continue;
-        found.push({
-          dir,
-          real,
-          link,
-          problem: `cannot read its runtime description: ${(e as Error).message}`,
-        });
-      }
+      const f = await probe(dir, real, real !== path.join(realTop, entry), unreadable);
+      if (f) found.push(f);
     }
     const targetsOfLinks = new Set(found.filter((f) => f.link).map((f) => f.real));
     for (const f of found) {
       if (!f.link && targetsOfLinks.has(f.real)) continue;
-      out.push({
-        dir: f.dir,
-        name: path.basename(f.dir),
-        language: f.rt?.language ?? language,
-        version: String(f.rt?.version ?? ''),
-        tags: Array.isArray(f.rt?.tags) ? f.rt.tags.map(String) : [],
-        aliases: Array.isArray(f.rt?.aliases) ? f.rt.aliases.map(String) : [],
-        runtime: f.rt,
-        ...(f.problem ? { problem: f.problem } : {}),
-      });
+      const byVersion = nameField(f.rt?.name) === top;
+      out.push(
+        listed(f, byVersion ? 'name-version' : 'language', byVersion ? top : path.basename(f.dir), top),
+      );
     }
   }
   return out;
+}
+
+function listed(
+  f: Found,
+  layout: RuntimeLayout,
+  dirName: string,
+  languageDir: string | undefined,
+): ListedRuntime {
+  const name = nameField(f.rt?.name) ?? dirName;
+  const language =
+    nameField(f.rt?.language) ??
+    (layout === 'language' && languageDir ? languageDir : (name.split('-')[0] ?? name));
+  return {
+    dir: f.dir,
+    name,
+    language,
+    version: fullVersion(f.rt),
+    tags: Array.isArray(f.rt?.tags) ? f.rt.tags.map(String) : [],
+    aliases: Array.isArray(f.rt?.aliases) ? f.rt.aliases.map(String) : [],
+    layout,
+    runtime: f.rt,
+    ...(f.problem ? { problem: f.problem } : {}),
+  };
+}
+
+/** The version jrt resolves by: `full_version` when runtime.yml has one (`version` is then what specs name). */
+export function fullVersion(rt: { version?: unknown; full_version?: unknown } | undefined): string {
+  const full = rt?.full_version;
+  return typeof full === 'string' && full !== '' ? full : String(rt?.version ?? '');
 }
 
 // Synchronous, like readRuntimeDescription's reads: this runs on every job's start.

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { EXIT, failure, JrtError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
+import { printable } from '../core/printable.js';
 import { describeBlocker, searchBlocker } from '../core/reach.js';
 import {
   cgroupOutcome,
@@ -87,6 +88,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     user = jobUid ? { uid: jobUid.uid, gid: jobUid.uid } : { uid: req.uid ?? 0, gid: req.gid ?? 0 };
     p = await prepare({ ...req, ...user }, paths);
     opened = p;
+    for (const w of p.warnings) process.stderr.write(`${printable(`jrt: warning: ${w}`)}\n`);
     trace('prepared');
     launch = attachJobFds(p.job, p.dirs, p.files, user, mountDirOf(paths));
     p = { ...p, job: launch.job };

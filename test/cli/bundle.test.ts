@@ -47,9 +47,11 @@ describe('the bundle jrt exec loads', () => {
     }
   });
 
-  it('is small: under 120 kB of source to compile (it was 2.1 MB as one file)', () => {
+  it('is small: under 125 kB of source to compile (it was 2.1 MB as one file)', () => {
     const loaded = staticClosure('jrt.mjs', staticClosure(execChunk as string));
     const bytes = [...loaded.values()].reduce((n, t) => n + Buffer.byteLength(t), 0);
-    expect(bytes).toBeLessThan(120_000);
+    // 119 kB before issue 10, whose Joblet interop puts ~2.5 kB more on every job's start: the
+    // runtime layouts of Joblet's tools, the job's /etc/hosts, host libraries for legacy runtimes.
+    expect(bytes).toBeLessThan(125_000);
   });
 });

@@ -3,11 +3,13 @@
  * server this test runs (reachable) and a closed port (unreachable), so no traffic leaves the host.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_IDS, type Check } from '../../src/doctor/checks.js';
+import type { JobletReport } from '../../src/doctor/joblet.js';
 import { type JrtHome, type JrtResult, makeJrtHome, runJrt } from '../helpers/jrt.js';
 
 let h: JrtHome;
@@ -119,5 +121,41 @@ describe('jrt doctor', () => {
     const r = await jrt(['doctor', 'extra']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('doctor:');
+  });
+});
+
+describe('jrt doctor --joblet', () => {
+  const write = async (rel: string, yml: string) => {
+    await mkdir(path.join(h.root, rel), { recursive: true });
+    await writeFile(path.join(h.root, rel, 'runtime.yml'), yml);
+  };
+  const yml = (name: string, language: string, version: string, tags = '[]') =>
+    `name: "${name}"\nlanguage: "${language}"\nversion: "${version}"\ntags: ${tags}\nmounts: []\n`;
+
+  it('reports each spec Joblet resolves differently and each clash, with a fix, and exits 1', async () => {
+    await rm(h.root, { recursive: true, force: true });
+    await write('node/node-18', yml('node-18', 'node', '18.20.8'));
+    await write('java/java-17', yml('java-17', 'java', '17'));
+    await write('python/python-3.11', yml('python-3.11', 'python', '3.11'));
+    await write('python/python-3.11-ml', yml('python-3.11-ml', 'python', '3.11', '[ml]'));
+    const r = await jrt(['doctor', '--joblet', '--json']);
+    expect(r.exitCode).toBe(1);
+    const report = JSON.parse(r.stdout) as JobletReport;
+    expect(report.specs.filter((s) => !s.same).map((s) => s.spec)).toEqual(['node:18', 'python:3.11+ml']);
+    expect(report.clashes.map((c) => c.names)).toEqual([['python-3.11', 'python-3.11-ml']]);
+    const human = await jrt(['doctor', '--joblet']);
+    expect(human.exitCode).toBe(1);
+    expect(human.stdout).toMatch(/DIFF {2}node:18 +jrt: node-18, Joblet: \(none\)/);
+    expect(human.stdout).toMatch(/fix: .*python-3\.11-ml/);
+    expect(human.stdout).toContain('2 of 8 specs resolve differently under Joblet, 1 clash');
+  });
+
+  it('exits 0 when Joblet and jrt agree on every spec', async () => {
+    await rm(h.root, { recursive: true, force: true });
+    await write('node/node-18', yml('node-18', 'node', '18'));
+    await write('java/java-21', yml('java-21', 'java', '21'));
+    const r = await jrt(['doctor', '--joblet']);
+    expect(r.stdout).toContain('Joblet resolves all 4 specs as jrt does');
+    expect(r.exitCode).toBe(0);
   });
 });

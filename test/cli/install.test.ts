@@ -125,6 +125,47 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     await expect(lstat(sb.config)).rejects.toThrow();
   });
 
+  it('warns when Joblet cannot tell two installed runtimes apart (same language and version)', async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const { file } = await makeArtifact(sb.home);
+    // A runtime of the same language and version whose tags differ: jrt tells them apart, Joblet cannot.
+    await mkdir(path.join(sb.root, 'demo', 'demo-1-gpu'), { recursive: true });
+    await writeFile(
+      path.join(sb.root, 'demo', 'demo-1-gpu', 'runtime.yml'),
+      'name: demo-1-gpu\nlanguage: demo\nversion: "1.0"\ntags: [gpu]\nmounts: []\n',
+    );
+    const r = await jrt(sb, ['install', file, '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain(
+      "jrt: warning: Joblet cannot tell demo-1 and demo-1-gpu apart (language 'demo', version '1.0'",
+    );
+    expect(JSON.parse(r.stdout).joblet_clashes).toMatchObject([
+      { language: 'demo', version: '1.0', names: ['demo-1', 'demo-1-gpu'] },
+    ]);
+  });
+
+  it("installs next to a runtime of the same name in Joblet's flat layout, and the name then means jrt's", async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const { file } = await makeArtifact(sb.home);
+    await mkdir(path.join(sb.root, 'demo-1'), { recursive: true });
+    await writeFile(
+      path.join(sb.root, 'demo-1', 'runtime.yml'),
+      // A higher version than jrt's: the name still means jrt's.
+      'name: demo-1\nlanguage: demo\nversion: "9.0"\nmounts: []\n',
+    );
+    const before = JSON.parse((await jrt(sb, ['runtime', 'info', 'demo-1', '--json'])).stdout);
+    expect(before.path).toBe(path.join(sb.root, 'demo-1'));
+    const r = await jrt(sb, ['install', file]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const after = JSON.parse((await jrt(sb, ['runtime', 'info', 'demo-1', '--json'])).stdout);
+    expect(after.path).toBe(path.join(sb.root, 'demo', 'demo-1'));
+    const list = JSON.parse((await jrt(sb, ['runtime', 'list', '--json'])).stdout);
+    expect(list.map((x: { path: string; foreign: boolean }) => [x.path, x.foreign])).toEqual([
+      [path.join(sb.root, 'demo', 'demo-1'), false],
+      [path.join(sb.root, 'demo-1'), true],
+    ]);
+  });
+
   it('unknown runtime names are usage errors with a did-you-mean list', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     await writeRecipe(sb.recipes, 'python-3.11-ml', 'python');

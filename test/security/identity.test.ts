@@ -183,6 +183,19 @@ describe('an artifact that claims names already installed', { timeout: 120_000 }
     await expectRealOnesAnswer();
   });
 
+  it("a runtime.yml whose name is another runtime's is refused (jrt lists runtimes by that name)", async () => {
+    // The manifest says evil-1 (so it would sit at demo/evil-1), runtime.yml says java-17.
+    const file = await evilArtifact(evilYml({ name: 'java-17' }), undefined, 'yml-name');
+    const r = await jrt(t, ['install', file, '--json']);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.exitCode).toBe(1);
+    const out = JSON.parse(r.stdout).runtimes[0];
+    expect(out).toMatchObject({ result: 'failed', code: 'ERR_JRT_ARTIFACT_CORRUPT' });
+    expect(out.error).toContain("runtime.yml names 'java-17', the manifest 'evil-1'");
+    expect(JSON.parse((await jrt(t, ['runtime', 'list', '--json'])).stdout)).toHaveLength(3);
+    await expectRealOnesAnswer();
+  });
+
   it('the same language, version and tags as an installed runtime is refused too', async () => {
     const file = await evilArtifact(
       evilYml({ language: 'python', version: '3.11', tags: ['ml'] }),

@@ -51,6 +51,22 @@ function withoutJrtHardening(command: string[]): string {
   );
 }
 
+describe('a runtime that leaves /etc to the job host (as Joblet expects)', () => {
+  it("gets the job host's resolv.conf and a hosts file where localhost resolves, in an /etc of no mount", async () => {
+    // host-12 mounts only the host's /usr: nothing covers /etc, as with recipes since jrt 0.3.
+    const job = `import socket; print(open('/etc/hosts').read().splitlines()[0]); print(socket.gethostbyname('localhost'))`;
+    const r = await jrtExec(t, [RT, '--network=host', '--', 'python3', '-c', job]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('127.0.0.1\tlocalhost\n127.0.0.1\n');
+    const conf = await jrtExec(t, [RT, '--network=host', '--', 'cat', '/etc/resolv.conf']);
+    expect(conf.stdout).toBe(readFileSync('/etc/resolv.conf', 'utf8'));
+    // The job's copy is its own: the file jrt keeps is not writable through it.
+    const write = await jrtExec(t, [RT, '--', 'sh', '-c', 'echo x >> /etc/hosts']);
+    expect(write.exitCode).not.toBe(0);
+    expect(readFileSync(path.join(t.state, 'job-etc', 'hosts'), 'utf8')).not.toContain('x');
+  });
+});
+
 describe('jrt exec isolation', () => {
   it('runs as a uid of its own with no capabilities, in /work, with only the runtime environment', async () => {
     const r = await jrtExec(
@@ -134,8 +150,9 @@ describe('jrt exec isolation', () => {
     expect(r.stderr).toContain(`${secret}: No such file or directory`);
     expect(r.stderr).toContain('/etc/shadow: No such file or directory');
     expect(r.stderr).toMatch(/\/root.*No such file/);
+    // /etc holds only what jrt writes for the job (hosts), the runtime mounting no /etc.
     expect(r.stdout.trim().split('\n').sort()).toEqual(
-      ['bin', 'dev', 'lib', 'lib64', 'proc', 'tmp', 'usr', 'work'].sort(),
+      ['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'tmp', 'usr', 'work'].sort(),
     );
   });
 

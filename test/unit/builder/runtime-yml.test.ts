@@ -83,6 +83,12 @@ describe('makeRuntimeYml', () => {
     ]);
   });
 
+  it('writes the version specs name as `version` (Joblet matches it exactly) and the exact one as full_version', () => {
+    const node = recipe(TEXT.replace('version: "3.11"', 'version: "3.11.2"\nspec_version: "3.11"'));
+    expect(makeRuntimeYml(node, INFO)).toMatchObject({ version: '3.11', full_version: '3.11.2' });
+    expect(makeRuntimeYml(recipe(), INFO)).toMatchObject({ version: '3.11', full_version: '3.11' });
+  });
+
   it('leaves package_manager out when the recipe has none', () => {
     const yml = makeRuntimeYml(recipe(TEXT.replace(/^package_manager:.*\n/m, '')), INFO);
     expect('package_manager' in yml).toBe(false);
@@ -113,6 +119,23 @@ describe('renderRuntimeYml / renderRuntimeJson', () => {
     const back = parse(renderRuntimeYml(yml));
     expect(back.version).toBe('3.11');
     expect(back.environment.PYTHONDONTWRITEBYTECODE).toBe('1');
+  });
+
+  it('quotes every string, so a YAML 1.1 reader (PyYAML) reads no boolean or number where jrt wrote text', () => {
+    const tricky = makeRuntimeYml(
+      recipe(
+        TEXT.replace('version: "3.11"', 'version: "1.10"').replace(
+          'PYTHONDONTWRITEBYTECODE: "1"',
+          'GOPROXY: "off"\n  YES: "yes"',
+        ),
+      ),
+      INFO,
+    );
+    const text = renderRuntimeYml(tricky);
+    expect(text).toContain('version: "1.10"');
+    expect(text).toContain('GOPROXY: "off"');
+    // YAML 1.1 reads plain off/yes as booleans and 1.10 as 1.1: quoted, the whole document reads back as written.
+    expect(parse(text, { version: '1.1' })).toEqual(tricky);
   });
 
   it('does not wrap long lines', () => {

@@ -291,10 +291,18 @@ describe('invalid values are refused with the field and the reason', () => {
       ["test[1].name: duplicate test name 't' (also test[0])"],
     ],
     [
+      'spec_version',
+      '1',
+      [
+        "spec_version: must be version '17' or a prefix of it (like '17'): a spec that names it must match the runtime",
+      ],
+    ],
+    ['spec_version', '17', []],
+    [
       'extra',
       1,
       [
-        'extra: unknown key (allowed: name, language, version, tags, description, aliases, base, sources, build, runtime, mounts, environment, package_manager, requirements, entrypoints, test)',
+        'extra: unknown key (allowed: name, language, version, spec_version, tags, description, aliases, base, sources, build, runtime, mounts, environment, package_manager, requirements, entrypoints, test)',
       ],
     ],
   ];
@@ -309,6 +317,7 @@ describe('defaults', () => {
     if ('errors' in r) return expect.fail(JSON.stringify(r.errors));
     expect(r.recipe).toEqual({
       ...minimal(),
+      spec_version: minimal().version,
       tags: [],
       aliases: [],
       sources: [],

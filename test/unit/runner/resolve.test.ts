@@ -151,6 +151,12 @@ describe('listInstalled', () => {
       'name: python-3.11-ml\nlanguage: python\nversion: "3.11"\ntags: [ml]\n',
       'runtime.yml',
     );
+    // jrt ≥ 0.3: `version` is what specs name (Joblet matches it exactly), full_version the exact one.
+    await add(
+      'node/node-18',
+      'name: "node-18"\nlanguage: "node"\nversion: "18"\nfull_version: "18.20.8"\n',
+      'runtime.yml',
+    );
     await mkdir(path.join(root, 'node', 'empty'), { recursive: true });
     // Damaged descriptions: a job cannot run there, but `jrt runtime verify` must still see them.
     await add('node/node-broken', '{"name": "node-br');
@@ -163,9 +169,18 @@ describe('listInstalled', () => {
     expect(list.map((r) => [r.name, r.language, r.version, r.tags, r.aliases])).toEqual([
       ['java-17', 'java', '17', [], ['jdk']],
       ['java-21', 'java', '21', [], []],
+      ['node-18', 'node', '18.20.8', [], []],
       ['python-3.11-ml', 'python', '3.11', ['ml'], []],
     ]);
     expect(list[1]?.dir).toBe(path.join(root, 'java', 'java-21'));
+  });
+
+  it('resolves by full_version: node:18 to the newest 18.x, NAME@FULL_VERSION exactly', async () => {
+    const list = await listInstalled(root);
+    expect(resolveRuntimeSpec('node:18', list).name).toBe('node-18');
+    expect(resolveRuntimeSpec('node:18.20', list).name).toBe('node-18');
+    expect(resolveRuntimeSpec('node-18@18.20.8', list).name).toBe('node-18');
+    expect(() => resolveRuntimeSpec('node-18@18.20.7', list)).toThrow(/no installed runtime matches/);
   });
 
   it('lists runtimes whose description cannot be read only when asked, saying why', async () => {
@@ -173,6 +188,7 @@ describe('listInstalled', () => {
     expect(list.map((r) => r.name)).toEqual([
       'java-17',
       'java-21',
+      'node-18',
       'node-broken',
       'node-scalar',
       'python-3.11-ml',

@@ -1,0 +1,53 @@
+/**
+ * `jrt doctor --joblet`: the installed runtimes resolved by Joblet's rules (joblet/rules.ts) and by
+ * `jrt exec`'s, spec by spec, with the clashes Joblet cannot resolve at all. Rendering is pure.
+ */
+
+import { printable } from '../core/printable.js';
+import {
+  type Clash,
+  clashWarning,
+  compareResolution,
+  jobletClashes,
+  type SpecVerdict,
+} from '../joblet/compare.js';
+import { scanAsJoblet } from '../joblet/scan.js';
+import { listInstalled } from '../runner/resolve.js';
+
+export interface JobletReport {
+  ok: boolean;
+  root: string;
+  specs: SpecVerdict[];
+  clashes: (Clash & { message: string })[];
+}
+
+export async function jobletReport(root: string): Promise<JobletReport> {
+  const installed = await listInstalled(root);
+  const scan = scanAsJoblet(root);
+  const specs = compareResolution(installed, scan);
+  const clashes = jobletClashes(scan).map((c) => ({ ...c, message: clashWarning(c) }));
+  return { ok: specs.every((s) => s.same) && clashes.length === 0, root, specs, clashes };
+}
+
+export function renderJobletReport(r: JobletReport): string {
+  const width = Math.max(4, ...r.specs.map((s) => s.spec.length));
+  const lines = [`runtimes root: ${r.root} (as Joblet's runtime.base_path)`];
+  for (const s of r.specs) {
+    const mark = s.same ? 'ok  ' : 'DIFF';
+    const who = s.same
+      ? `both run ${s.jrt?.name}`
+      : `jrt: ${s.jrt?.name ?? '(none)'}, Joblet: ${s.joblet?.name ?? '(none)'}`;
+    lines.push(`${mark}  ${s.spec.padEnd(width)}  ${who}`);
+    if (!s.same) lines.push(`${' '.repeat(width + 8)}${s.problem}`, `${' '.repeat(width + 8)}fix: ${s.fix}`);
+  }
+  for (const c of r.clashes) lines.push(`warn  ${c.message}`);
+  const diff = r.specs.filter((s) => !s.same).length;
+  lines.push(
+    r.specs.length === 0
+      ? 'jrt doctor --joblet: no runtimes installed'
+      : diff === 0 && r.clashes.length === 0
+        ? `jrt doctor --joblet: Joblet resolves all ${r.specs.length} specs as jrt does`
+        : `jrt doctor --joblet: ${diff} of ${r.specs.length} specs resolve differently under Joblet${r.clashes.length ? `, ${r.clashes.length} clash${r.clashes.length > 1 ? 'es' : ''}` : ''}`,
+  );
+  return lines.map(printable).join('\n');
+}

@@ -1,0 +1,60 @@
+/**
+ * The runtimes root as Joblet's scan sees it (rules.ts says which rules): entries in name order,
+ * real directories only (a symlink is skipped, hidden names are not), runtime.yml read through
+ * links, fields as literal scalar text. Synchronous reads, capped like jrt's own.
+ */
+import { type Dirent, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { readCappedSync } from '../core/read-capped.js';
+import { MAX_DESCRIPTION_BYTES, RUNTIME_YML } from '../core/runtime-format.js';
+import type { JobletRuntime, JobletTopEntry } from './rules.js';
+
+function dirs(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+}
+
+/** A field as Go's yaml.v3 puts it in a string: the scalar's text; '' when absent or null. */
+function literal(doc: ReturnType<typeof parseDocument>, key: string): string | undefined {
+  const node = doc.get(key, true);
+  if (node === undefined || node === null) return '';
+  if (!isScalar(node)) return undefined;
+  if (node.value === null) return '';
+  return typeof node.source === 'string' ? node.source : String(node.value);
+}
+
+/** What Joblet reads from `<dir>/runtime.yml`; undefined when it would skip the directory. */
+export function readAsJoblet(dir: string): JobletRuntime | undefined {
+  let text: string;
+  try {
+    text = readCappedSync(path.join(dir, RUNTIME_YML), MAX_DESCRIPTION_BYTES).toString('utf8');
+  } catch {
+    return undefined;
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return undefined;
+  const name = literal(doc, 'name');
+  const language = literal(doc, 'language');
+  const version = literal(doc, 'version');
+  if (name === undefined || language === undefined || version === undefined) return undefined;
+  return { dir, name, language, version };
+}
+
+export function scanAsJoblet(root: string): JobletTopEntry[] {
+  return dirs(root).map((top) => {
+    const topDir = path.join(root, top);
+    const nested = dirs(topDir)
+      .map((sub) => readAsJoblet(path.join(topDir, sub)))
+      .filter((r): r is JobletRuntime => r !== undefined);
+    return { nested, flat: readAsJoblet(topDir) };
+  });
+}
