@@ -107,14 +107,16 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
     }
   });
 
-  it('a cache the job user cannot reach fails the smoke tests clearly, naming the private directory', async () => {
+  // The build's root (an unprivileged host uid) needs the cache first, so the build stops before its
+  // smoke tests would (ERR_JRT_SMOKE_UNREACHABLE, the job user's): at unpacking the cached base.
+  it('a cache the build user cannot reach fails the build clearly before unpacking, naming the private directory', async () => {
     const out = path.join(home, 'out-private');
     chmodSync(home, 0o700);
     try {
       const r = await jrtAsync(['build', recipe, '--out', out, '--locked', '--offline', '--json'], { env });
       expectCleanFailure(r, { home, cache, out }, 1);
       const e = JSON.parse(r.stdout).error;
-      expect(e.code).toBe('ERR_JRT_SMOKE_UNREACHABLE');
+      expect(e.code).toBe('ERR_JRT_BUILD_UNREACHABLE');
       expect(e.message).toContain(`${home} (mode 0700, owner uid 0) does not let it pass`);
     } finally {
       chmodSync(home, 0o755);
