@@ -29,7 +29,7 @@ of runtimes Joblet cannot tell apart, with what to do.
 Flags:
   --joblet   compare Joblet's resolution with jrt's (no host checks)
   --json     {ok, checks: [{id, ok, level, message, fix}]} on stdout; with --joblet
-             {ok, root, specs: [{spec, jrt, joblet, same, problem, fix}], clashes: [{language, version, names, message}]}
+             {ok, root, specs: [{spec, jrt, joblet, same, problem, fix}], clashes: [{language, version, names, message}], orphans: [path]}
 
 Exit status: 0 when no error-level check fails (warnings allowed), 1 otherwise. With --joblet:
 0 when Joblet and jrt agree on every spec and nothing clashes, 1 otherwise.

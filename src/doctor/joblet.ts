@@ -1,9 +1,12 @@
 /**
  * `jrt doctor --joblet`: the installed runtimes resolved by Joblet's rules (joblet/rules.ts) and by
- * `jrt exec`'s, spec by spec, with the clashes Joblet cannot resolve at all. Rendering is pure.
+ * `jrt exec`'s, spec by spec, with the clashes Joblet cannot resolve at all, and the version
+ * directories a Joblet-side removal left behind. Rendering is pure.
  */
-
+import { lstatSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { printable } from '../core/printable.js';
+import { NEW_DIR_PREFIX, VERSIONS_DIR } from '../installer/layout.js';
 import {
   type Clash,
   clashWarning,
@@ -19,6 +22,30 @@ export interface JobletReport {
   root: string;
   specs: SpecVerdict[];
   clashes: (Clash & { message: string })[];
+  /** `<language>/.jrt/<name>@<digest>/` whose `<language>/<name>` is gone (`rnx runtime remove` removes only that). */
+  orphans: string[];
+}
+
+const ls = (dir: string) => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
+/** Version directories of jrt's layout that no runtime name points at any more. */
+export function orphanedVersions(root: string): string[] {
+  const out: string[] = [];
+  for (const language of ls(root).filter((l) => !l.startsWith('.'))) {
+    const vdir = path.join(root, language, VERSIONS_DIR);
+    for (const v of ls(vdir).filter((e) => !e.startsWith(NEW_DIR_PREFIX) && e.includes('@'))) {
+      const name = v.slice(0, v.lastIndexOf('@'));
+      if (!lstatSync(path.join(root, language, name), { throwIfNoEntry: false }))
+        out.push(path.join(vdir, v));
+    }
+  }
+  return out;
 }
 
 export async function jobletReport(root: string): Promise<JobletReport> {
@@ -26,7 +53,8 @@ export async function jobletReport(root: string): Promise<JobletReport> {
   const scan = scanAsJoblet(root);
   const specs = compareResolution(installed, scan);
   const clashes = jobletClashes(scan).map((c) => ({ ...c, message: clashWarning(c) }));
-  return { ok: specs.every((s) => s.same) && clashes.length === 0, root, specs, clashes };
+  const orphans = orphanedVersions(root);
+  return { ok: specs.every((s) => s.same) && clashes.length === 0, root, specs, clashes, orphans };
 }
 
 export function renderJobletReport(r: JobletReport): string {
@@ -41,6 +69,11 @@ export function renderJobletReport(r: JobletReport): string {
     if (!s.same) lines.push(`${' '.repeat(width + 8)}${s.problem}`, `${' '.repeat(width + 8)}fix: ${s.fix}`);
   }
   for (const c of r.clashes) lines.push(`warn  ${c.message}`);
+  for (const o of r.orphans)
+    lines.push(
+      `warn  ${o}: no runtime points at this version any more (removed by a tool that does not follow links, such as 'rnx runtime remove')`,
+      `      fix: the next 'jrt install' removes it, or: rm -r ${o}`,
+    );
   const diff = r.specs.filter((s) => !s.same).length;
   lines.push(
     r.specs.length === 0

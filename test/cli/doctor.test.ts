@@ -150,6 +150,21 @@ describe('jrt doctor --joblet', () => {
     expect(human.stdout).toContain('2 of 8 specs resolve differently under Joblet, 1 clash');
   });
 
+  it('warns about a version directory no runtime points at (what rnx runtime remove leaves)', async () => {
+    await rm(h.root, { recursive: true, force: true });
+    await write('node/node-18', yml('node-18', 'node', '18'));
+    await mkdir(path.join(h.root, 'node', '.jrt', 'node-18@0123456789ab'), { recursive: true });
+    await mkdir(path.join(h.root, 'node', '.jrt', 'node-20@0123456789ab'), { recursive: true });
+    const r = await jrt(['doctor', '--joblet', '--json']);
+    expect((JSON.parse(r.stdout) as JobletReport).orphans).toEqual([
+      path.join(h.root, 'node', '.jrt', 'node-20@0123456789ab'),
+    ]);
+    expect(r.exitCode).toBe(0);
+    const human = await jrt(['doctor', '--joblet']);
+    expect(human.stdout).toContain('node-20@0123456789ab: no runtime points at this version any more');
+    expect(human.stdout).toContain("fix: the next 'jrt install' removes it");
+  });
+
   it('exits 0 when Joblet and jrt agree on every spec', async () => {
     await rm(h.root, { recursive: true, force: true });
     await write('node/node-18', yml('node-18', 'node', '18'));
