@@ -15,7 +15,7 @@ import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
 import type { AllowNet } from './egress.js';
 import type { HostDirMapping } from './idmap.js';
-import { HOSTS_TARGET, openJobHosts } from './job-hosts.js';
+import { GROUP_TARGET, HOSTS_TARGET, openJobAccounts, openJobHosts, PASSWD_TARGET } from './job-etc.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -225,7 +225,7 @@ export function closePrepared(p: Pick<Prepared, 'dirs' | 'files'>): void {
 /**
  * Everything a job needs before its sandbox: the runtime, its mounts, the job's inputs. A runtime
  * that leaves /etc to the job host (as Joblet expects: no mount covers /etc/hosts) gets jrt's
- * /etc/hosts (job-hosts.ts), as Joblet writes its own.
+ * /etc/hosts, as Joblet writes its own, and a passwd and group naming the job's user (job-etc.ts).
  */
 export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
   let runtime: RuntimeYml | undefined;
@@ -245,10 +245,20 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
   try {
     const job = await openJobInputs(req, paths, runtime, limits, opened);
     job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
-    if (runtime && hostPathOf(planMounts(runtime, runtimeDir, job), HOSTS_TARGET) === 'absent') {
+    const absent = (target: string) =>
+      runtime !== undefined && hostPathOf(planMounts(runtime, runtimeDir, job), target) === 'absent';
+    if (absent(HOSTS_TARGET)) {
       const hosts = openJobHosts(paths.state);
       opened.files.push(hosts.fd);
       job.files.push({ hostPath: hosts.path, target: HOSTS_TARGET, perms: '0444' });
+    }
+    if (absent(PASSWD_TARGET) && absent(GROUP_TARGET)) {
+      const accounts = openJobAccounts(paths.state, req.uid ?? 0, req.gid ?? 0);
+      opened.files.push(accounts.passwd, accounts.group);
+      job.files.push(
+        { hostPath: path.join(paths.state, 'job-etc', '(passwd)'), target: PASSWD_TARGET, perms: '0444' },
+        { hostPath: path.join(paths.state, 'job-etc', '(group)'), target: GROUP_TARGET, perms: '0444' },
+      );
     }
     return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, warnings, ...opened };
   } catch (e) {

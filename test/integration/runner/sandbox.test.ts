@@ -3,7 +3,7 @@
  * bind-mounted read-only, so sh, coreutils and python3 exist inside.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -64,6 +64,26 @@ describe('a runtime that leaves /etc to the job host (as Joblet expects)', () =>
     const write = await jrtExec(t, [RT, '--', 'sh', '-c', 'echo x >> /etc/hosts']);
     expect(write.exitCode).not.toBe(0);
     expect(readFileSync(path.join(t.state, 'job-etc', 'hosts'), 'utf8')).not.toContain('x');
+  });
+
+  it('gets a passwd and group naming its own uid (home /work), so getpwuid answers; nothing is left of them', async () => {
+    const job =
+      'import getpass, grp, os, pwd; p = pwd.getpwuid(os.getuid()); ' +
+      'print(getpass.getuser(), p.pw_dir, grp.getgrgid(os.getgid()).gr_name, p.pw_uid == os.getuid())';
+    const r = await jrtExec(t, [RT, '--', 'python3', '-c', job]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('job /work job True\n');
+    const shell = await jrtExec(t, [
+      RT,
+      '--',
+      'sh',
+      '-c',
+      'id -un; grep -c . /etc/passwd; echo x >> /etc/passwd',
+    ]);
+    expect(shell.stdout).toBe('job\n3\n');
+    expect(shell.exitCode).not.toBe(0);
+    // Each job's pair was unlinked as soon as it was opened.
+    expect(readdirSync(path.join(t.state, 'job-etc')).sort()).toEqual(['hosts']);
   });
 });
 
