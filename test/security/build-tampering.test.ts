@@ -11,7 +11,10 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorKey } from '../../src/builder/base.js';
+import { type DebianInput, inputsDigest, type Lock } from '../../src/builder/lock.js';
 import { removeTree } from '../../src/core/remove-tree.js';
+import { validateRecipe } from '../../src/recipe/validate.js';
 import { type JrtResult, makeJrtHome, requireRoot, requireTools } from '../helpers/jrt.js';
 import {
   expectCleanFailure,
@@ -21,6 +24,7 @@ import {
   loopbackServer,
   removeTestHome,
 } from '../integration/builder/build-harness.js';
+import { publishIndex, routedServer, signingKey } from './inputs-harness.js';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const PAYLOAD = 'the victim’s payload\n';
@@ -116,7 +120,15 @@ const artifactOf = (out: string) => path.join(out, 'victim-1-1.0.jrt.tar.gz');
 
 beforeAll(async () => {
   requireRoot('bwrap build sandboxes');
-  requireTools({ bwrap: 'bubblewrap', mmdebstrap: 'mmdebstrap', perl: 'perl-base' });
+  requireTools({
+    bwrap: 'bubblewrap',
+    mmdebstrap: 'mmdebstrap',
+    perl: 'perl-base',
+    'dpkg-deb': 'dpkg',
+    gpg: 'gnupg',
+    gpgv: 'gpgv',
+    xz: 'xz-utils',
+  });
   ({ home, env } = await makeJrtHome({ prefix: 'jrt-sec-builds-' }));
   cache = env.JRT_CACHE as string;
   server = await loopbackServer((req, res) => {
@@ -179,6 +191,86 @@ ls -la /var/cache`,
     expect(r.exitCode, r.stderr).toBe(0);
     expect(sha256(readFileSync(artifactOf(again)))).toBe(sha256(before));
     expectNoLeftovers({ home, cache, out: path.join(home, 'tamper/out-none') });
+  });
+});
+
+/** A .deb (made with dpkg-deb) whose postinst runs `script` as root in the build root. */
+function debWithPostinst(name: string, script: string): Buffer {
+  const dir = path.join(home, `deb-${name}`);
+  mkdirSync(path.join(dir, 'DEBIAN'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'DEBIAN/control'),
+    `Package: ${name}\nVersion: 1.0-1\nArchitecture: amd64\nMaintainer: jrt tests <jrt-test@invalid>\nDescription: a hostile package\n`,
+  );
+  writeFileSync(path.join(dir, 'DEBIAN/postinst'), `#!/bin/sh\n${script}\nexit 0\n`, { mode: 0o755 });
+  execFileSync('dpkg-deb', ['--root-owner-group', '--build', dir, `${dir}.deb`], { stdio: 'ignore' });
+  return readFileSync(`${dir}.deb`);
+}
+
+describe('item 2: a package’s maintainer script cannot reach the cache', { timeout: 240_000 }, () => {
+  it('a postinst rewriting every .deb apt installs from (0.2.0: hard links into the cache) changes no blob and no other recipe’s --locked --offline build', async () => {
+    // A mirror whose signed index lists the victim's own hello .deb (the same bytes, from the cache)
+    // and a package whose postinst overwrites every other .deb of the install in place.
+    const mirror = await routedServer('127.0.0.1');
+    const key = await signingKey('jrt test archive');
+    try {
+      const victimLock = JSON.parse(readFileSync(victim.replace(/\.yml$/, '.lock.json'), 'utf8')) as Lock;
+      const hello = victimLock.packages.find((p) => p.package === 'hello') as DebianInput;
+      const helloBytes = readFileSync(path.join(cache, 'blobs/sha256', hello.sha256));
+      const evilBytes = debWithPostinst(
+        'jrt-evil',
+        'for f in /var/cache/jrt-debs/*.deb; do case "$f" in *jrt-evil*) ;; *) printf tampered > "$f" ;; esac; done',
+      );
+      const evil: DebianInput = {
+        package: 'jrt-evil',
+        version: '1.0-1',
+        architecture: 'amd64',
+        filename: 'pool/main/j/jrt-evil/jrt-evil_1.0-1_amd64.deb',
+        size: evilBytes.length,
+        sha256: sha256(evilBytes),
+      };
+      publishIndex(mirror, key, [
+        { ...hello, bytes: helloBytes },
+        { ...evil, bytes: evilBytes },
+      ]);
+      // The cached base root serves this mirror too (it holds the same bookworm packages).
+      const bases = path.join(cache, 'bases');
+      const real = readdirSync(bases).find((f) => f.endsWith('.tar')) as string;
+      copyFileSync(path.join(bases, real), path.join(bases, `bookworm@${mirrorKey(mirror.url)}.tar`));
+      const text = hostileRecipe({ steps: 'true' }).replace(
+        'packages: [dash, coreutils]',
+        'packages: [dash, coreutils, hello, jrt-evil]',
+      );
+      const valid = validateRecipe(text, 'tiny.yml');
+      if ('errors' in valid) throw new Error(JSON.stringify(valid.errors));
+      const tiny = JSON.parse(readFileSync(tinyLock, 'utf8')) as Lock;
+      const { recipe, out } = place('maintainer-script', text);
+      writeFileSync(
+        recipe.replace(/\.yml$/, '.lock.json'),
+        JSON.stringify(
+          { ...tiny, inputs_digest: inputsDigest(valid.recipe), packages: [hello, evil] },
+          null,
+          2,
+        ),
+      );
+      mkdirSync(out, { recursive: true });
+      const attack = await jrtAsync(['build', recipe, '--locked', '--out', out, '--json'], {
+        env: { ...env, JRT_DEBIAN_MIRROR: mirror.url, JRT_DEBIAN_KEYRING: key.keyring },
+      });
+      expect(attack.stderr).not.toMatch(/internal error|\n\s+at /);
+      // The postinst ran: the install step succeeded (the build went on to its end).
+      expect(attack.exitCode, attack.stderr + attack.stdout).toBe(0);
+    } finally {
+      await mirror.close();
+      key.close();
+    }
+    const blobs = path.join(cache, 'blobs/sha256');
+    for (const name of readdirSync(blobs))
+      expect(sha256(readFileSync(path.join(blobs, name))), `blob ${name}`).toBe(name);
+    const again = path.join(home, 'victim/out-3');
+    const r = await build(victim, again, ['--locked', '--offline']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(sha256(readFileSync(artifactOf(again)))).toBe(sha256(before));
   });
 });
 
