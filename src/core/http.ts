@@ -6,8 +6,7 @@
  * so neither an endless body nor one byte every few seconds can hold a build.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -216,7 +215,10 @@ export async function downloadToFile(
             cb(null, chunk);
           },
         });
-        await pipeline(res.body, tap, createWriteStream(progress.tmp, { mode: 0o644, flags: 'wx' }));
+        // Opened before the pipeline: a stream that opens its file lazily may create it after a
+        // failed attempt's clean-up ran (a partial left in the cache, seen under load).
+        const file = await open(progress.tmp, 'wx', 0o644);
+        await pipeline(res.body, tap, file.createWriteStream());
         if (total !== undefined && progress.size !== total)
           throw new Final(
             failure('ERR_JRT_TRUNCATED', `GET ${url}: received ${progress.size} of ${total} bytes`),
