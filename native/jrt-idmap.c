@@ -2,7 +2,7 @@
  * jrt-idmap: give a job its directories through idmapped mounts, then exec the sandbox.
  *
  *   jrt-idmap --check DIR        (jrt doctor: an idmapped clone of DIR's mount, attached nowhere)
- *   jrt-idmap [--cgroup PROCS]... [--kill-after SECONDS ALL_PROCS] MNT UID:GID
+ *   jrt-idmap [--cgroup PROCS]... [--kill-after SECONDS ALL_PROCS] [--write NAME TEXT]... MNT UID:GID
  *             [SRC_FD:OWNER_UID:OWNER_GID:TO_UID:TO_GID:OUT_FD[:ro]]... -- COMMAND [ARGS...]
  *
  * First it joins the job's cgroups (writes its pid to each cgroup.procs file PROCS), so that it and
@@ -13,6 +13,8 @@
  * was SIGKILLed. It kills only what is in that cgroup (no saved pid can be reused by another
  * process), and goes with the cgroup when the job ends. Then it marks itself the OOM killer's first
  * choice (oom_score_adj 1000: the job, never jrt nor the watchdog, is the victim; inherited by all).
+ * Each --write leaves the file MNT/NAME (0444) holding TEXT, for bwrap to bind (the job's passwd
+ * and group): in memory, in this process's namespace only, gone with the job.
  *
  * For each mapping, the directory (or file) open on SRC_FD — opened once by jrt, so no path is
  * looked up again — is cloned as a detached mount whose owner OWNER_UID:OWNER_GID appears as
@@ -179,6 +181,17 @@ static void join_cgroup(const char *procs) {
   close(fd);
 }
 
+/* MNT/NAME, new, holding TEXT, readable by all (the tmpfs is this process's own). */
+static void write_new(const char *mnt, const char *name, const char *text) {
+  char target[4096];
+  snprintf(target, sizeof target, "%s/%s", mnt, name);
+  int fd = open(target, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+  size_t len = strlen(text);
+  if (fd < 0 || write(fd, text, len) != (ssize_t)len) die("cannot write", target);
+  if (fchmod(fd, 0444) < 0) die("chmod", target);
+  close(fd);
+}
+
 /* Three passes over ALL_PROCS: what a pass kills may have forked meanwhile. */
 static void kill_all(const char *all) {
   for (int pass = 0; pass < 3; pass++) {
@@ -246,10 +259,19 @@ int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--check") == 0) return check(argv[2]);
   int arg = 1;
   const char *kill_after = NULL, *all_procs = NULL;
+  const char *write_name[8], *write_text[8];
+  int writes = 0;
   while (arg < argc && strncmp(argv[arg], "--", 2) == 0 && argv[arg][2]) {
     if (strcmp(argv[arg], "--cgroup") == 0 && arg + 1 < argc) {
       join_cgroup(argv[arg + 1]);
       arg += 2;
+    } else if (strcmp(argv[arg], "--write") == 0 && arg + 2 < argc) {
+      const char *name = argv[arg + 1];
+      if (writes == 8 || !*name || strspn(name, "abcdefghijklmnopqrstuvwxyz") != strlen(name))
+        usage("--write takes at most 8 files, each NAME of a-z only");
+      write_name[writes] = name;
+      write_text[writes++] = argv[arg + 2];
+      arg += 3;
     } else if (strcmp(argv[arg], "--kill-after") == 0 && arg + 2 < argc) {
       kill_after = argv[arg + 1];
       all_procs = argv[arg + 2];
@@ -285,6 +307,7 @@ int main(int argc, char **argv) {
   if (mount("jrt-idmap", mnt, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0711,size=64k") < 0)
     die("mount tmpfs on", mnt);
   for (int i = 0; i < n; i++) attach(&maps[i], trees[i], mnt, i);
+  for (int i = 0; i < writes; i++) write_new(mnt, write_name[i], write_text[i]);
   /* The tmpfs holds nothing but mount points: no one writes to it again. */
   if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
     die("remount read-only", mnt);

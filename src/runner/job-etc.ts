@@ -7,19 +7,9 @@
  * - /etc/passwd and /etc/group: the job's own uid and gid by name (`job`, home /work), so that
  *   getpwuid() answers: Java's user.home (Maven's ~/.m2) is /work rather than `?`, `whoami` and
  *   Python's getpass work. Their content depends on the job's uid, so each job gets its own pair,
- *   written privately, opened, and unlinked at once: nothing is left and no job reads another's.
+ *   written by the idmap helper into its private tmpfs (idmap.ts): in memory, gone with the job.
  */
-import {
-  closeSync,
-  constants,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { constants, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** `localhost` and the sandbox's hostname (plan.ts: --hostname jrt) resolve without DNS. */
@@ -67,39 +57,4 @@ export function jobAccounts(uid: number, gid: number): { passwd: string; group: 
     'nogroup:x:65534:',
   ];
   return { passwd: `${passwd.join('\n')}\n`, group: `${group.join('\n')}\n` };
-}
-
-/**
- * Read-only descriptors of this job's passwd and group: written to private files (0600, O_EXCL, in
- * jrt's own directory), opened, and unlinked before any job runs.
- */
-export function openJobAccounts(
-  stateDir: string,
-  uid: number,
-  gid: number,
-): { passwd: number; group: number } {
-  const dir = jobEtcDir(stateDir);
-  const { passwd, group } = jobAccounts(uid, gid);
-  const open = (name: string, text: string): number => {
-    const file = path.join(dir, `.${name}-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    const w = openSync(
-      file,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-    try {
-      writeSync(w, text);
-      return openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-    } finally {
-      closeSync(w);
-      unlinkSync(file);
-    }
-  };
-  const p = open('passwd', passwd);
-  try {
-    return { passwd: p, group: open('group', group) };
-  } catch (e) {
-    closeSync(p);
-    throw e;
-  }
 }

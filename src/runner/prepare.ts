@@ -15,7 +15,7 @@ import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
 import type { AllowNet } from './egress.js';
 import type { HostDirMapping } from './idmap.js';
-import { GROUP_TARGET, HOSTS_TARGET, openJobAccounts, openJobHosts, PASSWD_TARGET } from './job-etc.js';
+import { GROUP_TARGET, HOSTS_TARGET, jobAccounts, openJobHosts, PASSWD_TARGET } from './job-etc.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -252,14 +252,7 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
       opened.files.push(hosts.fd);
       job.files.push({ hostPath: hosts.path, target: HOSTS_TARGET, perms: '0444' });
     }
-    if (absent(PASSWD_TARGET) && absent(GROUP_TARGET)) {
-      const accounts = openJobAccounts(paths.state, req.uid ?? 0, req.gid ?? 0);
-      opened.files.push(accounts.passwd, accounts.group);
-      job.files.push(
-        { hostPath: path.join(paths.state, 'job-etc', '(passwd)'), target: PASSWD_TARGET, perms: '0444' },
-        { hostPath: path.join(paths.state, 'job-etc', '(group)'), target: GROUP_TARGET, perms: '0444' },
-      );
-    }
+    if (absent(PASSWD_TARGET) && absent(GROUP_TARGET)) job.accounts = jobAccounts(req.uid ?? 0, req.gid ?? 0);
     return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, warnings, ...opened };
   } catch (e) {
     closePrepared(opened);
