@@ -3,7 +3,7 @@
 // binds launched directly, through `jrt exec` (bundle) on a fixture runtime, and in `runc run`.
 // Needs root and a built bundle (npm run build). Usage: node bench/exec-overhead.mjs [N]
 // The cases run in turn (round robin), N times each; the table gives each one's median.
-// JRT_BENCH_BEFORE=/path/to/other/jrt.mjs adds that bundle's `jrt exec` (e.g. an older build) as a row.
+// JRT_BENCH_BEFORE=/path/to/other/jrt.mjs[,...] adds each bundle's `jrt exec` (e.g. an older build) as a row.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -62,6 +62,22 @@ try {
   mounts.push(oldUsr);
   await writeFile(path.join(oldDir, 'runtime.yml'), ymlText);
   await writeFile(path.join(oldDir, 'runtime.json'), JSON.stringify(description));
+  // Five more runtimes in each root, as on a host with the shipped set: jrt exec reads every
+  // installed runtime's description to resolve --runtime.
+  for (let v = 2; v <= 6; v++) {
+    const other = { ...description, name: `bench-${v}`, version: String(v) };
+    const text = `${JSON.stringify(other)}\n`;
+    const stamp = createHash('sha256').update(text).digest('hex');
+    for (const [r, json] of [
+      [path.join(base, 'root'), { ...other, runtime_yml_sha256: stamp }],
+      [oldRoot, other],
+    ]) {
+      const d = path.join(r, 'bench', `bench-${v}`);
+      await mkdir(d, { recursive: true });
+      await writeFile(path.join(d, 'runtime.yml'), text);
+      await writeFile(path.join(d, 'runtime.json'), JSON.stringify(json));
+    }
+  }
   const work = path.join(base, 'work');
   await mkdir(work, { mode: 0o777 });
   await chmod(work, 0o777);
@@ -115,8 +131,7 @@ try {
     ]);
   } else console.error('slirp4netns is not installed: no --network=web row');
 
-  const before = process.env.JRT_BENCH_BEFORE;
-  if (before) {
+  for (const before of (process.env.JRT_BENCH_BEFORE ?? '').split(',').filter(Boolean)) {
     cases.push([
       `\`jrt exec -- /bin/true\` (${path.basename(path.dirname(path.dirname(before)))} bundle)`,
       process.execPath,
