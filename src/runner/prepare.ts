@@ -26,7 +26,7 @@ import {
   type SandboxJob,
   WORK_DIR,
 } from './plan.js';
-import { listInstalled, readRuntimeDescription, resolveRuntimeSpec } from './resolve.js';
+import { listInstalled, readRuntimeDescription, resolveRuntimeSpec, sameIdentity } from './resolve.js';
 import { SLIRP_DNS } from './web-network.js';
 import { openWorkdir } from './workdir.js';
 
@@ -233,11 +233,20 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
   let limits = req.limits;
   const warnings: string[] = [];
   if (req.runtimeSpec !== undefined) {
-    const chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
+    // Listed from the runtimes' stamped runtime.json (no runtime.yml read or hashed: resolve.ts),
+    // then the chosen one read with its stamp checked; if its runtime.yml says otherwise (changed
+    // after it was stamped), every description is checked and the spec resolved again.
+    let chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root, { trustStamps: true }));
     // Once, at job start: the installed version's real directory. An install switching
     // `.jrt-current` later does not move this job, and the installer keeps that version while it runs.
     runtimeDir = realpathSync.native(await resolveRuntimeDir(chosen.dir));
-    runtime = await resolveRuntimeMounts(await readRuntimeDescription(runtimeDir), runtimeDir, warnings);
+    let description = await readRuntimeDescription(runtimeDir);
+    if (!sameIdentity(description, chosen.runtime)) {
+      chosen = resolveRuntimeSpec(req.runtimeSpec, await listInstalled(paths.root));
+      runtimeDir = realpathSync.native(await resolveRuntimeDir(chosen.dir));
+      description = await readRuntimeDescription(runtimeDir);
+    }
+    runtime = await resolveRuntimeMounts(description, runtimeDir, warnings);
     limits = defaultMemory(runtime, req.limits);
     checkMinMemory(runtime, limits);
   }

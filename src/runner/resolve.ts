@@ -6,12 +6,12 @@
  * or undici at import time (runtime.yml's parser is loaded only when runtime.json is not the one
  * derived from the runtime.yml beside it: see core/runtime-identity.ts).
  */
-import { readdirSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { readCappedSync } from '../core/read-capped.js';
 import { MAX_DESCRIPTION_BYTES, RUNTIME_JSON, RUNTIME_YML, type RuntimeYml } from '../core/runtime-format.js';
-import { isMapping, trustedRuntimeJson } from '../core/runtime-identity.js';
+import { isMapping, trustedRuntimeJson, YML_DIGEST_KEY } from '../core/runtime-identity.js';
 import { sha256Hex } from '../core/sha256.js';
 import { closestNames } from '../core/suggest.js';
 
@@ -136,7 +136,14 @@ export function resolveRuntimeSpec<T extends InstalledRuntime>(spec: string, ins
  * YAML parser is loaded and runtime.yml parsed. No runtime.yml: ENOENT, not a runtime. Both are
  * read only up to MAX_DESCRIPTION_BYTES. Throws unless the description is a mapping.
  */
-export async function readRuntimeDescription(dir: string): Promise<RuntimeYml> {
+export async function readRuntimeDescription(
+  dir: string,
+  opts: { trustStamp?: boolean } = {},
+): Promise<RuntimeYml> {
+  if (opts.trustStamp) {
+    const stamped = stampedRuntimeJson(dir);
+    if (stamped) return stamped;
+  }
   const ymlBytes = readCappedSync(path.join(dir, RUNTIME_YML), MAX_DESCRIPTION_BYTES);
   let doc: unknown;
   try {
@@ -149,6 +156,34 @@ export async function readRuntimeDescription(dir: string): Promise<RuntimeYml> {
   }
   if (!isMapping(doc)) throw new Error(`the runtime description in ${dir} is not a mapping`);
   return doc as unknown as RuntimeYml;
+}
+
+/**
+ * `trustStamp`: a runtime.json that carries a stamp (jrt installed it: derived from runtime.yml) is
+ * taken as it says, without reading runtime.yml or hashing it. `jrt exec` lists every installed
+ * runtime this way on each start (hashing each cost ≈ 0.2–1.3 ms), and then reads the one it chose
+ * with the stamp checked (prepare.ts), falling back to a fully checked listing when that runtime's
+ * runtime.yml changed after it was stamped. runtime.yml must still exist: without it, not a runtime.
+ */
+function stampedRuntimeJson(dir: string): RuntimeYml | undefined {
+  try {
+    if (!statSync(path.join(dir, RUNTIME_YML)).isFile()) return undefined;
+    const json: unknown = JSON.parse(
+      readCappedSync(path.join(dir, RUNTIME_JSON), MAX_DESCRIPTION_BYTES).toString('utf8'),
+    );
+    if (!isMapping(json) || typeof json[YML_DIGEST_KEY] !== 'string') return undefined;
+    const { [YML_DIGEST_KEY]: _, ...rest } = json;
+    return rest as unknown as RuntimeYml;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether two descriptions name the same runtime the same way (what resolving a spec reads). */
+export function sameIdentity(a: RuntimeYml | undefined, b: RuntimeYml | undefined): boolean {
+  const key = (r: RuntimeYml | undefined) =>
+    JSON.stringify([r?.name, r?.language, r?.version, r?.full_version, r?.tags, r?.aliases]);
+  return key(a) === key(b);
 }
 
 /**
@@ -184,13 +219,18 @@ async function probe(
   dir: string,
   real: string,
   link: boolean,
-  unreadable: boolean,
+  opts: { unreadable?: boolean; trustStamps?: boolean },
 ): Promise<Found | undefined> {
   try {
-    return { dir, real, link, rt: await readRuntimeDescription(dir) };
+    return {
+      dir,
+      real,
+      link,
+      rt: await readRuntimeDescription(dir, { trustStamp: opts.trustStamps === true }),
+    };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || !unreadable) return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || opts.unreadable !== true) return undefined;
     return { dir, real, link, problem: `cannot read its runtime description: ${(e as Error).message}` };
   }
 }
@@ -205,20 +245,19 @@ async function probe(
  * to (a versioned target) is listed once, under the symlink's name. A directory without runtime.yml
  * is not a runtime (Joblet agrees). One whose description exists but cannot be read or parsed is
  * skipped too (a job cannot run there), unless `unreadable` asks for it: `jrt runtime list|verify`
- * must still show a damaged runtime.
+ * must still show a damaged runtime. `trustStamps`: see stampedRuntimeJson (jrt exec only).
  */
 export async function listInstalled(
   root: string,
-  opts: { unreadable?: boolean } = {},
+  opts: { unreadable?: boolean; trustStamps?: boolean } = {},
 ): Promise<ListedRuntime[]> {
   const out: ListedRuntime[] = [];
-  const unreadable = opts.unreadable === true;
   for (const top of readdirOrEmpty(root).sort()) {
     if (top.startsWith('.')) continue;
     const topDir = path.join(root, top);
     const realTop = realpathOr(topDir, undefined);
     if (realTop === undefined) continue;
-    const flat = await probe(topDir, realTop, false, unreadable);
+    const flat = await probe(topDir, realTop, false, opts);
     if (flat) out.push(listed(flat, 'flat', top, undefined));
     const found: Found[] = [];
     for (const entry of readdirOrEmpty(topDir).sort()) {
@@ -226,7 +265,7 @@ export async function listInstalled(
       const dir = path.join(topDir, entry);
       const real = realpathOr(dir, undefined);
       if (real === undefined) continue;
-      const f = await probe(dir, real, real !== path.join(realTop, entry), unreadable);
+      const f = await probe(dir, real, real !== path.join(realTop, entry), opts);
       if (f) found.push(f);
     }
     const targetsOfLinks = new Set(found.filter((f) => f.link).map((f) => f.real));

@@ -154,6 +154,14 @@ describe('an artifact whose runtime.json lies about who it is', { timeout: 120_0
       expect(v.stdout).toContain(
         'evil-1: DAMAGED\n  modified: runtime.json (disagrees with runtime.yml at aliases[0]',
       );
+      // The same lie with a stamp that is not runtime.yml's digest: exec lists runtimes from stamped
+      // runtime.json files without hashing them, so the lie may be chosen, but the chosen one is
+      // read with its stamp checked and, disagreeing, every spec is resolved again from the truth.
+      await writeFile(
+        path.join(dir, 'runtime.json'),
+        JSON.stringify({ ...yml, ...LIE, runtime_yml_sha256: 'f'.repeat(64) }),
+      );
+      await expectRealOnesAnswer();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
