@@ -23,11 +23,11 @@ export interface SandboxJob {
   /** What /etc/resolv.conf says (host and web networks), when the sandbox has one to cover. */
   resolvConf?: string;
   /**
-   * The job's /etc/passwd and /etc/group (job-etc.ts), when its runtime leaves /etc to the job host:
-   * the idmap helper writes them into its private tmpfs `accountsDir` (idmap.ts), bwrap binds them.
+   * Files of /etc (name → text: hosts, passwd, group; job-etc.ts) that no runtime mount covers: the
+   * idmap helper writes them into its private tmpfs `etcDir` (idmap.ts), bwrap binds them read-only.
    */
-  accounts?: { passwd: string; group: string };
-  accountsDir?: string;
+  etcFiles?: Record<string, string>;
+  etcDir?: string;
   /** The size of /tmp and /dev/shm (tmpfs: their pages count against the job's memory limit). */
   tmpfsBytes?: number;
   /** Whether bwrap reads a seccomp filter from SECCOMP_FD (jobs do; the builder's smoke tests not). */
@@ -151,9 +151,9 @@ export function planMounts(
     else mounts.push({ kind: 'data', source: f.hostPath, target, fd: f.fd, perms: f.perms ?? '0444' });
   }
   if (job.resolvConf !== undefined) mounts.push({ kind: 'data', target: RESOLV_CONF });
-  if (job.accounts && job.accountsDir) {
-    for (const name of ['passwd', 'group'])
-      mounts.push({ kind: 'ro-bind', source: `${job.accountsDir}/${name}`, target: `/etc/${name}` });
+  if (job.etcFiles && job.etcDir) {
+    for (const name of Object.keys(job.etcFiles))
+      mounts.push({ kind: 'ro-bind', source: `${job.etcDir}/${name}`, target: `/etc/${name}` });
   }
   return mounts;
 }

@@ -15,7 +15,7 @@ import type { RuntimeYml } from '../core/runtime-format.js';
 import { resolveRuntimeDir } from '../installer/layout.js';
 import type { AllowNet } from './egress.js';
 import type { HostDirMapping } from './idmap.js';
-import { GROUP_TARGET, HOSTS_TARGET, jobAccounts, openJobHosts, PASSWD_TARGET } from './job-etc.js';
+import { jobEtcFiles } from './job-etc.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
 import {
@@ -225,7 +225,8 @@ export function closePrepared(p: Pick<Prepared, 'dirs' | 'files'>): void {
 /**
  * Everything a job needs before its sandbox: the runtime, its mounts, the job's inputs. A runtime
  * that leaves /etc to the job host (as Joblet expects: no mount covers /etc/hosts) gets jrt's
- * /etc/hosts, as Joblet writes its own, and a passwd and group naming the job's user (job-etc.ts).
+ * /etc/hosts, as Joblet writes its own, and a passwd and group naming the job's user (job-etc.ts),
+ * each where no mount of the runtime covers it.
  */
 export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepared> {
   let runtime: RuntimeYml | undefined;
@@ -254,14 +255,13 @@ export async function prepare(req: ExecRequest, paths: JrtPaths): Promise<Prepar
   try {
     const job = await openJobInputs(req, paths, runtime, limits, opened);
     job.resolvConf = resolvConfFor(req.network, runtime, runtimeDir, job);
-    const absent = (target: string) =>
-      runtime !== undefined && hostPathOf(planMounts(runtime, runtimeDir, job), target) === 'absent';
-    if (absent(HOSTS_TARGET)) {
-      const hosts = openJobHosts(paths.state);
-      opened.files.push(hosts.fd);
-      job.files.push({ hostPath: hosts.path, target: HOSTS_TARGET, perms: '0444' });
+    if (runtime) {
+      const mounts = planMounts(runtime, runtimeDir, job);
+      const files = Object.entries(jobEtcFiles(req.uid ?? 0, req.gid ?? 0)).filter(
+        ([name]) => hostPathOf(mounts, `/etc/${name}`) === 'absent',
+      );
+      if (files.length > 0) job.etcFiles = Object.fromEntries(files);
     }
-    if (absent(PASSWD_TARGET) && absent(GROUP_TARGET)) job.accounts = jobAccounts(req.uid ?? 0, req.gid ?? 0);
     return { runtimeName: runtime?.name ?? 'host', runtimeDir, runtime, job, limits, warnings, ...opened };
   } catch (e) {
     closePrepared(opened);
