@@ -43,7 +43,6 @@ Examples:
   JRT_ROOT=/srv/runtimes jrt doctor`;
 
 export const doctorCommand: Command = {
-  summary: 'check what jrt needs on this host',
   help: HELP,
   async run(argv, ctx) {
     const { values } = parseFlags('doctor', argv, { joblet: { type: 'boolean' } }, false);
