@@ -84,6 +84,8 @@ export async function cleanDebris(root: string, state: string): Promise<string[]
   const ids = await acquireLock(state, IDENTITY_LOCK, { timeoutMs: 0 }).catch(() => undefined);
   await ids?.();
   await removeDeadOwned(path.join(root, STAGING_DIR), '', removed);
+  // Spec links being made (installer/spec-entries.ts).
+  await removeDeadOwned(root, LINK_TMP_PREFIX, removed);
   for (const language of await readdir(root).catch(() => [] as string[])) {
     if (language.startsWith('.')) continue;
     const langDir = path.join(root, language);

@@ -13,7 +13,13 @@ import {
   requireTools,
   runJrt,
 } from '../helpers/jrt.js';
-import { makeArtifact, manifestFor, type RawTarEntry, rawTarGz } from '../unit/artifact/fixture.js';
+import {
+  makeArtifact,
+  manifestFor,
+  type RawTarEntry,
+  rawTarGz,
+  runtimeVersionDirs,
+} from '../unit/artifact/fixture.js';
 
 describe('jrt install ./X.jrt.tar.gz', () => {
   it('installs an artifact atomically behind a symlink, writes the Joblet config, and reports JSON', async () => {
@@ -67,7 +73,7 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(r.stdout).toMatch(/^NAME\s+RESULT\s+TIME\s+SIZE\ndemo-1\s+installed\s/);
     const second = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     expect(second).not.toBe(first);
-    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(second)]);
+    expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(second)]);
     expect(await readFile(path.join(sb.root, 'demo', 'demo-1', 'rootfs/usr/bin/hello'), 'utf8')).toContain(
       'two',
     );
@@ -82,7 +88,7 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(JSON.parse(r.stdout).runtimes[0].result).toBe('installed');
     const after = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     expect(after).not.toBe(before);
-    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(after)]);
+    expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(after)]);
   });
 
   it('writes runtime.json derived from runtime.yml (and lists it in the manifest) when the artifact lacks it', async () => {
@@ -274,7 +280,7 @@ describe('migration from deploy_runtimes.sh', () => {
     expect(await readlink(path.join(legacy, '.jrt-current'))).toMatch(/^\.\.\/\.jrt\/demo-1@/);
     await expect(lstat(path.join(legacy, 'isolated'))).rejects.toThrow();
     expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
-    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+    expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 });
 
@@ -326,7 +332,9 @@ describe('a refused artifact leaves the installed runtime as it was', () => {
       expect(r.stderr).toContain(c.says);
       expect(await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'))).toBe(linkBefore);
       expect((await jrt(sb, ['verify', 'demo-1'])).exitCode).toBe(0);
-      expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(linkBefore)]);
+      expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toEqual([
+        path.basename(linkBefore),
+      ]);
       expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
     });
   }
