@@ -150,6 +150,43 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     ]);
   });
 
+  it("does not warn when both runtimes are jrt's: their spec directories tell them apart to Joblet", async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const plain = await makeArtifact(sb.home, { name: 'demo-1', tags: [] });
+    const gpu = await makeArtifact(sb.home, { name: 'demo-1-gpu', tags: ['gpu'] });
+    const r = await jrt(sb, ['install', plain.file, gpu.file, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Joblet cannot tell');
+    expect(JSON.parse(r.stdout).joblet_clashes).toEqual([]);
+    const doctor = await jrt(sb, ['doctor', '--joblet', '--json']);
+    const report = JSON.parse(doctor.stdout);
+    expect(doctor.exitCode, doctor.stdout).toBe(0);
+    expect(
+      report.specs.map((s: { spec: string; joblet: { name: string }; environment: string }) => [
+        s.spec,
+        s.joblet.name,
+        s.environment,
+      ]),
+    ).toEqual([
+      ['demo-1', 'demo-1', 'same'],
+      ['demo-1-gpu', 'demo-1-gpu', 'same'],
+    ]);
+    // The documented-style specs of these two, resolved by Joblet's rules as by jrt's.
+    const { jobletReport } = await import('../../src/doctor/joblet.js');
+    const { compareResolution } = await import('../../src/joblet/compare.js');
+    const { scanAsJoblet } = await import('../../src/joblet/scan.js');
+    const { listInstalled } = await import('../../src/runner/resolve.js');
+    expect((await jobletReport(sb.root)).ok).toBe(true);
+    const v = compareResolution(await listInstalled(sb.root), scanAsJoblet(sb.root), [
+      'demo:1.0',
+      'demo:1.0+gpu',
+    ]);
+    expect(v.slice(0, 2).map((x) => [x.spec, x.jrt?.name, x.joblet?.name, x.same])).toEqual([
+      ['demo:1.0', 'demo-1', 'demo-1', true],
+      ['demo:1.0+gpu', 'demo-1-gpu', 'demo-1-gpu', true],
+    ]);
+  });
+
   it("installs next to a runtime of the same name in Joblet's flat layout, and the name then means jrt's", async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const { file } = await makeArtifact(sb.home);
