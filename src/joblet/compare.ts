@@ -57,6 +57,11 @@ function explain(
   joblet: JobletRuntime | undefined,
   seen: JobletRuntime[],
 ): { problem: string; fix: string } {
+  if (joblet?.specOf && !seen.some((r) => r.dir === joblet.dir))
+    return {
+      problem: `Joblet runs jrt's spec directory for ${joblet.name}, which is gone (removed by a tool that does not follow links, such as 'rnx runtime remove'): the job gets none of its mounts`,
+      fix: "run 'jrt install' (any runtime): it removes the spec entries of runtimes that are gone",
+    };
   if (jrt && !joblet) {
     const asJoblet = seen.find((r) => r.dir === jrt.dir);
     if (!asJoblet)

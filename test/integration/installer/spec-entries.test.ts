@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { JrtPaths } from '../../../src/core/paths.js';
 import { jobletReport } from '../../../src/doctor/joblet.js';
 import type { BuildRuntime } from '../../../src/installer/builder.js';
-import { type InstallOptions, installTargets } from '../../../src/installer/install.js';
+import { healSpecEntries, type InstallOptions, installTargets } from '../../../src/installer/install.js';
 import { removeInstalled } from '../../../src/installer/remove.js';
 import { syncSpecEntries } from '../../../src/installer/spec-entries.js';
 import { compareResolution, jobletClashes } from '../../../src/joblet/compare.js';
@@ -163,6 +163,23 @@ describe("Joblet's spec entries", () => {
     );
     expect(specVersions).toHaveLength(1);
     expect(await danglingLinks(p.root)).toEqual([]);
+  });
+
+  it("after 'rnx runtime remove NAME@VERSION' (the directory of links only), doctor says so and the next install drops the stale entries", async () => {
+    const p = await paths();
+    await install(p, FOUR);
+    // What Joblet's remove does for a spec with '@': os.RemoveAll of the directory it resolves.
+    await rm(path.join(p.root, 'python', 'python-3.11-ml'), { recursive: true });
+    const report = await jobletReport(p.root);
+    const ml = report.specs.find((s) => s.spec === 'python:3.11+ml');
+    expect(ml).toMatchObject({ same: false, jrt: undefined });
+    expect(ml?.problem).toContain('which is gone');
+    expect(report.orphans).toHaveLength(1);
+    await healSpecEntries(p, () => {});
+    await expect(lstat(path.join(p.root, 'python', 'python:3.11+ml'))).rejects.toThrow();
+    await expect(lstat(path.join(p.root, 'python:3.11+ml'))).rejects.toThrow();
+    expect(await danglingLinks(p.root)).toEqual([]);
+    expect(await jobletHello(p.root, 'python:3.11')).toBe('python-3.11-v1');
   });
 
   it('a second sync changes nothing, and entries that went astray are put right', async () => {
