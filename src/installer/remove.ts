@@ -50,6 +50,8 @@ export async function removeInstalled(
       await checkWritableRoot(paths.root);
       await syncSpecEntries(paths.root, paths.state, { without: r.path });
       await removeRuntime(paths.root, r);
+      // Again: a removed runtime of Joblet's flat layout may have held the name a spec link needs.
+      if (r.layout !== 'language') await syncSpecEntries(paths.root, paths.state);
     } finally {
       await releaseIds();
     }
