@@ -105,11 +105,13 @@ function specMatches<T extends InstalledRuntime>(parsed: RuntimeSpec, installed:
         versionMatches(parsed.version, r.version) &&
         sameTags(parsed.tags, r.tags),
     );
+  const byVersion = (rs: T[]) => rs.filter((r) => versionMatches(parsed.version, r.version));
   const sameName = installed.filter((r) => r.name === parsed.name);
-  const ours = sameName.filter((r) => (r.layout ?? 'language') === 'language');
-  const named = ours.length > 0 ? ours : sameName;
-  const pool = named.length > 0 ? named : installed.filter((r) => r.aliases.includes(parsed.name));
-  return pool.filter((r) => versionMatches(parsed.version, r.version));
+  if (sameName.length === 0) return byVersion(installed.filter((r) => r.aliases.includes(parsed.name)));
+  const ours = byVersion(sameName.filter((r) => (r.layout ?? 'language') === 'language'));
+  // NAME@VERSION still reaches a runtime of Joblet's layouts whose version jrt's does not have (as
+  // Joblet's by-name pass does): how the old one is named for removal (docs/joblet.md).
+  return ours.length > 0 ? ours : byVersion(sameName);
 }
 
 /** The runtime a spec names: the newest matching version, or a usage error naming what is installed. */
