@@ -37,7 +37,9 @@ const ls = (dir: string) => {
 /** Version directories of jrt's layout that no runtime name points at any more. */
 export function orphanedVersions(root: string): string[] {
   const out: string[] = [];
-  for (const language of ls(root).filter((l) => !l.startsWith('.'))) {
+  for (const language of ls(root).filter(
+    (l) => !l.startsWith('.') && lstatSync(path.join(root, l)).isDirectory(),
+  )) {
     const vdir = path.join(root, language, VERSIONS_DIR);
     for (const v of ls(vdir).filter((e) => !e.startsWith(NEW_DIR_PREFIX) && e.includes('@'))) {
       const name = v.slice(0, v.lastIndexOf('@'));

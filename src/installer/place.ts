@@ -86,8 +86,10 @@ export async function cleanDebris(root: string, state: string): Promise<string[]
   await removeDeadOwned(path.join(root, STAGING_DIR), '', removed);
   // Spec links being made (installer/spec-entries.ts).
   await removeDeadOwned(root, LINK_TMP_PREFIX, removed);
-  for (const language of await readdir(root).catch(() => [] as string[])) {
-    if (language.startsWith('.')) continue;
+  for (const top of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+    // Only real language directories: never through a spec link (<root>/<spec> -> <language>/<name>).
+    const language = top.name;
+    if (language.startsWith('.') || !top.isDirectory()) continue;
     const langDir = path.join(root, language);
     await removeDeadOwned(versionsDir(root, language), NEW_DIR_PREFIX, removed);
     const entries = await readdir(langDir).catch(() => [] as string[]);

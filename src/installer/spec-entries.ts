@@ -96,8 +96,9 @@ async function removeSpecDir(root: string, languageDir: string, spec: string, ou
 /** The spec directories jrt made: `<language>/<spec>/` with a `.jrt-current`. */
 async function specDirsOnDisk(root: string): Promise<{ languageDir: string; spec: string }[]> {
   const out: { languageDir: string; spec: string }[] = [];
-  for (const l of await readdir(root).catch(() => [] as string[])) {
-    if (l.startsWith('.') || isSpecDirName(l)) continue;
+  for (const top of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+    const l = top.name;
+    if (l.startsWith('.') || isSpecDirName(l) || !top.isDirectory()) continue;
     for (const e of await readdir(path.join(root, l)).catch(() => [] as string[])) {
       if (!isSpecDirName(e)) continue;
       if ((await exists(path.join(root, l, e, CURRENT_LINK)))?.isSymbolicLink())

@@ -10,7 +10,7 @@
  * whatever else is installed and however the names sort — and an entry depends only on jrt's own
  * resolution, so no install has to reason about which other runtimes make it necessary.
  */
-import type { RuntimeYml } from '../core/runtime-format.js';
+import { RUNTIME_YML, type RuntimeYml } from '../core/runtime-format.js';
 import { type InstalledRuntime, resolveRuntimeSpec } from '../runner/resolve.js';
 import { specOf } from './spec-names.js';
 
@@ -87,7 +87,8 @@ function linkedEntries(yml: Record<string, unknown>): string[] {
   const mounts = Array.isArray(yml.mounts) ? (yml.mounts as { source?: unknown }[]) : [];
   const first = mounts
     .map((m) => (typeof m?.source === 'string' ? m.source.split('/')[0] : undefined))
-    .filter((e): e is string => !!e && e !== '.' && e !== '..' && !e.startsWith('.'));
+    // Never over the spec directory's own runtime.yml, never a dot entry (`.`, `..`, jrt's own).
+    .filter((e): e is string => !!e && !e.startsWith('.') && e !== RUNTIME_YML);
   return [...new Set(first)].sort();
 }
 

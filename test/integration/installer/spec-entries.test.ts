@@ -6,13 +6,14 @@
  * Fixture artifacts (test/unit/artifact/fixture.ts), installed in-process.
  */
 import { realpathSync } from 'node:fs';
-import { lstat, readdir, readFile, readlink, realpath, rm, symlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { JrtPaths } from '../../../src/core/paths.js';
 import { jobletReport } from '../../../src/doctor/joblet.js';
 import type { BuildRuntime } from '../../../src/installer/builder.js';
 import { healSpecEntries, type InstallOptions, installTargets } from '../../../src/installer/install.js';
+import { cleanDebris } from '../../../src/installer/place.js';
 import { removeInstalled } from '../../../src/installer/remove.js';
 import { syncSpecEntries } from '../../../src/installer/spec-entries.js';
 import { compareResolution, jobletClashes } from '../../../src/joblet/compare.js';
@@ -180,6 +181,16 @@ describe("Joblet's spec entries", () => {
     await expect(lstat(path.join(p.root, 'python:3.11+ml'))).rejects.toThrow();
     expect(await danglingLinks(p.root)).toEqual([]);
     expect(await jobletHello(p.root, 'python:3.11')).toBe('python-3.11-v1');
+  });
+
+  it("clean-up of a crash's debris never goes through a spec link into a runtime's files", async () => {
+    const p = await paths();
+    await install(p, [FOUR[2]!]);
+    // A file of the runtime's own tree that looks like jrt's debris of a dead process.
+    const own = path.join(p.root, 'python', 'python-3.11', 'rootfs', '.jrt-link-999999999');
+    await writeFile(own, 'part of the runtime\n');
+    expect(await cleanDebris(p.root, p.state)).toEqual([]);
+    expect(await readFile(own, 'utf8')).toBe('part of the runtime\n');
   });
 
   it('a second sync changes nothing, and entries that went astray are put right', async () => {

@@ -96,6 +96,19 @@ describe('planSpecEntries', () => {
     });
   });
 
+  it('links a spec directory only to real entries of its runtime, never over its own runtime.yml or to dot names', () => {
+    const r = rt('odd-1', 'odd', '1');
+    (r.runtime as RuntimeYml).mounts = [
+      'rootfs/usr',
+      'runtime.yml',
+      '../x',
+      '.jrt-current/y',
+      'opt/z',
+      './w',
+    ].map((source) => ({ source, target: '/t', readonly: true }));
+    expect(planSpecEntries([r]).dirs[0]?.links).toEqual(['opt', 'rootfs']);
+  });
+
   it('points a spec two runtimes share at the one jrt runs (the newest), and leaves foreign runtimes alone', () => {
     const plan = planSpecEntries([
       rt('python-3.11-old', 'python', '3.11', { full: '3.11.2' }),
