@@ -244,7 +244,8 @@ async function probe(
  * runtime in `<language>/<name>/` or, when its runtime.yml's `name` is the top directory's name,
  * `<name>/<version>/`. The name is runtime.yml's `name` (the directory's when it has none), the
  * language runtime.yml's `language` (else the `<language>` directory, or the name up to its first
- * `-`). Hidden entries (staging, `.jrt`) are skipped, and a directory that a sibling symlink points
+ * `-`). Hidden entries (staging, `.jrt`) and jrt's spec entries for Joblet (joblet/spec-names.ts:
+ * not runtimes) are skipped, and a directory that a sibling symlink points
  * to (a versioned target) is listed once, under the symlink's name. A directory without runtime.yml
  * is not a runtime (Joblet agrees). One whose description exists but cannot be read or parsed is
  * skipped too (a job cannot run there), unless `unreadable` asks for it: `jrt runtime list|verify`
