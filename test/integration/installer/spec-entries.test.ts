@@ -193,6 +193,25 @@ describe("Joblet's spec entries", () => {
     expect(await readFile(own, 'utf8')).toBe('part of the runtime\n');
   });
 
+  it("a runtime named like another's language: its spec link gives way to that language's directory", async () => {
+    const p = await paths();
+    await install(p, [{ name: 'tool', language: 'x', version: '1', tags: [] }]);
+    expect(await readlink(path.join(p.root, 'tool'))).toBe('x/tool');
+    const notes: string[] = [];
+    const dir = await tempDir('jrt-specs-art-');
+    const { file } = await makeArtifact(dir, { name: 'tool-2', language: 'tool', version: '2', tags: [] });
+    const [r] = await installTargets([{ kind: 'artifact', file }], options(p, notes));
+    expect(r?.result).toBe('installed');
+    // A real language directory now, and the other runtime untouched.
+    expect((await lstat(path.join(p.root, 'tool'))).isDirectory()).toBe(true);
+    expect(await readdir(path.join(p.root, 'x', 'tool'))).not.toContain('.jrt');
+    expect((await listInstalled(p.root)).map((x) => x.dir)).toEqual([
+      path.join(p.root, 'tool', 'tool-2'),
+      path.join(p.root, 'x', 'tool'),
+    ]);
+    expect(notes.join('\n')).toContain(`${path.join(p.root, 'tool')} is not jrt's spec link`);
+  });
+
   it('a second sync changes nothing, and entries that went astray are put right', async () => {
     const p = await paths();
     await install(p, FOUR);
