@@ -57,6 +57,11 @@ async function placeSpecDir(root: string, state: string, d: PlannedSpecDir, out:
   const digest = specDigest(d, text);
   const live = await currentVersion(root, d.languageDir, d.spec);
   if (live?.kind === 'managed' && live.digest12 === digest.slice(0, 12)) return;
+  if (live?.kind === 'plain' || (await exists(path.join(root, d.languageDir, d.spec)))?.isSymbolicLink()) {
+    // Not jrt's (no .jrt-current): never moved aside or replaced.
+    out.blocked.push(path.join(root, d.languageDir, d.spec));
+    return;
+  }
   const staging = await createStaging(root, 'spec');
   try {
     await mkdir(staging.tree, { mode: 0o755 });

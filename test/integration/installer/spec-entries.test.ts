@@ -221,8 +221,17 @@ describe("Joblet's spec entries", () => {
     await rm(path.join(p.root, 'python:3.11'));
     await symlink('python/python-3.11-ml', path.join(p.root, 'python:3.11'));
     await symlink('gone/gone-1', path.join(p.root, 'gone-1'));
+    // A directory of someone else's where a spec directory would go is left alone, and said.
+    await rm(path.join(p.root, 'node', 'node:18'), { recursive: true });
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(p.root, 'node', 'node:18'));
+    await writeFile(path.join(p.root, 'node', 'node:18', 'mine'), 'x');
     const r = await syncSpecEntries(p.root, p.state);
     expect(r.removed).toEqual([path.join(p.root, 'gone-1')]);
+    expect(r.blocked).toEqual([path.join(p.root, 'node', 'node:18')]);
+    expect(await readFile(path.join(p.root, 'node', 'node:18', 'mine'), 'utf8')).toBe('x');
+    await rm(path.join(p.root, 'node', 'node:18'), { recursive: true });
+    expect((await syncSpecEntries(p.root, p.state)).blocked).toEqual([]);
     expect(await readlink(path.join(p.root, 'python:3.11+ml'))).toBe('python/python-3.11-ml');
     expect(await readlink(path.join(p.root, 'python:3.11'))).toBe('python/python-3.11');
     expect((await jobletReport(p.root)).ok).toBe(true);
