@@ -162,7 +162,7 @@ export async function keepSpecEntries(p: Pick<JrtPaths, 'root' | 'state'>, note:
     for (const b of r.blocked)
       note(
         printable(
-          `jrt: warning: ${b} is not jrt's spec link, so Joblet's environment lookup for that spec reads it (jrt doctor --joblet)`,
+          `jrt: warning: ${b} was not made by jrt, so the spec entry Joblet needs there was left out (see jrt doctor --joblet)`,
         ),
       );
   } catch (e) {

@@ -208,7 +208,9 @@ describe('jrt install ./X.jrt.tar.gz', () => {
       [path.join(sb.root, 'demo-1'), true],
     ]);
     // The old runtime holds the name of jrt's spec link for demo-1: left alone, and said.
-    expect(r.stderr).toContain(`${path.join(sb.root, 'demo-1')} is not jrt's spec link`);
+    expect(r.stderr).toContain(
+      `${path.join(sb.root, 'demo-1')} was not made by jrt, so the spec entry Joblet needs there was left out`,
+    );
     expect((await lstat(path.join(sb.root, 'demo-1'))).isDirectory()).toBe(true);
     // Removing the old one frees the name: Joblet's environment lookup for demo-1 then reads jrt's.
     const rm = await jrt(sb, ['runtime', 'remove', 'demo-1@9.0', '--force']);

@@ -209,7 +209,9 @@ describe("Joblet's spec entries", () => {
       path.join(p.root, 'tool', 'tool-2'),
       path.join(p.root, 'x', 'tool'),
     ]);
-    expect(notes.join('\n')).toContain(`${path.join(p.root, 'tool')} is not jrt's spec link`);
+    expect(notes.join('\n')).toContain(
+      `${path.join(p.root, 'tool')} was not made by jrt, so the spec entry Joblet needs there was left out`,
+    );
   });
 
   it('a second sync changes nothing, and entries that went astray are put right', async () => {
