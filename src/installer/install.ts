@@ -134,7 +134,7 @@ export async function installArtifact(
           env: o.env,
           write: o.note,
         });
-        await keepSpecEntries(p, o.note);
+        await keepSpecEntries(p, o.note, (point) => pausePoint(o.env, point, o.note));
         return placed;
       } finally {
         await releaseIds();
@@ -156,9 +156,13 @@ export async function installArtifact(
  * runtime is installed whatever happens here: a failure is said, and the next install or removal
  * makes them again (`jrt doctor --joblet` shows what Joblet resolves meanwhile).
  */
-export async function keepSpecEntries(p: Pick<JrtPaths, 'root' | 'state'>, note: (s: string) => void) {
+export async function keepSpecEntries(
+  p: Pick<JrtPaths, 'root' | 'state'>,
+  note: (s: string) => void,
+  pause?: (point: string) => Promise<void>,
+) {
   try {
-    const r = await syncSpecEntries(p.root, p.state);
+    const r = await syncSpecEntries(p.root, p.state, pause ? { pause } : {});
     for (const b of r.blocked)
       note(
         printable(

@@ -140,7 +140,7 @@ async function placeLink(root: string, spec: string, target: string, out: SpecCh
 export async function syncSpecEntries(
   root: string,
   state: string,
-  opts: { without?: string } = {},
+  opts: { without?: string; pause?: (point: string) => Promise<void> } = {},
 ): Promise<SpecChanges> {
   const out: SpecChanges = { made: [], removed: [], blocked: [] };
   const plan = planSpecEntries(await candidates(root, opts.without));
@@ -157,6 +157,7 @@ export async function syncSpecEntries(
   for (const d of await specDirsOnDisk(root))
     if (!wantedDirs.has(`${d.languageDir}/${d.spec}`)) await removeSpecDir(root, d.languageDir, d.spec, out);
   for (const d of plan.dirs) await placeSpecDir(root, state, d, out);
+  await opts.pause?.('spec-dirs'); // test-only (JRT_TEST_PAUSE_AT): between directories and links
   for (const l of plan.links) await placeLink(root, l.spec, l.target, out);
   return out;
 }

@@ -101,6 +101,27 @@ describe('kill -9 during an upgrade', () => {
   });
 });
 
+describe("kill -9 while Joblet's spec entries are made", () => {
+  it('between the spec directories and the spec links: the runtime verifies, and the next run completes the entries', async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const v1 = await makeArtifact(sb.home);
+    const killed = await killJrtAt(sb, ['install', v1.file], 'spec-dirs');
+    expect(killed.signal).toBe('SIGKILL');
+    expect((await jrt(sb, ['verify', 'demo-1'])).stdout).toBe('demo-1: ok\n');
+    expect(await jobletScan(sb.root)).toEqual([
+      { path: path.join(sb.root, 'demo', 'demo-1'), name: 'demo-1' },
+      SPEC_DIR(sb.root),
+    ]);
+    expect((await readdir(sb.root)).sort()).toEqual(['.jrt-staging', 'demo']);
+    const again = await jrt(sb, ['install', v1.file, '--json']);
+    expect(JSON.parse(again.stdout).runtimes[0].result).toBe('unchanged');
+    expect(await readlink(path.join(sb.root, 'demo-1'))).toBe('demo/demo-1');
+    expect(await readlink(path.join(sb.root, 'demo:1.0+test'))).toBe('demo/demo-1');
+    expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
+    expect(await readdir(path.join(sb.state, 'locks'))).toEqual([]);
+  });
+});
+
 describe('concurrent installs of the same runtime', () => {
   it('two at once end with one clean runtime: one installed, one unchanged', async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
