@@ -24,14 +24,16 @@ registry of this host's configuration answer. Each failing check says how to fix
 
 With --joblet, instead: resolve every documented spec (node:18, java:17, java:21, python:3.11+ml,
 python:3.11, python:3.13) and every installed runtime's name twice over the runtimes root, by the
-rules of the real Joblet (exact language and version, no tags, first match in directory order;
-see docs/joblet.md) and by jrt exec's, and report each spec they resolve differently and each set
-of runtimes Joblet cannot tell apart, with what to do.
+rules of the real Joblet (exact language and version, no tags, first match in directory order,
+jrt's spec directories found by name first; see docs/joblet.md) and by jrt exec's, and report each
+spec they resolve differently, each spec whose environment Joblet's server would not read from the
+runtime's runtime.yml (<base>/<spec>/runtime.yml), and each set of runtimes Joblet cannot tell
+apart, with what to do.
 
 Flags:
   --joblet   compare Joblet's resolution with jrt's (no host checks)
   --json     {ok, checks: [{id, ok, level, message, fix}]} on stdout; with --joblet
-             {ok, root, specs: [{spec, jrt, joblet, same, problem, fix}], clashes: [{language, version, names, message}], orphans: [path]}
+             {ok, root, specs: [{spec, jrt, joblet, same, environment, problem, fix}], clashes: [{language, version, names, message}], orphans: [path]}
 
 Exit status: 0 when no error-level check fails (warnings allowed), 1 otherwise. With --joblet:
 0 when Joblet and jrt agree on every spec and nothing clashes, 1 otherwise.

@@ -86,7 +86,7 @@ export const installCommand: Command = {
     }
     const { parseInstallArgs, selectTargets } = await import('../installer/select.js');
     const { listRecipes } = await import('../recipe/load.js');
-    const { installTargets } = await import('../installer/install.js');
+    const { installTargets, healSpecEntries } = await import('../installer/install.js');
     const { cleanDebris } = await import('../installer/place.js');
     const { checkWritableRoot } = await import('../installer/precheck.js');
     const { formatBytes } = await import('../core/disk.js');
@@ -137,6 +137,7 @@ export const installCommand: Command = {
       ? { buildable: targets, skipped: [] }
       : await checkReachable(targets, req.all || req.languages.length > 0, ctx);
     await cleanDebris(ctx.paths.root, ctx.paths.state);
+    await healSpecEntries(ctx.paths, ctx.stderr);
     const progress = await openProgress(ctx);
     const installed = await installTargets(buildable, {
       paths: ctx.paths,

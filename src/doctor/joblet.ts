@@ -3,7 +3,7 @@
  * `jrt exec`'s, spec by spec, with the clashes Joblet cannot resolve at all, and the version
  * directories a Joblet-side removal left behind. Rendering is pure.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { printable } from '../core/printable.js';
 import { NEW_DIR_PREFIX, VERSIONS_DIR } from '../installer/layout.js';
@@ -14,7 +14,7 @@ import {
   jobletClashes,
   type SpecVerdict,
 } from '../joblet/compare.js';
-import { scanAsJoblet } from '../joblet/scan.js';
+import { environmentLookupAsJoblet, scanAsJoblet } from '../joblet/scan.js';
 import { listInstalled } from '../runner/resolve.js';
 
 export interface JobletReport {
@@ -37,7 +37,9 @@ const ls = (dir: string) => {
 /** Version directories of jrt's layout that no runtime name points at any more. */
 export function orphanedVersions(root: string): string[] {
   const out: string[] = [];
-  for (const language of ls(root).filter((l) => !l.startsWith('.'))) {
+  for (const language of ls(root).filter(
+    (l) => !l.startsWith('.') && lstatSync(path.join(root, l)).isDirectory(),
+  )) {
     const vdir = path.join(root, language, VERSIONS_DIR);
     for (const v of ls(vdir).filter((e) => !e.startsWith(NEW_DIR_PREFIX) && e.includes('@'))) {
       const name = v.slice(0, v.lastIndexOf('@'));
@@ -51,7 +53,16 @@ export function orphanedVersions(root: string): string[] {
 export async function jobletReport(root: string): Promise<JobletReport> {
   const installed = await listInstalled(root);
   const scan = scanAsJoblet(root);
-  const specs = compareResolution(installed, scan);
+  const specs = compareResolution(installed, scan, undefined, {
+    lookup: (spec) => environmentLookupAsJoblet(root, spec),
+    real: (dir) => {
+      try {
+        return realpathSync(dir);
+      } catch {
+        return undefined;
+      }
+    },
+  });
   const clashes = jobletClashes(scan).map((c) => ({ ...c, message: clashWarning(c) }));
   const orphans = orphanedVersions(root);
   return { ok: specs.every((s) => s.same) && clashes.length === 0, root, specs, clashes, orphans };

@@ -21,6 +21,7 @@ import { acquireLock, IDENTITY_LOCK } from './lock.js';
 import { commitRuntime, createStaging, pausePoint, removeOldVersions } from './place.js';
 import { checkFreeSpace, checkWritableRoot } from './precheck.js';
 import type { InstallTarget } from './select.js';
+import { syncSpecEntries } from './spec-entries.js';
 import { buildIdentity, cachedArtifact, currentInstall } from './up-to-date.js';
 
 export interface InstallOptions {
@@ -124,7 +125,7 @@ export async function installArtifact(
       const releaseIds = await acquireLock(p.state, IDENTITY_LOCK);
       try {
         await refuseConflicts(p.root, identity); // again: another install may have claimed a name since
-        return await commitRuntime({
+        const placed = await commitRuntime({
           root: p.root,
           language,
           name,
@@ -133,6 +134,8 @@ export async function installArtifact(
           env: o.env,
           write: o.note,
         });
+        await keepSpecEntries(p, o.note, (point) => pausePoint(o.env, point, o.note));
+        return placed;
       } finally {
         await releaseIds();
       }
@@ -144,6 +147,39 @@ export async function installArtifact(
   } finally {
     // After a commit the tree has moved out and only the empty staging dir is left.
     if (staging) await rm(staging.dir, { recursive: true, force: true });
+    await release();
+  }
+}
+
+/**
+ * Joblet's spec entries (installer/spec-entries.ts) after a switch, under the identity lock. The
+ * runtime is installed whatever happens here: a failure is said, and the next install or removal
+ * makes them again (`jrt doctor --joblet` shows what Joblet resolves meanwhile).
+ */
+export async function keepSpecEntries(
+  p: Pick<JrtPaths, 'root' | 'state'>,
+  note: (s: string) => void,
+  pause?: (point: string) => Promise<void>,
+) {
+  try {
+    const r = await syncSpecEntries(p.root, p.state, pause ? { pause } : {});
+    for (const b of r.blocked)
+      note(
+        printable(
+          `jrt: warning: ${b} was not made by jrt, so the spec entry Joblet needs there was left out (see jrt doctor --joblet)`,
+        ),
+      );
+  } catch (e) {
+    note(printable(`jrt: warning: Joblet's spec entries could not be updated: ${(e as Error).message}`));
+  }
+}
+
+/** At the start of `jrt install`: the spec entries a crash or an older jrt left out of step. */
+export async function healSpecEntries(p: Pick<JrtPaths, 'root' | 'state'>, note: (s: string) => void) {
+  const release = await acquireLock(p.state, IDENTITY_LOCK);
+  try {
+    await keepSpecEntries(p, note);
+  } finally {
     await release();
   }
 }

@@ -8,6 +8,8 @@
  *     manifest.json -> .jrt-current/manifest.json
  *     rootfs       -> .jrt-current/rootfs
  *   <root>/<language>/.jrt/<name>@<d12>/      the real version directories
+ *   <root>/<language>/<language>:<version>[+tags]/, <root>/<spec> -> <language>/<name>
+ *                                             spec entries for Joblet (installer/spec-entries.ts)
  *
  * Why not make <language>/<name> itself the symlink: Joblet scans runtimes with Go's os.ReadDir and
  * skips entries whose DirEntry.IsDir() is false — a symlink is not a directory there — so it would

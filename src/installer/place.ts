@@ -8,10 +8,11 @@
  * version is synced to disk (syncfs) before anything points at it, and each switch's directory is
  * fsynced after its rename.
  */
-import { lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { syncDirectory, syncFilesystem } from '../core/durable.js';
 import { processAlive } from '../core/pid.js';
+import { isSpecLinkTarget } from '../joblet/spec-names.js';
 import { jobsUsing } from './in-use.js';
 import {
   CURRENT_LINK,
@@ -84,8 +85,12 @@ export async function cleanDebris(root: string, state: string): Promise<string[]
   const ids = await acquireLock(state, IDENTITY_LOCK, { timeoutMs: 0 }).catch(() => undefined);
   await ids?.();
   await removeDeadOwned(path.join(root, STAGING_DIR), '', removed);
-  for (const language of await readdir(root).catch(() => [] as string[])) {
-    if (language.startsWith('.')) continue;
+  // Spec links being made (installer/spec-entries.ts).
+  await removeDeadOwned(root, LINK_TMP_PREFIX, removed);
+  for (const top of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+    // Only real language directories: never through a spec link (<root>/<spec> -> <language>/<name>).
+    const language = top.name;
+    if (language.startsWith('.') || !top.isDirectory()) continue;
     const langDir = path.join(root, language);
     await removeDeadOwned(versionsDir(root, language), NEW_DIR_PREFIX, removed);
     const entries = await readdir(langDir).catch(() => [] as string[]);
@@ -172,8 +177,19 @@ async function syncSwitch(dir: string, write: (s: string) => void): Promise<void
   }
 }
 
+/**
+ * A language directory's name held by one of jrt's spec links (a runtime named like this language):
+ * the link goes, or the install would land inside that runtime. The spec sync then leaves the name
+ * to the directory (and says so).
+ */
+async function dropSpecLinkAt(langDir: string): Promise<void> {
+  const target = await readlink(langDir).catch(() => undefined);
+  if (target !== undefined && isSpecLinkTarget(target)) await rm(langDir, { force: true });
+}
+
 /** Move a staged runtime into place and switch to it; returns the new version dir. */
 export async function commitRuntime(o: CommitOptions): Promise<string> {
+  await dropSpecLinkAt(path.join(o.root, o.language));
   const vdir = versionsDir(o.root, o.language);
   await mkdir(vdir, { recursive: true, mode: 0o755 });
   const live = await currentVersion(o.root, o.language, o.name);

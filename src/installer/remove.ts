@@ -11,9 +11,10 @@ import type { JrtPaths } from '../core/paths.js';
 import { jobsUsing } from './in-use.js';
 import { type InstalledDetails, resolveInstalled } from './installed.js';
 import { VERSIONS_DIR } from './layout.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, IDENTITY_LOCK } from './lock.js';
 import { createStaging } from './place.js';
 import { checkWritableRoot } from './precheck.js';
+import { syncSpecEntries } from './spec-entries.js';
 
 export async function removeInstalled(
   paths: Pick<JrtPaths, 'root' | 'state'>,
@@ -43,7 +44,17 @@ export async function removeInstalled(
         `${r.name} is used by running job(s) ${users.map((u) => `pid ${u.pid}`).join(', ')}`,
         { hint: 'wait for them to finish, or use --force' },
       );
-    await removeRuntime(paths.root, r);
+    const releaseIds = await acquireLock(paths.state, IDENTITY_LOCK, { onWait: opts.onWait });
+    try {
+      // First Joblet's spec entries, so that none ever points at a runtime that is gone.
+      await checkWritableRoot(paths.root);
+      await syncSpecEntries(paths.root, paths.state, { without: r.path });
+      await removeRuntime(paths.root, r);
+      // Again: a removed runtime of Joblet's flat layout may have held the name a spec link needs.
+      if (r.layout !== 'language') await syncSpecEntries(paths.root, paths.state);
+    } finally {
+      await releaseIds();
+    }
     return r;
   } finally {
     await release();

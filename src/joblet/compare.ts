@@ -3,6 +3,8 @@
  * resolved by both sets of rules over the same runtimes root, and the installed runtimes Joblet
  * cannot tell apart. Each difference carries what to do about it.
  */
+import path from 'node:path';
+import type { RuntimeYml } from '../core/runtime-format.js';
 import { type InstalledRuntime, resolveRuntimeSpec } from '../runner/resolve.js';
 import { type JobletRuntime, type JobletTopEntry, jobletParseSpec, jobletResolve } from './rules.js';
 
@@ -23,6 +25,12 @@ export interface SpecVerdict {
   /** The runtime Joblet runs, or undefined when it finds none. */
   joblet: { name: string; dir: string } | undefined;
   same: boolean;
+  /**
+   * Where Joblet's server reads the job's environment (`<base>/<spec>/runtime.yml`): 'same' (jrt's
+   * runtime's), 'missing', 'other' (another runtime's), or 'unneeded' (jrt's runtime sets none).
+   * Absent when not checked. Counts against `same` unless 'same' or 'unneeded'.
+   */
+  environment?: 'same' | 'missing' | 'other' | 'unneeded';
   /** Why they differ and what to do; empty when they agree. */
   problem: string;
   fix: string;
@@ -49,6 +57,11 @@ function explain(
   joblet: JobletRuntime | undefined,
   seen: JobletRuntime[],
 ): { problem: string; fix: string } {
+  if (joblet?.specOf && !seen.some((r) => r.dir === joblet.dir))
+    return {
+      problem: `Joblet runs jrt's spec directory for ${joblet.name}, which is gone (removed by a tool that does not follow links, such as 'rnx runtime remove'): the job gets none of its mounts`,
+      fix: "run 'jrt install' (any runtime): it removes the spec entries of runtimes that are gone",
+    };
   if (jrt && !joblet) {
     const asJoblet = seen.find((r) => r.dir === jrt.dir);
     if (!asJoblet)
@@ -73,42 +86,90 @@ function explain(
   };
 }
 
-/** Both resolutions of each spec (documented ones, then every installed name), skipping specs neither resolves. */
+/** The runtime a Joblet pick stands for: a spec directory's target (a sibling), else itself. */
+function standsFor(b: JobletRuntime): JobletRuntime {
+  return b.specOf ? { ...b, name: b.specOf, dir: path.join(path.dirname(b.dir), b.specOf) } : b;
+}
+
+/** How to check Joblet's environment lookup: the real directory it reads for a spec, and a runtime's. */
+export interface EnvironmentCheck {
+  lookup: (spec: string) => string | undefined;
+  real: (dir: string) => string | undefined;
+}
+
+type Described = InstalledRuntime & { runtime?: Pick<RuntimeYml, 'environment'> | undefined };
+
+function environmentVerdict(spec: string, j: Described, env: EnvironmentCheck): SpecVerdict['environment'] {
+  const vars = j.runtime?.environment;
+  if (!vars || typeof vars !== 'object' || Object.keys(vars).length === 0) return 'unneeded';
+  const read = env.lookup(spec);
+  if (read === undefined) return 'missing';
+  return read === env.real(j.dir) ? 'same' : 'other';
+}
+
+function explainEnvironment(spec: string, j: Described, verdict: SpecVerdict['environment']) {
+  const vars = Object.keys(j.runtime?.environment ?? {}).join(', ');
+  return {
+    problem: `Joblet runs ${j.name} but takes the job's environment from <base>/${spec}/runtime.yml, which ${verdict === 'missing' ? 'does not exist' : `is not ${j.name}'s`}: the job gets none of ${vars} from it`,
+    fix: `run 'jrt install' (any runtime): it makes the spec link <base>/${spec} -> ${j.name}`,
+  };
+}
+
+/**
+ * Both resolutions of each spec (documented ones, then every installed name), skipping specs neither
+ * resolves; with `env`, also where Joblet's server reads the job's environment for it.
+ */
 export function compareResolution(
-  installed: InstalledRuntime[],
+  installed: Described[],
   scan: JobletTopEntry[],
   specs: string[] = DOCUMENTED_SPECS,
+  env?: EnvironmentCheck,
 ): SpecVerdict[] {
   const seen = scan.flatMap((t) => [...t.nested, ...(t.flat ? [t.flat] : [])]);
   const all = [...new Set([...specs, ...installed.map((r) => r.name).sort()])];
   const out: SpecVerdict[] = [];
   for (const spec of all) {
     const j = jrtResolve(spec, installed);
-    const b = jobletResolve(spec, scan);
+    const picked = jobletResolve(spec, scan);
+    const b = picked && standsFor(picked);
     if (!j && !b) continue;
-    const same = !!j && !!b && j.dir === b.dir;
-    const why = same ? { problem: '', fix: '' } : explain(spec, j, b, seen);
+    const resolvedSame = !!j && !!b && j.dir === b.dir;
+    const environment = resolvedSame && j && env ? environmentVerdict(spec, j, env) : undefined;
+    const same =
+      resolvedSame && (environment === undefined || environment === 'same' || environment === 'unneeded');
+    const why = same
+      ? { problem: '', fix: '' }
+      : resolvedSame && j
+        ? explainEnvironment(spec, j, environment)
+        : explain(spec, j, b, seen);
     out.push({
       spec,
       jrt: j && { name: j.name, dir: j.dir },
       joblet: b && { name: b.name, dir: b.dir },
       same,
+      ...(environment ? { environment } : {}),
       ...why,
     });
   }
   return out;
 }
 
-/** Runtimes Joblet reads with the same language and version (it has no tags): only the first is reachable by `lang:version`. */
+/**
+ * Runtimes Joblet reads with the same language and version (it has no tags), so that `lang:version`
+ * reaches only the first — unless each has a spec directory of jrt's (spec-plan.ts), which Joblet
+ * finds by the spec's name first: a clash is reported only when one of them has none.
+ */
 export function jobletClashes(scan: JobletTopEntry[]): Clash[] {
+  const all = scan.flatMap((t) => [...t.nested, ...(t.flat ? [t.flat] : [])]);
+  const covered = new Set(all.filter((r) => r.specOf).map((r) => path.join(path.dirname(r.dir), r.specOf!)));
   const groups = new Map<string, JobletRuntime[]>();
-  for (const r of scan.flatMap((t) => [...t.nested, ...(t.flat ? [t.flat] : [])])) {
-    if (!r.language || !r.version) continue;
+  for (const r of all) {
+    if (!r.language || !r.version || r.specOf) continue;
     const key = `${r.language}\0${r.version}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()]
-    .filter((g) => new Set(g.map((r) => r.name)).size > 1)
+    .filter((g) => new Set(g.map((r) => r.name)).size > 1 && g.some((r) => !covered.has(r.dir)))
     .map((g) => ({ language: g[0]!.language, version: g[0]!.version, names: g.map((r) => r.name) }));
 }
 

@@ -17,6 +17,14 @@
  *   (lang, ver), tags dropped; `a-b-c+t` → (a, b); `a-b` → (a, b); anything else → (text before the
  *   first `-`, any version). A runtime matches when `name` or `language` equals the first part and
  *   `version` equals the second exactly (no prefix match, no tags). The first match in scan order wins.
+ * - The job's environment (`getRuntimeEnvironment` of the server's environment service, read at
+ *   d61de67): `<base_path>/<spec>/runtime.yml` with the spec exactly as submitted (no parsing, no
+ *   scan; Go's filepath.Join, so `a/../b` would be cleaned — jrt's specs have no `/`), through
+ *   symlinks (os.ReadFile); missing means no runtime environment at all. Separately, the job's init
+ *   writes the `environment` of the runtime.yml the resolver picked into /joblet/runtime.env.
+ *
+ * jrt makes both agree with its own resolution through spec entries (spec-plan.ts): a spec
+ * directory named by the spec wins pass one; a spec link `<base>/<spec>` is what the lookup reads.
  */
 
 /** What Joblet reads of one runtime.yml: literal scalar text, '' when absent. */
@@ -26,6 +34,13 @@ export interface JobletRuntime {
   name: string;
   language: string;
   version: string;
+  /** A spec directory of jrt's: the runtime (a sibling directory's name) it stands for. Joblet ignores it. */
+  specOf?: string | undefined;
+}
+
+/** Where Joblet's server reads a job's runtime environment from: `<base>/<spec>/runtime.yml`, relative to the base. */
+export function jobletEnvironmentDir(spec: string): string {
+  return spec;
 }
 
 /** One directory entry of the base path, as Joblet's scan sees it. */

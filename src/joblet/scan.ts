@@ -3,12 +3,13 @@
  * real directories only (a symlink is skipped, hidden names are not), runtime.yml read through
  * links, fields as literal scalar text. Synchronous reads, capped like jrt's own.
  */
-import { type Dirent, readdirSync } from 'node:fs';
+import { type Dirent, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { readCappedSync } from '../core/read-capped.js';
 import { MAX_DESCRIPTION_BYTES, RUNTIME_YML } from '../core/runtime-format.js';
-import type { JobletRuntime, JobletTopEntry } from './rules.js';
+import { type JobletRuntime, type JobletTopEntry, jobletEnvironmentDir } from './rules.js';
+import { SPEC_OF } from './spec-plan.js';
 
 function dirs(dir: string): string[] {
   let entries: Dirent[];
@@ -46,7 +47,22 @@ export function readAsJoblet(dir: string): JobletRuntime | undefined {
   const language = literal(doc, 'language');
   const version = literal(doc, 'version');
   if (name === undefined || language === undefined || version === undefined) return undefined;
-  return { dir, name, language, version };
+  const specOf = literal(doc, SPEC_OF);
+  return { dir, name, language, version, ...(specOf ? { specOf } : {}) };
+}
+
+/**
+ * The directory Joblet's server-side environment lookup reads for `spec` (rules.ts:
+ * jobletEnvironmentDir), resolved through links; undefined when it has no runtime.yml there.
+ */
+export function environmentLookupAsJoblet(root: string, spec: string): string | undefined {
+  try {
+    const dir = path.join(root, jobletEnvironmentDir(spec));
+    if (!statSync(path.join(dir, RUNTIME_YML)).isFile()) return undefined;
+    return realpathSync(dir);
+  } catch {
+    return undefined;
+  }
 }
 
 export function scanAsJoblet(root: string): JobletTopEntry[] {

@@ -27,8 +27,37 @@ const MOUNTS = [
   { source: 'rootfs/usr/bin', target: '/bin', readonly: true },
   { source: 'rootfs/usr/lib', target: '/lib', readonly: true },
   { source: 'rootfs/usr/lib64', target: '/lib64', readonly: true },
-  { source: 'rootfs/etc', target: '/etc', readonly: true },
 ];
+
+/**
+ * The directories of /etc a draft mounts, as the shipped recipes do — never all of /etc, which would
+ * hide the resolv.conf and hosts the job host (Joblet, or jrt exec) writes (docs/joblet.md): the
+ * certificates, and for Debian's packages what their files link to or read there.
+ */
+function etcMounts(language: Language, fromDebianSuite: boolean, s: string) {
+  const dirs = ['ssl'];
+  if (fromDebianSuite && language === 'java') dirs.push('alternatives', `java-${s}-openjdk`);
+  if (fromDebianSuite && language === 'python') dirs.push(`python${s}`);
+  return dirs.sort().map((d) => ({ source: `rootfs/etc/${d}`, target: `/etc/${d}`, readonly: true }));
+}
+
+/**
+ * Joblet's server does not apply PATH_PREPEND (docs/joblet.md), so a draft puts a tool that lives
+ * elsewhere on the default PATH with a small wrapper made by a build step (a real file in `bin`).
+ */
+export function wrappers(bin: string, dir: string, tools: string[]) {
+  return {
+    steps: [
+      {
+        name: 'put the tools on PATH',
+        run: tools
+          .map((t) => `printf '#!/bin/sh\\nexec ${dir}/${t} "$@"\\n' > ${bin}/${t}\nchmod 0755 ${bin}/${t}\n`)
+          .join(''),
+      },
+    ],
+    paths: tools.map((t) => `${bin}/${t}`),
+  };
+}
 const BASICS = ['ca-certificates', 'dash', 'coreutils'];
 const REQUIREMENTS = { architectures: ['amd64'], min_memory: '256MB', recommended_memory: '1GB', gpu: false };
 
@@ -53,19 +82,20 @@ function fromDebian(language: Language, s: string): Body {
     case 'java':
       return {
         runtime: { packages: [`openjdk-${s}-jdk-headless`, 'ca-certificates-java', 'dash', 'coreutils'] },
-        environment: {
-          JAVA_HOME: `/usr/lib/jvm/java-${s}-openjdk-amd64`,
-          PATH_PREPEND: `/usr/lib/jvm/java-${s}-openjdk-amd64/bin`,
-        },
+        // java and javac are on PATH through Debian's alternatives links in /usr/bin.
+        environment: { JAVA_HOME: `/usr/lib/jvm/java-${s}-openjdk-amd64` },
         entrypoints: { '.java': ['java'], '.jar': ['java', '-jar'] },
         test: [{ name: 'java', run: 'java -version 2>&1', expect: `version "${s}` }],
       };
-    case 'go':
+    case 'go': {
+      const w = wrappers('/usr/bin', `/usr/lib/go-${s}/bin`, ['go', 'gofmt']);
       return {
-        runtime: { packages: [`golang-${s}-go`, ...BASICS] },
-        environment: { GOROOT: `/usr/lib/go-${s}`, PATH_PREPEND: `/usr/lib/go-${s}/bin` },
+        build: { steps: w.steps },
+        runtime: { packages: [`golang-${s}-go`, ...BASICS], paths: w.paths },
+        environment: { GOROOT: `/usr/lib/go-${s}` },
         test: [{ name: 'go', run: 'go version', expect: `go${s}` }],
       };
+    }
     case 'rust':
       return {
         runtime: { packages: ['rustc', 'cargo', ...BASICS] },
@@ -128,13 +158,16 @@ function fromDownload(install: HostInstall, s: string): Body | undefined {
           },
         ],
       };
-    case 'go':
+    case 'go': {
+      const w = wrappers('/usr/local/bin', '/usr/local/go/bin', ['go', 'gofmt']);
       return {
         sources: [{ ...source, dest: '/usr/local/go' }],
-        runtime: { packages: BASICS, paths: ['/usr/local/go'] },
-        environment: { GOROOT: '/usr/local/go', PATH_PREPEND: '/usr/local/go/bin' },
+        build: { steps: w.steps },
+        runtime: { packages: BASICS, paths: ['/usr/local/go', ...w.paths] },
+        environment: { GOROOT: '/usr/local/go' },
         test: [{ name: 'go', run: 'go version', expect: `go${v}` }],
       };
+    }
     case 'rust':
       return {
         sources: [{ ...source, dest: '/src/rust' }],
@@ -173,7 +206,7 @@ export function draftRecipe(install: HostInstall, takenNames: ReadonlySet<string
     description: `${install.language} ${install.version}, replacing ${install.where} (draft by jrt migrate scan)`,
     base: suite ?? 'bookworm',
     ...body,
-    mounts: MOUNTS,
+    mounts: [...MOUNTS, ...etcMounts(install.language, suite !== undefined, s)],
     requirements: REQUIREMENTS,
   };
   const text = `# Draft written by 'jrt migrate scan' for ${printable(install.where)} (${install.source}).\n# Review it, then: jrt lock ${name}.yml && jrt install ${name}\n${stringify(recipe, { lineWidth: 0 })}`;

@@ -6,7 +6,7 @@
  * or undici at import time (runtime.yml's parser is loaded only when runtime.json is not the one
  * derived from the runtime.yml beside it: see core/runtime-identity.ts).
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { readCappedSync } from '../core/read-capped.js';
@@ -14,6 +14,7 @@ import { MAX_DESCRIPTION_BYTES, RUNTIME_JSON, RUNTIME_YML, type RuntimeYml } fro
 import { isMapping, trustedRuntimeJson, YML_DIGEST_KEY } from '../core/runtime-identity.js';
 import { sha256Hex } from '../core/sha256.js';
 import { closestNames } from '../core/suggest.js';
+import { isSpecDirName, isSpecLinkTarget } from '../joblet/spec-names.js';
 
 /** An installed runtime: where it lives and the fields spec resolution needs. */
 export interface InstalledRuntime {
@@ -104,11 +105,13 @@ function specMatches<T extends InstalledRuntime>(parsed: RuntimeSpec, installed:
         versionMatches(parsed.version, r.version) &&
         sameTags(parsed.tags, r.tags),
     );
+  const byVersion = (rs: T[]) => rs.filter((r) => versionMatches(parsed.version, r.version));
   const sameName = installed.filter((r) => r.name === parsed.name);
-  const ours = sameName.filter((r) => (r.layout ?? 'language') === 'language');
-  const named = ours.length > 0 ? ours : sameName;
-  const pool = named.length > 0 ? named : installed.filter((r) => r.aliases.includes(parsed.name));
-  return pool.filter((r) => versionMatches(parsed.version, r.version));
+  if (sameName.length === 0) return byVersion(installed.filter((r) => r.aliases.includes(parsed.name)));
+  const ours = byVersion(sameName.filter((r) => (r.layout ?? 'language') === 'language'));
+  // NAME@VERSION still reaches a runtime of Joblet's layouts whose version jrt's does not have (as
+  // Joblet's by-name pass does): how the old one is named for removal (docs/joblet.md).
+  return ours.length > 0 ? ours : byVersion(sameName);
 }
 
 /** The runtime a spec names: the newest matching version, or a usage error naming what is installed. */
@@ -241,7 +244,8 @@ async function probe(
  * runtime in `<language>/<name>/` or, when its runtime.yml's `name` is the top directory's name,
  * `<name>/<version>/`. The name is runtime.yml's `name` (the directory's when it has none), the
  * language runtime.yml's `language` (else the `<language>` directory, or the name up to its first
- * `-`). Hidden entries (staging, `.jrt`) are skipped, and a directory that a sibling symlink points
+ * `-`). Hidden entries (staging, `.jrt`) and jrt's spec entries for Joblet (joblet/spec-names.ts:
+ * not runtimes) are skipped, and a directory that a sibling symlink points
  * to (a versioned target) is listed once, under the symlink's name. A directory without runtime.yml
  * is not a runtime (Joblet agrees). One whose description exists but cannot be read or parsed is
  * skipped too (a job cannot run there), unless `unreadable` asks for it: `jrt runtime list|verify`
@@ -252,8 +256,9 @@ export async function listInstalled(
   opts: { unreadable?: boolean; trustStamps?: boolean } = {},
 ): Promise<ListedRuntime[]> {
   const out: ListedRuntime[] = [];
-  for (const top of readdirOrEmpty(root).sort()) {
-    if (top.startsWith('.')) continue;
+  for (const e of direntsOrEmpty(root).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const top = e.name;
+    if (top.startsWith('.') || isSpecEntry(root, e)) continue;
     const topDir = path.join(root, top);
     const realTop = realpathOr(topDir, undefined);
     if (realTop === undefined) continue;
@@ -261,7 +266,7 @@ export async function listInstalled(
     if (flat) out.push(listed(flat, 'flat', top, undefined));
     const found: Found[] = [];
     for (const entry of readdirOrEmpty(topDir).sort()) {
-      if (entry.startsWith('.')) continue;
+      if (entry.startsWith('.') || isSpecDirName(entry)) continue;
       const dir = path.join(topDir, entry);
       const real = realpathOr(dir, undefined);
       if (real === undefined) continue;
@@ -309,7 +314,26 @@ export function fullVersion(rt: { version?: unknown; full_version?: unknown } | 
   return typeof full === 'string' && full !== '' ? full : String(rt?.version ?? '');
 }
 
+/** jrt's spec entries for Joblet (joblet/spec-names.ts): a spec directory or a top-level spec link. */
+function isSpecEntry(root: string, e: Dirent): boolean {
+  if (isSpecDirName(e.name)) return true;
+  if (!e.isSymbolicLink()) return false;
+  try {
+    return isSpecLinkTarget(readlinkSync(path.join(root, e.name)));
+  } catch {
+    return false;
+  }
+}
+
 // Synchronous, like readRuntimeDescription's reads: this runs on every job's start.
+function direntsOrEmpty(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
 function readdirOrEmpty(dir: string): string[] {
   try {
     return readdirSync(dir);

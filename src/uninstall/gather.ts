@@ -4,11 +4,12 @@
  * touch whatever JRT_* says.
  */
 import { readFileSync } from 'node:fs';
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { JrtPaths } from '../core/paths.js';
 import { holderAlive, processAlive } from '../core/pid.js';
 import { CURRENT_LINK } from '../installer/layout.js';
+import { isSpecLinkTarget } from '../joblet/spec-names.js';
 import { runningJobs } from '../runner/jobs.js';
 import type { Listing, RuntimeEntry } from './plan.js';
 
@@ -37,9 +38,14 @@ export async function gatherListing(paths: JrtPaths): Promise<Listing> {
     }
     languages.push({ name: lang, entries, other });
   }
+  const specLinks: string[] = [];
+  for (const e of rootEntries) {
+    const target = await readlink(path.join(paths.root, e)).catch(() => undefined);
+    if (target !== undefined && isSpecLinkTarget(target)) specLinks.push(e);
+  }
   const dir = async (p: string) => ({ path: p, entries: await names(p) });
   return {
-    root: { path: paths.root, entries: rootEntries, languages },
+    root: { path: paths.root, entries: rootEntries, specLinks, languages },
     dirs: { cache: await dir(paths.cache), state: await dir(paths.state), log: await dir(paths.log) },
     mountPoints: new Set(mountPoints()),
     volumes: await names(path.join(paths.state, 'volumes')),

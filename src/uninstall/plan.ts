@@ -1,10 +1,12 @@
 /**
  * `jrt uninstall`: what goes and what stays. jrt removes only what it knows it made — runtimes it
  * installed (a `.jrt-current` link in `<root>/<language>/<name>`), their version and staging
- * directories, and the entries of its cache, state and log directories that it writes — and keeps
+ * directories, the spec directories and links it keeps for Joblet (joblet/spec-names.ts), and the entries of its cache, state and log directories that it writes — and keeps
  * anything else found there, naming it. A directory left empty goes too, unless it is a mount
  * point. Pure: the listing comes from gather.ts.
  */
+
+import { isSpecDirName } from '../joblet/spec-names.js';
 
 /** The entries jrt writes in each of its directories (see the modules that write them). */
 export const JRT_ENTRIES = {
@@ -26,6 +28,8 @@ export interface Listing {
   root: {
     path: string;
     entries: string[];
+    /** Top-level spec links jrt keeps for Joblet (joblet/spec-names.ts). */
+    specLinks: string[];
     languages: { name: string; entries: RuntimeEntry[]; other: string[] }[];
   };
   dirs: Record<'cache' | 'state' | 'log', { path: string; entries: string[] }>;
@@ -56,7 +60,11 @@ export function planUninstall(l: Listing): UninstallPlan {
   for (const lang of l.root.languages) {
     const dir = join(l.root.path, lang.name);
     for (const r of lang.entries) {
-      if (r.managed) plan.remove.push({ path: join(dir, r.name), what: `runtime ${r.name}` });
+      if (r.managed)
+        plan.remove.push({
+          path: join(dir, r.name),
+          what: isSpecDirName(r.name) ? `spec directory ${r.name} (for Joblet)` : `runtime ${r.name}`,
+        });
       else plan.keep.push({ path: join(dir, r.name), why: 'not installed by jrt' });
     }
     for (const o of lang.other) {
@@ -68,6 +76,8 @@ export function planUninstall(l: Listing): UninstallPlan {
   }
   for (const e of l.root.entries) {
     if (ROOT_ENTRIES.includes(e)) plan.remove.push({ path: join(l.root.path, e), what: 'install staging' });
+    else if (l.root.specLinks.includes(e))
+      plan.remove.push({ path: join(l.root.path, e), what: `spec link ${e} (for Joblet)` });
     else if (!l.root.languages.some((x) => x.name === e))
       plan.keep.push({ path: join(l.root.path, e), why: 'not made by jrt' });
   }

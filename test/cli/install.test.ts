@@ -13,7 +13,13 @@ import {
   requireTools,
   runJrt,
 } from '../helpers/jrt.js';
-import { makeArtifact, manifestFor, type RawTarEntry, rawTarGz } from '../unit/artifact/fixture.js';
+import {
+  makeArtifact,
+  manifestFor,
+  type RawTarEntry,
+  rawTarGz,
+  runtimeVersionDirs,
+} from '../unit/artifact/fixture.js';
 
 describe('jrt install ./X.jrt.tar.gz', () => {
   it('installs an artifact atomically behind a symlink, writes the Joblet config, and reports JSON', async () => {
@@ -67,7 +73,7 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(r.stdout).toMatch(/^NAME\s+RESULT\s+TIME\s+SIZE\ndemo-1\s+installed\s/);
     const second = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     expect(second).not.toBe(first);
-    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(second)]);
+    expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(second)]);
     expect(await readFile(path.join(sb.root, 'demo', 'demo-1', 'rootfs/usr/bin/hello'), 'utf8')).toContain(
       'two',
     );
@@ -82,7 +88,7 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     expect(JSON.parse(r.stdout).runtimes[0].result).toBe('installed');
     const after = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
     expect(after).not.toBe(before);
-    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(after)]);
+    expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(after)]);
   });
 
   it('writes runtime.json derived from runtime.yml (and lists it in the manifest) when the artifact lacks it', async () => {
@@ -144,6 +150,43 @@ describe('jrt install ./X.jrt.tar.gz', () => {
     ]);
   });
 
+  it("does not warn when both runtimes are jrt's: their spec directories tell them apart to Joblet", async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const plain = await makeArtifact(sb.home, { name: 'demo-1', tags: [] });
+    const gpu = await makeArtifact(sb.home, { name: 'demo-1-gpu', tags: ['gpu'] });
+    const r = await jrt(sb, ['install', plain.file, gpu.file, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Joblet cannot tell');
+    expect(JSON.parse(r.stdout).joblet_clashes).toEqual([]);
+    const doctor = await jrt(sb, ['doctor', '--joblet', '--json']);
+    const report = JSON.parse(doctor.stdout);
+    expect(doctor.exitCode, doctor.stdout).toBe(0);
+    expect(
+      report.specs.map((s: { spec: string; joblet: { name: string }; environment: string }) => [
+        s.spec,
+        s.joblet.name,
+        s.environment,
+      ]),
+    ).toEqual([
+      ['demo-1', 'demo-1', 'same'],
+      ['demo-1-gpu', 'demo-1-gpu', 'same'],
+    ]);
+    // The documented-style specs of these two, resolved by Joblet's rules as by jrt's.
+    const { jobletReport } = await import('../../src/doctor/joblet.js');
+    const { compareResolution } = await import('../../src/joblet/compare.js');
+    const { scanAsJoblet } = await import('../../src/joblet/scan.js');
+    const { listInstalled } = await import('../../src/runner/resolve.js');
+    expect((await jobletReport(sb.root)).ok).toBe(true);
+    const v = compareResolution(await listInstalled(sb.root), scanAsJoblet(sb.root), [
+      'demo:1.0',
+      'demo:1.0+gpu',
+    ]);
+    expect(v.slice(0, 2).map((x) => [x.spec, x.jrt?.name, x.joblet?.name, x.same])).toEqual([
+      ['demo:1.0', 'demo-1', 'demo-1', true],
+      ['demo:1.0+gpu', 'demo-1-gpu', 'demo-1-gpu', true],
+    ]);
+  });
+
   it("installs next to a runtime of the same name in Joblet's flat layout, and the name then means jrt's", async () => {
     const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
     const { file } = await makeArtifact(sb.home);
@@ -164,6 +207,15 @@ describe('jrt install ./X.jrt.tar.gz', () => {
       [path.join(sb.root, 'demo', 'demo-1'), false],
       [path.join(sb.root, 'demo-1'), true],
     ]);
+    // The old runtime holds the name of jrt's spec link for demo-1: left alone, and said.
+    expect(r.stderr).toContain(
+      `${path.join(sb.root, 'demo-1')} was not made by jrt, so the spec entry Joblet needs there was left out`,
+    );
+    expect((await lstat(path.join(sb.root, 'demo-1'))).isDirectory()).toBe(true);
+    // Removing the old one frees the name: Joblet's environment lookup for demo-1 then reads jrt's.
+    const rm = await jrt(sb, ['runtime', 'remove', 'demo-1@9.0', '--force']);
+    expect(rm.exitCode, rm.stderr).toBe(0);
+    expect(await readlink(path.join(sb.root, 'demo-1'))).toBe('demo/demo-1');
   });
 
   it('unknown runtime names are usage errors with a did-you-mean list', async () => {
@@ -274,7 +326,7 @@ describe('migration from deploy_runtimes.sh', () => {
     expect(await readlink(path.join(legacy, '.jrt-current'))).toMatch(/^\.\.\/\.jrt\/demo-1@/);
     await expect(lstat(path.join(legacy, 'isolated'))).rejects.toThrow();
     expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
-    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+    expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 });
 
@@ -326,7 +378,9 @@ describe('a refused artifact leaves the installed runtime as it was', () => {
       expect(r.stderr).toContain(c.says);
       expect(await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'))).toBe(linkBefore);
       expect((await jrt(sb, ['verify', 'demo-1'])).exitCode).toBe(0);
-      expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(linkBefore)]);
+      expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toEqual([
+        path.basename(linkBefore),
+      ]);
       expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
     });
   }

@@ -59,10 +59,16 @@ describe('jrt uninstall', () => {
     const listed = JSON.parse(dry.stdout);
     expect(listed.remove.map((r: { path: string }) => path.relative(h.home, r.path))).toEqual([
       'runtimes/demo/demo-1',
+      'runtimes/demo/demo:1.0+test',
       'runtimes/demo/.jrt',
       'runtimes/other/other-2',
+      'runtimes/other/other:1.0+test',
       'runtimes/other/.jrt',
       'runtimes/.jrt-staging',
+      'runtimes/demo-1',
+      'runtimes/demo:1.0+test',
+      'runtimes/other-2',
+      'runtimes/other:1.0+test',
       'cache/artifacts',
       'cache/blobs',
       'log/build-demo-1-2026.log',
@@ -141,7 +147,7 @@ describe('jrt uninstall', () => {
       const busy = await jrt(h, ['uninstall', '--yes']);
       expect(busy.exitCode).toBe(1);
       expect(busy.stderr).toContain(`jrt is still in use: job j1 (pid ${sleeper.pid}, runtime demo-1)`);
-      expect(await tree(h.home)).toEqual([...before, 'state/jobs', 'state/jobs/j1.json'].sort());
+      expect((await tree(h.home)).sort()).toEqual([...before, 'state/jobs', 'state/jobs/j1.json'].sort());
     } finally {
       sleeper.kill('SIGKILL');
     }
@@ -154,7 +160,16 @@ describe('jrt uninstall', () => {
     expect(mounted.exitCode).toBe(1);
     expect(mounted.stderr).toContain(`something is mounted where jrt would remove files: ${m}`);
     expect(await readFile(path.join(m, 'precious'), 'utf8')).toBe('x');
-    expect((await readdir(h.root)).sort()).toEqual(['.jrt-staging', 'demo', 'other']);
+    // The spec links jrt keeps for Joblet stay with their runtimes: nothing was removed.
+    expect((await readdir(h.root)).sort()).toEqual([
+      '.jrt-staging',
+      'demo',
+      'demo-1',
+      'demo:1.0+test',
+      'other',
+      'other-2',
+      'other:1.0+test',
+    ]);
   });
 
   it('refuses to empty a system directory named by a JRT_* variable', async () => {

@@ -6,7 +6,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type JrtHome, jrt, killJrtAt, makeJrtHome, startJrt } from '../../helpers/jrt.js';
-import { makeArtifact } from '../../unit/artifact/fixture.js';
+import { makeArtifact, runtimeVersionDirs } from '../../unit/artifact/fixture.js';
 
 /**
  * How Joblet finds runtimes (internal/joblet/runtime/resolver.go): os.ReadDir of the root, of each
@@ -27,6 +27,12 @@ async function jobletScan(root: string): Promise<{ path: string; name: string }[
   }
   return found.sort((x, y) => x.path.localeCompare(y.path));
 }
+
+/** The spec directory jrt keeps for Joblet next to demo-1 (docs/joblet.md: spec entries). */
+const SPEC_DIR = (root: string) => ({
+  path: path.join(root, 'demo', 'demo:1.0+test'),
+  name: '"demo:1.0+test"',
+});
 
 async function hello(sb: JrtHome): Promise<string> {
   return readFile(path.join(sb.root, 'demo', 'demo-1', 'rootfs/usr/bin/hello'), 'utf8');
@@ -52,9 +58,11 @@ describe('kill -9 during an upgrade', () => {
       expect(v.stdout).toBe('demo-1: ok\n');
       expect(v.exitCode).toBe(0);
       expect(await hello(sb)).toContain(`hello ${survivor}`);
-      // What Joblet would see right now: exactly the one runtime, never a staged or half-placed copy.
+      // What Joblet would see right now: exactly the one runtime (and its spec directory, which Joblet
+      // resolves `demo:1.0+test` by), never a staged or half-placed copy.
       expect(await jobletScan(sb.root)).toEqual([
         { path: path.join(sb.root, 'demo', 'demo-1'), name: 'demo-1' },
+        SPEC_DIR(sb.root),
       ]);
 
       // The next run finishes the job and leaves no debris.
@@ -65,7 +73,7 @@ describe('kill -9 during an upgrade', () => {
       );
       expect(await hello(sb)).toContain('hello two');
       expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
-      expect((await readdir(path.join(sb.root, 'demo'))).sort()).toEqual(['.jrt', 'demo-1']);
+      expect((await readdir(path.join(sb.root, 'demo'))).sort()).toEqual(['.jrt', 'demo-1', 'demo:1.0+test']);
       expect((await readdir(path.join(sb.root, 'demo', 'demo-1'))).sort()).toEqual([
         '.jrt-current',
         'manifest.json',
@@ -74,7 +82,7 @@ describe('kill -9 during an upgrade', () => {
         'runtime.yml',
       ]);
       const live = await readlink(path.join(sb.root, 'demo', 'demo-1', '.jrt-current'));
-      expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(live)]);
+      expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toEqual([path.basename(live)]);
       expect(await readdir(path.join(sb.state, 'locks'))).toEqual([]);
     });
   }
@@ -89,7 +97,28 @@ describe('kill -9 during an upgrade', () => {
     expect((await jrt(sb, ['install', v1.file])).exitCode).toBe(0);
     expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
     // The killed run's placed version and its half-built name directory are gone.
-    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+    expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+  });
+});
+
+describe("kill -9 while Joblet's spec entries are made", () => {
+  it('between the spec directories and the spec links: the runtime verifies, and the next run completes the entries', async () => {
+    const sb = await makeJrtHome({ prefix: 'jrt-cli-' });
+    const v1 = await makeArtifact(sb.home);
+    const killed = await killJrtAt(sb, ['install', v1.file], 'spec-dirs');
+    expect(killed.signal).toBe('SIGKILL');
+    expect((await jrt(sb, ['verify', 'demo-1'])).stdout).toBe('demo-1: ok\n');
+    expect(await jobletScan(sb.root)).toEqual([
+      { path: path.join(sb.root, 'demo', 'demo-1'), name: 'demo-1' },
+      SPEC_DIR(sb.root),
+    ]);
+    expect((await readdir(sb.root)).sort()).toEqual(['.jrt-staging', 'demo']);
+    const again = await jrt(sb, ['install', v1.file, '--json']);
+    expect(JSON.parse(again.stdout).runtimes[0].result).toBe('unchanged');
+    expect(await readlink(path.join(sb.root, 'demo-1'))).toBe('demo/demo-1');
+    expect(await readlink(path.join(sb.root, 'demo:1.0+test'))).toBe('demo/demo-1');
+    expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
+    expect(await readdir(path.join(sb.state, 'locks'))).toEqual([]);
   });
 });
 
@@ -105,7 +134,7 @@ describe('concurrent installs of the same runtime', () => {
     const results = [a, b].map((r) => JSON.parse(r.stdout).runtimes[0].result).sort();
     expect(results).toEqual(['installed', 'unchanged']);
     expect((await jrt(sb, ['verify'])).exitCode).toBe(0);
-    expect(await readdir(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
+    expect(await runtimeVersionDirs(path.join(sb.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 
   it('different runtimes of one language install side by side', async () => {
@@ -125,6 +154,8 @@ describe('concurrent installs of the same runtime', () => {
     expect(await jobletScan(sb.root)).toEqual([
       { path: path.join(sb.root, 'demo', 'demo-1'), name: 'demo-1' },
       { path: path.join(sb.root, 'demo', 'demo-2'), name: 'demo-2' },
+      SPEC_DIR(sb.root),
+      { path: path.join(sb.root, 'demo', 'demo:2.0+test'), name: '"demo:2.0+test"' },
     ]);
     expect((await jrt(sb, ['verify'])).stdout).toBe('demo-1: ok\ndemo-2: ok\n');
   });
@@ -151,6 +182,7 @@ describe('concurrent installs of the same runtime', () => {
     );
     expect(await jobletScan(sb.root)).toEqual([
       { path: path.join(sb.root, 'demo', 'demo-2'), name: 'demo-2' },
+      SPEC_DIR(sb.root),
     ]);
     expect(await readdir(path.join(sb.root, '.jrt-staging'))).toEqual([]);
     expect(await readdir(path.join(sb.state, 'locks'))).toEqual([]);

@@ -11,7 +11,7 @@ import { resolveRuntimeDir } from '../../../src/installer/layout.js';
 import { acquireLock } from '../../../src/installer/lock.js';
 import { verifyRuntime } from '../../../src/installer/verify.js';
 import { fakeRunningJob } from '../../helpers/jobs.js';
-import { makeArtifact, tempDir } from '../../unit/artifact/fixture.js';
+import { makeArtifact, runtimeVersionDirs, tempDir } from '../../unit/artifact/fixture.js';
 
 async function paths(): Promise<JrtPaths> {
   const dir = await tempDir('jrt-inst-');
@@ -109,14 +109,14 @@ describe('installTargets with a builder', () => {
     const job = await fakeRunningJob(p.state, oldDir);
     try {
       await installTargets([{ kind: 'artifact', file: v2.file }], o);
-      const vers = await readdir(path.join(p.root, 'demo', '.jrt'));
+      const vers = await runtimeVersionDirs(path.join(p.root, 'demo', '.jrt'));
       expect(vers).toHaveLength(2);
       expect(vers).toContain(path.basename(oldDir));
     } finally {
       await job.end();
     }
     await installTargets([{ kind: 'artifact', file: v3.file }], o);
-    expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
+    expect(await runtimeVersionDirs(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
   });
 });
 
@@ -134,14 +134,14 @@ describe('jobs that recorded only the runtime name directory', () => {
     const job = await fakeRunningJob(p.state, namePath);
     try {
       await installTargets([{ kind: 'artifact', file: v2.file }], o);
-      expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(2);
+      expect(await runtimeVersionDirs(path.join(p.root, 'demo', '.jrt'))).toHaveLength(2);
     } finally {
       await job.end();
     }
     const { cleanDebris } = await import('../../../src/installer/place.js');
     const removed = await cleanDebris(p.root, p.state);
     expect(removed).toHaveLength(1);
-    expect(await readdir(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
+    expect(await runtimeVersionDirs(path.join(p.root, 'demo', '.jrt'))).toHaveLength(1);
     expect((await verifyRuntime(path.join(p.root, 'demo', 'demo-1'))).ok).toBe(true);
   });
 });

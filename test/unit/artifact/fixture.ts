@@ -20,7 +20,12 @@ export async function tempDir(prefix = 'jrt-test-'): Promise<string> {
 
 export const EPOCH = 1_700_000_000;
 
-export function runtimeYml(name: string, language: string, version: string): string {
+export function runtimeYml(
+  name: string,
+  language: string,
+  version: string,
+  more: { tags?: string[]; fullVersion?: string } = {},
+): string {
   return [
     `name: ${name}`,
     `language: ${language}`,
@@ -34,7 +39,8 @@ export function runtimeYml(name: string, language: string, version: string): str
     '  PATH_PREPEND: /usr/bin',
     'requirements:',
     '  architectures: [amd64]',
-    'tags: [test]',
+    `tags: [${(more.tags ?? ['test']).join(', ')}]`,
+    ...(more.fullVersion ? [`full_version: "${more.fullVersion}"`] : []),
     `aliases: [${name}-alias]`,
     'entrypoints: {}',
     'build_info:',
@@ -53,13 +59,22 @@ export function runtimeYml(name: string, language: string, version: string): str
  */
 export async function makeRuntimeTree(
   dir: string,
-  opts: { name?: string; language?: string; version?: string; payload?: string; withJson?: boolean } = {},
+  opts: {
+    name?: string;
+    language?: string;
+    version?: string;
+    payload?: string;
+    withJson?: boolean;
+    /** runtime.yml's tags (default [test]) and full_version (default none). */
+    tags?: string[];
+    fullVersion?: string;
+  } = {},
 ): Promise<Manifest> {
   const name = opts.name ?? 'demo-1';
   const language = opts.language ?? 'demo';
   const version = opts.version ?? '1.0';
   await mkdir(dir, { recursive: true });
-  const yml = runtimeYml(name, language, version);
+  const yml = runtimeYml(name, language, version, { tags: opts.tags, fullVersion: opts.fullVersion });
   await writeFile(path.join(dir, 'runtime.yml'), yml);
   if (opts.withJson !== false) {
     const { parse } = await import('yaml');
@@ -173,4 +188,13 @@ export function manifestFor(entries: RawTarEntry[], name = 'evil-1'): Manifest {
     total_size: files.reduce((s, f) => s + f.size, 0),
     files,
   };
+}
+
+/**
+ * The runtimes' version directories in a language's `.jrt/`, without those of the spec directories
+ * jrt keeps for Joblet (`<language>:<version>...@digest`, docs/joblet.md).
+ */
+export async function runtimeVersionDirs(vdir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  return (await readdir(vdir)).filter((v) => !v.includes(':'));
 }

@@ -106,6 +106,16 @@ describe('resolveRuntimeSpec', () => {
     }
   });
 
+  it("a name means jrt's runtime over one of Joblet's layouts, and NAME@VERSION reaches the old one by its version", () => {
+    const both: InstalledRuntime[] = [
+      rt('demo-1', 'demo', '1.0'),
+      { ...rt('demo-1', 'demo', '9.0'), dir: '/r/demo-1', layout: 'flat' },
+    ];
+    expect(resolveRuntimeSpec('demo-1', both).dir).toBe('/r/demo/demo-1');
+    expect(resolveRuntimeSpec('demo-1@1.0', both).dir).toBe('/r/demo/demo-1');
+    expect(resolveRuntimeSpec('demo-1@9.0', both).dir).toBe('/r/demo-1');
+  });
+
   it('an exact name always beats an alias, whatever the versions (names are looked up first)', () => {
     const claimed = [
       rt('java-17', 'java', '17.0.2'),

@@ -1,0 +1,29 @@
+/**
+ * The names of the entries jrt keeps in the runtimes root for Joblet (docs/joblet.md, "Spec
+ * entries"), which are not runtimes: jrt's own listing skips them. Pure and tiny: `jrt exec` lists
+ * the root on every start.
+ *
+ * - A *spec directory* `<root>/<language>/<language>:<version>[+tag...]/`: a runtime.yml whose `name`
+ *   is that spec, so Joblet's by-name pass picks the runtime jrt resolves the spec to. Every such name
+ *   has a `:`, which no runtime name has (runtime names are `[A-Za-z0-9._+-]`).
+ * - A *spec link* `<root>/<spec>` → `<language>/<name>`: what Joblet's server-side environment lookup
+ *   reads (`<base_path>/<spec>/runtime.yml`, the spec as submitted). A symlink at the top whose target
+ *   is exactly two relative components; Joblet's scan skips symlinks, and so does jrt's listing.
+ */
+
+/** A spec as jrt writes it for a runtime: `language:version`, then its tags, sorted, each after `+`. */
+export function specOf(language: string, version: string, tags: readonly string[]): string {
+  return [`${language}:${version}`, ...[...tags].sort()].join('+');
+}
+
+/** A spec directory's name (inside a language directory): never a runtime. */
+export function isSpecDirName(entry: string): boolean {
+  return entry.includes(':');
+}
+
+const LINK_TARGET = /^[A-Za-z0-9][^/]*\/[A-Za-z0-9][^/]*$/;
+
+/** Whether a top-level symlink's target has the shape of a spec link (`<language>/<name>`). */
+export function isSpecLinkTarget(target: string): boolean {
+  return LINK_TARGET.test(target);
+}
