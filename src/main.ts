@@ -24,6 +24,7 @@ const COMMANDS: Record<string, Loader> = {
   migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
   uninstall: async () => (await import('./commands/uninstall.js')).uninstallCommand,
   df: async () => (await import('./commands/df.js')).dfCommand,
+  gc: async () => (await import('./commands/gc.js')).gcCommand,
 };
 
 /** Top-level shortcuts: `jrt list` is `jrt runtime list`. */

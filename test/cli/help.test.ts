@@ -18,6 +18,7 @@ const COMMANDS = [
   'migrate',
   'uninstall',
   'df',
+  'gc',
 ];
 const SHORTCUTS = ['list', 'info', 'verify', 'remove', 'validate'];
 
