@@ -213,3 +213,33 @@ describe('jrt gc', () => {
     expect((await jrt(h, ['verify'])).exitCode).toBe(0);
   });
 });
+
+describe('the gc pass of install and build when space is low', () => {
+  it('runs under min_free and says so; not above it', async () => {
+    const h = await makeJrtHome({ prefix: 'jrt-gc-low-' });
+    const blob = path.join(h.cache, 'blobs', 'sha256', 'd'.repeat(64));
+    await mkdir(path.dirname(blob), { recursive: true });
+    await writeFile(blob, 'unreferenced');
+    const a = await makeArtifact(h.home, { name: 'demo-1' });
+
+    // This filesystem has more than 1% free: no pass.
+    await gcConf(h, 'min_free = 1%\n');
+    const calm = await jrt(h, ['install', a.file]);
+    expect(calm.exitCode, calm.stderr).toBe(0);
+    expect(calm.stderr).not.toContain('jrt gc');
+    expect(await exists(blob)).toBe(true);
+
+    // No filesystem has 100% free: every install and build runs the pass first.
+    await gcConf(h, 'min_free = 100%\n');
+    const low = await jrt(h, ['install', a.file]);
+    expect(low.exitCode, low.stderr).toBe(0);
+    expect(low.stderr).toMatch(/has \d+% free, under min_free 100%: running jrt gc/);
+    expect(low.stderr).toMatch(/jrt: gc removed 1 item\(s\), 4\.0 KiB/);
+    expect(await exists(blob)).toBe(false);
+
+    await writeFile(blob, 'unreferenced');
+    const build = await jrt(h, ['build', path.join(h.home, 'no-such-recipe.yml')]);
+    expect(build.stderr).toMatch(/under min_free 100%: running jrt gc/);
+    expect(await exists(blob)).toBe(false);
+  });
+});
