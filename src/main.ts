@@ -25,6 +25,8 @@ const COMMANDS: Record<string, Loader> = {
   uninstall: async () => (await import('./commands/uninstall.js')).uninstallCommand,
   df: async () => (await import('./commands/df.js')).dfCommand,
   gc: async () => (await import('./commands/gc.js')).gcCommand,
+  volume: async () => (await import('./commands/volume.js')).volumeCommand,
+  jobs: async () => (await import('./commands/jobs.js')).jobsCommand,
 };
 
 /** Top-level shortcuts: `jrt list` is `jrt runtime list`. */

@@ -22,6 +22,7 @@ import { removeTree } from '../core/remove-tree.js';
 import { jobsUsing } from '../installer/in-use.js';
 import { currentVersion, runtimePath } from '../installer/layout.js';
 import { acquireLock, type Release } from '../installer/lock.js';
+import { rotatedJobsName } from '../runner/jobs.js';
 import { gatherSnapshot, realPaths } from './gather.js';
 import { type GcItem, planGc } from './gc-plan.js';
 import type { GcSettings } from './settings.js';
@@ -43,14 +44,6 @@ export interface GcResult {
 export async function waitForGc(state: string, onWait?: (pid: number) => void): Promise<void> {
   const release = await acquireLock(state, GC_LOCK, { onWait });
   await release();
-}
-
-/** jobs.jsonl's rotated name: jobs-<UTC time>.jsonl, which gc-plan.ts knows. */
-export function rotatedName(now: Date): string {
-  return `jobs-${now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}.jsonl`;
 }
 
 /** Why a version or artifact must stay after all, checked under its runtime's install lock. */
@@ -121,7 +114,10 @@ export async function runGc(
           }
         }
         if (item.action === 'rotate') {
-          await rename(item.path, path.join(path.dirname(item.path), rotatedName(new Date(snapshot.nowMs))));
+          await rename(
+            item.path,
+            path.join(path.dirname(item.path), rotatedJobsName(new Date(snapshot.nowMs))),
+          );
           result.rotated.push(item);
         } else {
           await removeTree(item.path);

@@ -6,6 +6,7 @@
  * prove nothing references.
  */
 import path from 'node:path';
+import { JOBS_LOG } from '../runner/jobs.js';
 import type { GcSettings } from './settings.js';
 import type { DiskSnapshot, Entry, VersionDir } from './snapshot.js';
 
@@ -33,9 +34,8 @@ const BASE_PART = /\.part-(\d+)\.tmp$/;
 const BASE = /^([a-z0-9-]+)@([A-Za-z0-9._-]+)\.tar$/;
 const BUILD_DIR = /^build-(\d+)-[0-9a-f]+$/;
 const BUILD_LOG = /^build-.+\.log$/;
-/** jobs.jsonl rotated aside (rotate.ts): jobs-<UTC time>.jsonl */
-const ROTATED_JOBS = /^jobs-\d{8}T\d{6}Z(?:-\d+)?\.jsonl$/;
-export const JOBS_LOG = 'jobs.jsonl';
+/** jobs.jsonl rotated aside (runner/jobs.ts rotatedJobsName): jobs-<UTC time>Z-<pid>-<n>.jsonl */
+const ROTATED_JOBS = /^jobs-\d{8}T\d{6,9}Z(?:-\d+)*\.jsonl$/;
 
 const item = (kind: GcKind, e: Entry, action: GcItem['action'], reason: string): GcItem => ({
   kind,

@@ -102,3 +102,12 @@ export function readGcSettings(env: NodeJS.ProcessEnv): GcSettings {
   const text = readTrustedConfig(file, 'it says what jrt gc deletes');
   return text === undefined ? { ...GC_DEFAULTS } : parseGcConfig(file, text);
 }
+
+/** jobs_rotate_size for a job's end: a broken gc.conf never fails a job (jrt gc reports it). */
+export function jobsRotateBytes(env: NodeJS.ProcessEnv): number | undefined {
+  try {
+    return readGcSettings(env).jobsRotateBytes;
+  } catch {
+    return undefined;
+  }
+}

@@ -146,7 +146,7 @@ describe('jrt gc', () => {
       const logs = await readdir(h.log);
       expect(logs).not.toContain('jobs.jsonl');
       const rotated = logs.find(
-        (n) => /^jobs-\d{8}T\d{6}Z\.jsonl$/.test(n) && n !== 'jobs-20261001T000000Z.jsonl',
+        (n) => /^jobs-\d{8}T\d{9}Z-\d+-\d+\.jsonl$/.test(n) && n !== 'jobs-20261001T000000Z.jsonl',
       );
       expect((await readFile(path.join(h.log, rotated as string), 'utf8')).split('\n').length).toBe(101);
 

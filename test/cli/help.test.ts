@@ -19,6 +19,8 @@ const COMMANDS = [
   'uninstall',
   'df',
   'gc',
+  'volume',
+  'jobs',
 ];
 const SHORTCUTS = ['list', 'info', 'verify', 'remove', 'validate'];
 

@@ -162,3 +162,32 @@ describe('names planted in jrt dirs', () => {
     expect(await exists(path.join(VERSIONS(), 'tool-1@cccccccccccc'))).toBe(false);
   });
 });
+
+describe('volumes of running jobs', () => {
+  it('jrt volume remove refuses a volume a running job mounts, and removes it once the job ended', async () => {
+    if (!(await exists(path.join(h.root, 'tool', 'tool-1')))) await switchTo(await copiedVersion('eeeeeeeeeeee'));
+    const job = startJrt(
+      [
+        'exec',
+        '--runtime=tool-1',
+        '--volume',
+        'work-data:/data',
+        '--',
+        'sh',
+        '-c',
+        'echo one > /data/f; echo ready >&2; sleep 2; echo two >> /data/f; cat /data/f',
+      ],
+      { env: h.env, cwd: h.work },
+    );
+    await job.stderrContains('ready');
+    await waitForJob();
+    const refused = await jrt(h, ['volume', 'remove', 'work-data']);
+    expect(refused.exitCode, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/work-data is mounted by running job\(s\) pid \d+/);
+    const done = await job.done;
+    expect(done.stdout, done.stderr).toBe('one\ntwo\n');
+    const removed = await jrt(h, ['volume', 'remove', 'work-data']);
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect(await exists(path.join(h.state, 'volumes', 'work-data'))).toBe(false);
+  });
+});
