@@ -165,7 +165,8 @@ describe('names planted in jrt dirs', () => {
 
 describe('volumes of running jobs', () => {
   it('jrt volume remove refuses a volume a running job mounts, and removes it once the job ended', async () => {
-    if (!(await exists(path.join(h.root, 'tool', 'tool-1')))) await switchTo(await copiedVersion('eeeeeeeeeeee'));
+    if (!(await exists(path.join(h.root, 'tool', 'tool-1'))))
+      await switchTo(await copiedVersion('eeeeeeeeeeee'));
     const job = startJrt(
       [
         'exec',
