@@ -152,6 +152,10 @@ export async function gatherSnapshot(given: JrtPaths, now = Date.now()): Promise
     artifacts,
     bases: await listEntries(path.join(paths.cache, 'bases')),
     temp: await listEntries(path.join(paths.cache, 'tmp')),
+    volumeDebris: [
+      ...(await listEntries(path.join(paths.state, 'volumes'), (n) => n.startsWith('.removing-'))),
+      ...(await listEntries(path.join(paths.state, 'package-caches'), (n) => n.startsWith('.removing-'))),
+    ],
     logs: await listEntries(paths.log, (n) => n.endsWith('.log') || n.endsWith('.jsonl')),
     recipes: await recipeNeeds(paths.recipes),
     ...(mirror !== undefined ? { mirrorKey: mirrorKey(mirror) } : {}),

@@ -14,10 +14,13 @@
  * What is removed was found by listing jrt's own directories; removeTree never follows a symlink,
  * and a tree holding a mount point is kept (gc-plan.ts).
  */
-import { rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freeSpace } from '../core/disk.js';
+import { failure } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
+import { holderAlive } from '../core/pid.js';
 import { removeTree } from '../core/remove-tree.js';
 import { jobsUsing } from '../installer/in-use.js';
 import { currentVersion, runtimePath } from '../installer/layout.js';
@@ -40,10 +43,34 @@ export interface GcResult {
   failed: (GcItem & { error: string })[];
 }
 
-/** Wait while a gc runs (a build calls this once its own build dir exists). */
-export async function waitForGc(state: string, onWait?: (pid: number) => void): Promise<void> {
-  const release = await acquireLock(state, GC_LOCK, { onWait });
-  await release();
+/**
+ * Wait while a live gc holds its lock (a build calls this once its own build dir exists). Only
+ * read: a build needs no write access to JRT_STATE for it.
+ */
+export async function waitForGc(
+  state: string,
+  onWait?: (pid: number) => void,
+  timeoutMs = 30 * 60_000,
+): Promise<void> {
+  const file = path.join(state, 'locks', `${GC_LOCK}.lock`);
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    const content = await readFile(file, 'utf8').catch(() => '');
+    if (content === '' || !holderAlive(content)) return;
+    const pid = Number.parseInt(content, 10);
+    if (!told) onWait?.(pid);
+    told = true;
+    if (Date.now() > deadline)
+      throw failure(
+        'ERR_JRT_LOCKED',
+        `jrt gc (pid ${pid}) has held ${file} for ${timeoutMs / 60_000} minutes`,
+        {
+          hint: `wait for it to finish, or remove ${file} if that process is gone`,
+        },
+      );
+    await sleep(100);
+  }
 }
 
 /** Why a version or artifact must stay after all, checked under its runtime's install lock. */

@@ -10,7 +10,7 @@ import { JOBS_LOG } from '../runner/jobs.js';
 import type { GcSettings } from './settings.js';
 import type { DiskSnapshot, Entry, VersionDir } from './snapshot.js';
 
-export type GcKind = 'blob' | 'artifact' | 'base' | 'temp' | 'version' | 'log' | 'job-records';
+export type GcKind = 'blob' | 'artifact' | 'base' | 'temp' | 'version' | 'volume' | 'log' | 'job-records';
 
 export interface GcItem {
   kind: GcKind;
@@ -34,6 +34,8 @@ const BASE_PART = /\.part-(\d+)\.tmp$/;
 const BASE = /^([a-z0-9-]+)@([A-Za-z0-9._-]+)\.tar$/;
 const BUILD_DIR = /^build-(\d+)-[0-9a-f]+$/;
 const BUILD_LOG = /^build-.+\.log$/;
+/** A volume `jrt volume remove` renamed aside (disk/volumes.ts). */
+const REMOVING = /^\.removing-(\d+)-/;
 /** jobs.jsonl rotated aside (runner/jobs.ts rotatedJobsName): jobs-<UTC time>Z-<pid>-<n>.jsonl */
 const ROTATED_JOBS = /^jobs-\d{8}T\d{6,9}Z(?:-\d+)*\.jsonl$/;
 
@@ -179,6 +181,18 @@ function planVersions(s: DiskSnapshot, graceMs: number): GcItem[] {
   });
 }
 
+/** What a `jrt volume remove` that died left: the volume it had renamed aside to delete. */
+function planVolumeDebris(s: DiskSnapshot): GcItem[] {
+  return s.volumeDebris.map((e) => {
+    const pid = Number(REMOVING.exec(e.name)?.[1]);
+    if (!pid) return item('volume', e, 'keep', 'not a name jrt gives a volume being removed');
+    if (s.alive(pid)) return item('volume', e, 'keep', `being removed by pid ${pid}`);
+    const mount = mountedBelow(s, e.path);
+    if (mount) return item('volume', e, 'keep', `${mount} is mounted below it`);
+    return item('volume', e, 'remove', `left by jrt volume remove of pid ${pid}, which is gone`);
+  });
+}
+
 function planLogs(s: DiskSnapshot, g: GcSettings): GcItem[] {
   return s.logs.map((e) => {
     const age = s.nowMs - e.mtimeMs;
@@ -202,6 +216,7 @@ export function planGc(s: DiskSnapshot, g: GcSettings): GcPlan {
     ...planBases(s),
     ...planTemp(s),
     ...planVersions(s, g.versionGraceMs),
+    ...planVolumeDebris(s),
     ...planLogs(s, g),
   ];
   return { items, freed: items.filter((i) => i.action === 'remove').reduce((n, i) => n + i.bytes, 0) };

@@ -67,6 +67,8 @@ export interface DiskSnapshot {
   bases: Entry[];
   /** JRT_CACHE/tmp/* */
   temp: Entry[];
+  /** `.removing-<pid>-NAME` in JRT_STATE/volumes and package-caches: a `jrt volume remove` that died. */
+  volumeDebris: Entry[];
   /** JRT_LOG/*: build logs, jobs.jsonl and its rotated parts. */
   logs: Entry[];
   recipes: RecipeNeeds;

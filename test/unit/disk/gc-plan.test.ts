@@ -26,6 +26,7 @@ function snapshot(over: Partial<DiskSnapshot> = {}): DiskSnapshot {
     artifacts: [],
     bases: [],
     temp: [],
+    volumeDebris: [],
     logs: [],
     recipes: { dir: '/r', blobs: new Set(), suites: new Set(), problems: [] },
     installing: [],
@@ -261,5 +262,22 @@ describe('planGc: logs and job records', () => {
     expect(plan.freed).toBe(200);
     const small = planGc(snapshot({ logs }), { ...GC_DEFAULTS, jobsRotateBytes: 1024 ** 3 });
     expect(small.items.find((i) => i.path === `${L}/jobs.jsonl`)?.action).toBe('keep');
+  });
+});
+
+describe('planGc: volume debris', () => {
+  it('removes a volume a dead jrt volume remove had renamed aside; never a volume itself', () => {
+    const V = '/state/volumes';
+    const volumeDebris = [
+      entry(V, `.removing-${DEAD}-data`),
+      entry(V, `.removing-${LIVE}-data`),
+      entry(V, '.removing-x'),
+    ];
+    const d = decisions(planGc(snapshot({ volumeDebris }), GC_DEFAULTS).items);
+    expect(d).toEqual({
+      [`${V}/.removing-${DEAD}-data`]: ['remove', `left by jrt volume remove of pid ${DEAD}, which is gone`],
+      [`${V}/.removing-${LIVE}-data`]: ['keep', `being removed by pid ${LIVE}`],
+      [`${V}/.removing-x`]: ['keep', 'not a name jrt gives a volume being removed'],
+    });
   });
 });
