@@ -14,7 +14,8 @@ Remove what nothing references, and say what it freed:
   temp trees     build directories whose build process is gone
   old versions   of installed runtimes: no name points at them and no running job uses them
   volume debris  what a 'jrt volume remove' that died had renamed aside to delete
-  logs           build logs and rotated job records older than log_max_age; jobs.jsonl is rotated
+  logs           build logs and rotated job records older than log_max_age, or the oldest past
+                 log_max_size together; jobs.jsonl is rotated
                  aside (same format) once larger than jobs_rotate_size
 Never removed: volumes and package caches (job data: 'jrt volume remove'), installed runtimes
 ('jrt runtime remove'), the current jobs.jsonl, anything a running build, install or job uses,

@@ -194,7 +194,7 @@ function planVolumeDebris(s: DiskSnapshot): GcItem[] {
 }
 
 function planLogs(s: DiskSnapshot, g: GcSettings): GcItem[] {
-  return s.logs.map((e) => {
+  const byAge = s.logs.map((e) => {
     const age = s.nowMs - e.mtimeMs;
     if (e.name === JOBS_LOG) {
       return e.bytes > g.jobsRotateBytes
@@ -207,6 +207,22 @@ function planLogs(s: DiskSnapshot, g: GcSettings): GcItem[] {
       ? item(kind, e, 'remove', `older than log_max_age (${Math.floor(age / 86_400_000)} days)`)
       : item(kind, e, 'keep', 'within log_max_age');
   });
+  // Then by size: newest first, what comes past log_max_size together goes (the oldest).
+  const mtime = new Map(s.logs.map((e) => [e.path, e.mtimeMs]));
+  const young = byAge
+    .filter((i) => i.reason === 'within log_max_age')
+    .sort((a, b) => (mtime.get(b.path) ?? 0) - (mtime.get(a.path) ?? 0));
+  let total = 0;
+  const over = new Set<string>();
+  for (const i of young) {
+    total += i.bytes;
+    if (total > g.logMaxBytes) over.add(i.path);
+  }
+  return byAge.map((i) =>
+    over.has(i.path)
+      ? { ...i, action: 'remove', reason: `past log_max_size (${g.logMaxBytes} bytes), oldest first` }
+      : i,
+  );
 }
 
 export function planGc(s: DiskSnapshot, g: GcSettings): GcPlan {

@@ -5,6 +5,7 @@
  *   # /etc/jrt/gc.conf
  *   keep_artifacts = 2       # artifacts kept per runtime, newest first (default 1)
  *   log_max_age = 30d        # build logs and rotated job records older than this go (default 30d)
+ *   log_max_size = 1g        # and the oldest of them past this total (default 1g)
  *   jobs_rotate_size = 64m   # jobs.jsonl is rotated aside past this size (default 64m)
  *   version_grace = 60s      # an old version switched away from more recently stays (default 60s)
  *   min_free = 10%           # install/build run a gc pass below this free space (default 10%)
@@ -21,6 +22,8 @@ export const GC_CONFIG_FILE = '/etc/jrt/gc.conf';
 export interface GcSettings {
   keepArtifacts: number;
   logMaxAgeMs: number;
+  /** Build logs and rotated job records together: the oldest go past this total. */
+  logMaxBytes: number;
   jobsRotateBytes: number;
   versionGraceMs: number;
   /** Free space (percent of the filesystem) under which install and build run a gc pass. */
@@ -32,6 +35,7 @@ export interface GcSettings {
 export const GC_DEFAULTS: GcSettings = {
   keepArtifacts: 1,
   logMaxAgeMs: 30 * 86_400_000,
+  logMaxBytes: 1024 ** 3,
   jobsRotateBytes: 64 * 1024 ** 2,
   versionGraceMs: 60_000,
   minFreePercent: 10,
@@ -59,6 +63,7 @@ const percent: Parser = (v) => {
 const KEYS: Record<string, { field: keyof GcSettings; parse: Parser; example: string }> = {
   keep_artifacts: { field: 'keepArtifacts', parse: count, example: '1' },
   log_max_age: { field: 'logMaxAgeMs', parse: duration, example: '30d' },
+  log_max_size: { field: 'logMaxBytes', parse: size, example: '1g' },
   jobs_rotate_size: { field: 'jobsRotateBytes', parse: size, example: '64m' },
   version_grace: { field: 'versionGraceMs', parse: duration, example: '60s' },
   min_free: { field: 'minFreePercent', parse: percent, example: '10%' },

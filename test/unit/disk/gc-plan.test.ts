@@ -260,6 +260,19 @@ describe('planGc: logs and job records', () => {
       ['log', 'keep'],
     ]);
     expect(plan.freed).toBe(200);
+    // log_max_size: the newest kept within it, the older ones past it go (the current jobs.jsonl never).
+    const capped = planGc(snapshot({ logs }), { ...GC_DEFAULTS, logMaxBytes: 150 });
+    expect(capped.items.map((i) => [i.path.slice(L.length + 1), i.action])).toEqual([
+      ['build-java-17-2026-10-01T00-00-00-000Z.log', 'remove'],
+      ['build-java-17-2026-12-01T00-00-00-000Z.log', 'keep'],
+      ['jobs-20261001T000000Z.jsonl', 'remove'],
+      ['jobs-20261130T000000Z.jsonl', 'remove'],
+      ['jobs.jsonl', 'rotate'],
+      ['notes.txt', 'keep'],
+    ]);
+    expect(capped.items.find((i) => i.path === `${L}/jobs-20261130T000000Z.jsonl`)?.reason).toBe(
+      'past log_max_size (150 bytes), oldest first',
+    );
     const small = planGc(snapshot({ logs }), { ...GC_DEFAULTS, jobsRotateBytes: 1024 ** 3 });
     expect(small.items.find((i) => i.path === `${L}/jobs.jsonl`)?.action).toBe('keep');
   });

@@ -7,6 +7,7 @@ describe('parseGcConfig', () => {
       '# retention',
       'keep_artifacts = 3',
       'log_max_age = 7d   # a week',
+      'log_max_size = 200m',
       '',
       'jobs_rotate_size = 16m',
       'version_grace=2m',
@@ -16,6 +17,7 @@ describe('parseGcConfig', () => {
     expect(parseGcConfig('/etc/jrt/gc.conf', text)).toEqual({
       keepArtifacts: 3,
       logMaxAgeMs: 7 * 86_400_000,
+      logMaxBytes: 200 * 1024 ** 2,
       jobsRotateBytes: 16 * 1024 ** 2,
       versionGraceMs: 120_000,
       minFreePercent: 15,
