@@ -23,14 +23,20 @@ export interface WalkedEntry extends Entry {
   inodes: Inode[];
 }
 
+const isDir = async (p: string) => (await lstat(p).catch(() => undefined))?.isDirectory() === true;
+
 /** Names of a directory; [] when it is absent or not a directory. */
 export async function names(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [] as string[])).sort();
 }
 
-/** Every entry of `dir`, each summed as a tree (walk.ts). */
+/**
+ * Every entry of `dir`, each summed as a tree (walk.ts). `dir` itself must be a real directory: a
+ * symlink in its place (JRT_CACHE/tmp -> /) is not listed, so nothing beyond it is ever judged.
+ */
 export async function listEntries(dir: string, filter = (_: string) => true): Promise<WalkedEntry[]> {
   const out: WalkedEntry[] = [];
+  if (!(await isDir(dir))) return out;
   for (const name of (await names(dir)).filter(filter)) {
     const p = path.join(dir, name);
     const st = await lstat(p).catch(() => undefined);
@@ -40,8 +46,6 @@ export async function listEntries(dir: string, filter = (_: string) => true): Pr
   }
   return out;
 }
-
-const isDir = async (p: string) => (await lstat(p).catch(() => undefined))?.isDirectory() === true;
 
 /** Installed names (<root>/<lang>/<name>) and version dirs (<root>/<lang>/.jrt/<name>@...). */
 export async function installedLayout(

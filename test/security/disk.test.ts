@@ -3,7 +3,7 @@
  * version while gc runs, symlinks planted in jrt's cache and runtimes dirs, and volumes (which jobs
  * write) removed while a job uses them.
  */
-import { copyFile, mkdir, readdir, rename, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -160,6 +160,23 @@ describe('names planted in jrt dirs', () => {
     );
     expect(await readdir(outside)).toEqual(['precious']);
     expect(await exists(path.join(VERSIONS(), 'tool-1@cccccccccccc'))).toBe(false);
+  });
+
+  it("gc never lists a directory of jrt's that is a symlink: what it points at is not judged", async () => {
+    const elsewhere = await tempDir('jrt-elsewhere-');
+    const dead = 999_999_98;
+    await mkdir(path.join(elsewhere, `build-${dead}-0000cccc`));
+    await writeFile(path.join(elsewhere, `build-${dead}-0000cccc`, 'data'), 'x');
+    await rm(path.join(h.cache, 'tmp'), { recursive: true, force: true });
+    await symlink(elsewhere, path.join(h.cache, 'tmp'));
+    try {
+      const r = await jrt(h, ['gc', '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).removed).toEqual([]);
+      expect(await readdir(path.join(elsewhere, `build-${dead}-0000cccc`))).toEqual(['data']);
+    } finally {
+      await rm(path.join(h.cache, 'tmp'), { force: true });
+    }
   });
 });
 
