@@ -11,7 +11,7 @@ import { lockPathFor, readLock } from '../builder/lock.js';
 import { hostDebianMirror } from '../core/host-sources.js';
 import type { JrtPaths } from '../core/paths.js';
 import { holderAlive, processAlive } from '../core/pid.js';
-import { CURRENT_LINK, NEW_DIR_PREFIX, VERSIONS_DIR } from '../installer/layout.js';
+import { CURRENT_LINK, isValidName, VERSIONS_DIR } from '../installer/layout.js';
 import { loadRecipe, recipeFiles } from '../recipe/load.js';
 import { runningJobs } from '../runner/jobs.js';
 import { mountPoints } from '../uninstall/gather.js';
@@ -71,7 +71,9 @@ export async function installedLayout(
       });
     }
     const vdir = path.join(langDir, VERSIONS_DIR);
-    for (const e of await listEntries(vdir, (n) => n.includes('@') && !n.startsWith(NEW_DIR_PREFIX)))
+    // `<name>@<digest>` with a valid name (its install lock is taken by it); `.jrt-new-*` is not one.
+    const isVersion = (n: string) => isValidName(n.slice(0, Math.max(0, n.indexOf('@'))));
+    for (const e of await listEntries(vdir, isVersion))
       versionDirs.push({ ...e, language, runtime: e.name.slice(0, e.name.indexOf('@')) });
   }
   return { runtimes, versionDirs };
@@ -117,8 +119,10 @@ export async function liveInstalls(state: string): Promise<{ name: string; pid: 
 /** Only regular files are opened: a name in the cache is never followed anywhere. */
 async function artifactRuntime(e: Entry): Promise<string | undefined> {
   if (!(await lstat(e.path).catch(() => undefined))?.isFile()) return undefined;
+  // The name becomes a lock file's name (installer/lock.ts): only a valid runtime name is taken.
   return readArtifactHead(e.path).then(
-    (h) => h.manifest.name,
+    (h) =>
+      typeof h.manifest.name === 'string' && isValidName(h.manifest.name) ? h.manifest.name : undefined,
     () => undefined,
   );
 }
