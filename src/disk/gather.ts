@@ -119,10 +119,9 @@ export async function liveInstalls(state: string): Promise<{ name: string; pid: 
 /** Only regular files are opened: a name in the cache is never followed anywhere. */
 async function artifactRuntime(e: Entry): Promise<string | undefined> {
   if (!(await lstat(e.path).catch(() => undefined))?.isFile()) return undefined;
-  // The name becomes a lock file's name (installer/lock.ts): only a valid runtime name is taken.
+  // readArtifactHead validates the manifest: its name is a valid runtime name (a lock file's name).
   return readArtifactHead(e.path).then(
-    (h) =>
-      typeof h.manifest.name === 'string' && isValidName(h.manifest.name) ? h.manifest.name : undefined,
+    (h) => h.manifest.name,
     () => undefined,
   );
 }
