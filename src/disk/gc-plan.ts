@@ -6,7 +6,7 @@
  * prove nothing references.
  */
 import path from 'node:path';
-import { JOBS_LOG } from '../runner/jobs.js';
+import { JOBS_LOG, ROTATED_JOBS } from '../runner/jobs.js';
 import type { GcSettings } from './settings.js';
 import type { DiskSnapshot, Entry, VersionDir } from './snapshot.js';
 
@@ -36,8 +36,6 @@ const BUILD_DIR = /^build-(\d+)-[0-9a-f]+$/;
 const BUILD_LOG = /^build-.+\.log$/;
 /** A volume `jrt volume remove` renamed aside (disk/volumes.ts). */
 const REMOVING = /^\.removing-(\d+)-/;
-/** jobs.jsonl rotated aside (runner/jobs.ts rotatedJobsName): jobs-<UTC time>Z-<pid>-<n>.jsonl */
-const ROTATED_JOBS = /^jobs-\d{8}T\d{6,9}Z(?:-\d+)*\.jsonl$/;
 
 const item = (kind: GcKind, e: Entry, action: GcItem['action'], reason: string): GcItem => ({
   kind,

@@ -4,13 +4,13 @@
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { JOBS_LOG, type JobReason, type JobRecord } from './jobs.js';
-
-const ROTATED = /^jobs-\d{8}T\d{6,9}Z(?:-\d+)*\.jsonl$/;
+import { JOBS_LOG, type JobReason, type JobRecord, ROTATED_JOBS } from './jobs.js';
 
 /** Every record, oldest file first (rotated parts by name, then jobs.jsonl); files older than `sinceMs` skipped. */
 export async function readJobRecords(logDir: string, sinceMs = 0): Promise<JobRecord[]> {
-  const names = (await readdir(logDir).catch(() => [] as string[])).filter((n) => ROTATED.test(n)).sort();
+  const names = (await readdir(logDir).catch(() => [] as string[]))
+    .filter((n) => ROTATED_JOBS.test(n))
+    .sort();
   const out: JobRecord[] = [];
   for (const name of [...names, JOBS_LOG]) {
     const file = path.join(logDir, name);

@@ -111,6 +111,8 @@ export async function isJobLive(state: string, id: string): Promise<boolean> {
 }
 
 export const JOBS_LOG = 'jobs.jsonl';
+/** The names rotatedJobsName gives: jobs-<UTC time to the ms>Z-<pid>-<n>.jsonl. */
+export const ROTATED_JOBS = /^jobs-\d{8}T\d{9}Z-\d+-\d+\.jsonl$/;
 
 let rotations = 0;
 

@@ -91,8 +91,8 @@ async function filled(): Promise<Filled> {
   const l = (n: string) => path.join(h.log, n);
   await writeFile(l('build-demo-1-2026-10-01T00-00-00-000Z.log'), 'old\n');
   await writeFile(l('build-demo-1-2026-12-01T00-00-00-000Z.log'), 'new\n');
-  await writeFile(l('jobs-20261001T000000Z.jsonl'), '{}\n');
-  for (const n of ['build-demo-1-2026-10-01T00-00-00-000Z.log', 'jobs-20261001T000000Z.jsonl'])
+  await writeFile(l('jobs-20261001T000000000Z-1-0.jsonl'), '{}\n');
+  for (const n of ['build-demo-1-2026-10-01T00-00-00-000Z.log', 'jobs-20261001T000000000Z-1-0.jsonl'])
     await utimes(l(n), new Date(Date.now() - 40 * DAY), new Date(Date.now() - 40 * DAY));
   await writeFile(l('jobs.jsonl'), `${JSON.stringify({ id: 'x', runtime: 'demo-1' })}\n`.repeat(100));
 
@@ -106,7 +106,7 @@ async function filled(): Promise<Filled> {
       c('tmp', `build-${dead}-00aa11bb`),
       first,
       l('build-demo-1-2026-10-01T00-00-00-000Z.log'),
-      l('jobs-20261001T000000Z.jsonl'),
+      l('jobs-20261001T000000000Z-1-0.jsonl'),
     ].sort(),
     referenced: [
       c('blobs', 'sha256', pinned),
@@ -146,7 +146,7 @@ describe('jrt gc', () => {
       const logs = await readdir(h.log);
       expect(logs).not.toContain('jobs.jsonl');
       const rotated = logs.find(
-        (n) => /^jobs-\d{8}T\d{9}Z-\d+-\d+\.jsonl$/.test(n) && n !== 'jobs-20261001T000000Z.jsonl',
+        (n) => /^jobs-\d{8}T\d{9}Z-\d+-\d+\.jsonl$/.test(n) && n !== 'jobs-20261001T000000000Z-1-0.jsonl',
       );
       expect((await readFile(path.join(h.log, rotated as string), 'utf8')).split('\n').length).toBe(101);
 

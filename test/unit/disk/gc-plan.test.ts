@@ -245,8 +245,8 @@ describe('planGc: logs and job records', () => {
     const logs = [
       entry(L, 'build-java-17-2026-10-01T00-00-00-000Z.log', 100, NOW - 40 * DAY),
       entry(L, 'build-java-17-2026-12-01T00-00-00-000Z.log', 100, NOW - DAY),
-      entry(L, 'jobs-20261001T000000Z.jsonl', 100, NOW - 40 * DAY),
-      entry(L, 'jobs-20261130T000000Z.jsonl', 100, NOW - 2 * DAY),
+      entry(L, 'jobs-20261001T000000000Z-1-0.jsonl', 100, NOW - 40 * DAY),
+      entry(L, 'jobs-20261130T000000000Z-1-0.jsonl', 100, NOW - 2 * DAY),
       entry(L, 'jobs.jsonl', 100 * 1024 ** 2, NOW),
       entry(L, 'notes.txt', 100, NOW - 400 * DAY),
     ];
@@ -265,12 +265,12 @@ describe('planGc: logs and job records', () => {
     expect(capped.items.map((i) => [i.path.slice(L.length + 1), i.action])).toEqual([
       ['build-java-17-2026-10-01T00-00-00-000Z.log', 'remove'],
       ['build-java-17-2026-12-01T00-00-00-000Z.log', 'keep'],
-      ['jobs-20261001T000000Z.jsonl', 'remove'],
-      ['jobs-20261130T000000Z.jsonl', 'remove'],
+      ['jobs-20261001T000000000Z-1-0.jsonl', 'remove'],
+      ['jobs-20261130T000000000Z-1-0.jsonl', 'remove'],
       ['jobs.jsonl', 'rotate'],
       ['notes.txt', 'keep'],
     ]);
-    expect(capped.items.find((i) => i.path === `${L}/jobs-20261130T000000Z.jsonl`)?.reason).toBe(
+    expect(capped.items.find((i) => i.path === `${L}/jobs-20261130T000000000Z-1-0.jsonl`)?.reason).toBe(
       'past log_max_size (150 bytes), oldest first',
     );
     const small = planGc(snapshot({ logs }), { ...GC_DEFAULTS, jobsRotateBytes: 1024 ** 3 });
