@@ -140,7 +140,9 @@ export const installCommand: Command = {
       ? { buildable: targets, skipped: [] }
       : await checkReachable(targets, req.all || req.languages.length > 0, ctx);
     await cleanDebris(ctx.paths.root, ctx.paths.state);
-    await gcIfLow(ctx.paths, readGcSettings(ctx.env), ctx.stderr);
+    // An artifact named here may sit in the cache, older than its runtime's newest: it stays.
+    const named = buildable.flatMap((t) => (t.kind === 'artifact' ? [t.file] : []));
+    await gcIfLow(ctx.paths, readGcSettings(ctx.env), ctx.stderr, named);
     const progress = await openProgress(ctx);
     const installed = await installTargets(buildable, {
       paths: ctx.paths,

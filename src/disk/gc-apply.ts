@@ -14,7 +14,7 @@
  * What is removed was found by listing jrt's own directories; removeTree never follows a symlink,
  * and a tree holding a mount point is kept (gc-plan.ts).
  */
-import { readFile, rename } from 'node:fs/promises';
+import { readFile, realpath, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freeSpace } from '../core/disk.js';
@@ -90,7 +90,7 @@ async function stillUsed(
 export async function runGc(
   given: JrtPaths,
   settings: GcSettings,
-  opts: { dryRun: boolean; onWait?: (pid: number) => void },
+  opts: { dryRun: boolean; onWait?: (pid: number) => void; keep?: readonly string[] },
 ): Promise<GcResult> {
   const release = opts.dryRun
     ? async () => {}
@@ -111,7 +111,14 @@ export async function runGc(
     const versions = new Map(
       snapshot.versionDirs.map((v) => [v.path, { language: v.language, runtime: v.runtime }]),
     );
-    for (const item of plan.items) {
+    // What the command that runs this pass was asked to use (an artifact named to `jrt install`).
+    const keep = new Set(
+      await Promise.all((opts.keep ?? []).map((f) => realpath(f).catch(() => path.resolve(f)))),
+    );
+    for (const planned of plan.items) {
+      const item: GcItem = keep.has(planned.path)
+        ? { ...planned, action: 'keep', reason: 'named on the command line' }
+        : planned;
       if (item.action === 'keep') {
         result.kept.push(item);
         continue;
@@ -171,13 +178,14 @@ export async function gcIfLow(
   paths: JrtPaths,
   settings: GcSettings,
   say: (line: string) => void,
+  keep: readonly string[] = [],
 ): Promise<GcResult | undefined> {
   const low = await lowFilesystem(paths, settings.minFreePercent);
   if (!low) return undefined;
   say(
     `jrt: ${low.path} has ${low.percent}% free, under min_free ${settings.minFreePercent}%: running jrt gc`,
   );
-  const r = await runGc(paths, settings, { dryRun: false });
+  const r = await runGc(paths, settings, { dryRun: false, keep });
   const { formatBytes } = await import('../core/disk.js');
   say(
     `jrt: gc removed ${r.removed.length} item(s), ${formatBytes(r.freed)}${r.failed.length > 0 ? `; ${r.failed.length} could not be removed (see 'jrt gc --dry-run')` : ''}`,

@@ -237,6 +237,19 @@ describe('the gc pass of install and build when space is low', () => {
     expect(low.stderr).toMatch(/jrt: gc removed 1 item\(s\), 4\.0 KiB/);
     expect(await exists(blob)).toBe(false);
 
+    // An artifact named to install stays, even an older one of its runtime in the cache.
+    await mkdir(path.join(h.cache, 'artifacts'), { recursive: true });
+    const older = await makeArtifact(path.join(h.cache, 'artifacts'), {
+      name: 'demo-1',
+      version: '0.9',
+      payload: 'old',
+    });
+    await utimes(older.file, new Date(Date.now() - 3 * DAY), new Date(Date.now() - 3 * DAY));
+    await makeArtifact(path.join(h.cache, 'artifacts'), { name: 'demo-1', version: '1.0' });
+    const named = await jrt(h, ['install', '--force', older.file]);
+    expect(named.exitCode, named.stderr).toBe(0);
+    expect(await exists(older.file)).toBe(true);
+
     await writeFile(blob, 'unreferenced');
     const build = await jrt(h, ['build', path.join(h.home, 'no-such-recipe.yml')]);
     expect(build.stderr).toMatch(/under min_free 100%: running jrt gc/);
