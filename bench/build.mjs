@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const BUNDLE = path.resolve(import.meta.dirname, '../dist/jrt.mjs');
+const BUNDLE = path.resolve(import.meta.dirname, '../dist/jrt.cjs');
 const recipes =
   process.argv.slice(2).length > 0
     ? process.argv.slice(2)

@@ -3,7 +3,7 @@
 // binds launched directly, through `jrt exec` (bundle) on a fixture runtime, and in `runc run`.
 // Needs root and a built bundle (npm run build). Usage: node bench/exec-overhead.mjs [N]
 // The cases run in turn (round robin), N times each; the table gives each one's median.
-// JRT_BENCH_BEFORE=/path/to/other/jrt.mjs[,...] adds each bundle's `jrt exec` (e.g. an older build) as a row.
+// JRT_BENCH_BEFORE=/path/to/other/dist/jrt.cjs (dist/jrt.mjs in builds before the launcher)[,...] adds each bundle's `jrt exec` (e.g. an older build) as a row.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const N = Number(process.argv[2] ?? 30);
-const bundle = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/jrt.mjs');
+const bundle = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/jrt.cjs');
 if (process.getuid() !== 0) throw new Error('the benchmark needs root (bind mounts, cgroups)');
 if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run 'npm run build' first`);
 

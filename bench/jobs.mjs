@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const BUNDLE = path.resolve(import.meta.dirname, '../dist/jrt.mjs');
+const BUNDLE = path.resolve(import.meta.dirname, '../dist/jrt.cjs');
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);
 const spec = process.argv.find((a) => a.startsWith('--runtime='));
 const home = mkdtempSync(path.join(os.tmpdir(), 'jrt-bench-jobs-'));

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const BUNDLE = path.resolve(import.meta.dirname, '../dist/jrt.mjs');
+const BUNDLE = path.resolve(import.meta.dirname, '../dist/jrt.cjs');
 const N = Number(process.argv[2] ?? 40);
 const env = { PATH: process.env.PATH, HOME: process.env.HOME };
 

@@ -1,15 +1,24 @@
-// Bundles src/cli.ts into dist/jrt.mjs, the package's `bin`, plus the chunks it imports on demand
-// (dist/jrt-*.mjs, next to it: src/core/paths.ts finds the package root from dist/).
+// Builds jrt into dist/, three bundles and two native helpers:
+// - dist/jrt.cjs: the `jrt` command (src/bin.ts), a launcher of a few lines;
+// - dist/jrt-exec.cjs (+ .cache): `jrt exec` alone (src/exec-main.ts), one CommonJS file that the
+//   launcher compiles from a V8 code cache made here (src/core/code-cache.ts);
+// - dist/jrt-main.mjs: the whole CLI (src/cli.ts), plus the chunks it imports on demand
+//   (dist/jrt-*.mjs, next to it: src/core/paths.ts finds the package root from dist/).
 //
-// Why chunks and not one file: Node compiles an ES module's whole source before running any of it,
-// and esbuild hoists every `node:*` import of a lazily imported module to the top of a single-file
-// bundle. One 2 MB file cost `jrt exec` ~45 ms before its first line ran (V8's compileSourceTextModule
-// ~25 ms, decoding the source, loading node:zlib/crypto/stream). Split, `jrt exec` compiles only the
-// command table, the runner and its builtins; undici, execa, yaml, ajv and listr2 are separate chunks
-// loaded only by the commands that import them.
+// Why the whole CLI is split into chunks: Node compiles an ES module's whole source before running
+// any of it, and esbuild hoists every `node:*` import of a lazily imported module to the top of a
+// single-file bundle. One 2 MB file cost ~45 ms before its first line ran. Split, a command compiles
+// only the command table, its own code and its builtins; undici, execa, yaml, ajv and listr2 are
+// separate chunks loaded only by the commands that import them.
+//
+// Why exec is one file of its own: every job starts through it, and most of what jrt itself adds to a
+// job's start is V8 parsing and compiling jrt. A code cache removes that, but Node 20 has one only for
+// scripts (vm.Script), not for ES modules; and one file is one read where 19 chunks were 19 module
+// loads. Measured in docs/exec.md ("Start-up cost").
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -53,7 +62,7 @@ const namedExportsOfDynamicImports = {
 };
 
 const result = await build({
-  entryPoints: { jrt: 'src/cli.ts' },
+  entryPoints: { 'jrt-main': 'src/cli.ts' },
   outdir,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'jrt-[name]-[hash]',
@@ -77,11 +86,38 @@ const result = await build({
   logLevel: 'warning',
 });
 
-// Chunk names carry a content hash: remove the chunks of earlier builds that this one no longer uses.
+// Chunk names carry a content hash: remove the chunks of earlier builds that this one no longer uses
+// (and dist/jrt.mjs, the entry of builds before the launcher).
 const current = new Set(Object.keys(result.metafile.outputs).map((f) => path.basename(f)));
 for (const name of readdirSync(outdir)) {
-  if (/^jrt-.*\.mjs$/.test(name) && !current.has(name)) rmSync(path.join(outdir, name), { force: true });
+  if (/^jrt(-.*)?\.mjs$/.test(name) && !current.has(name)) rmSync(path.join(outdir, name), { force: true });
 }
+
+// The exec bundle and the launcher: CommonJS, one file each. In the exec bundle every dynamic import
+// becomes a require() of code inside the same file (`dynamic-import: false`), run only when reached;
+// import.meta.url, which src/core/paths.ts and the helpers' paths use, is the wrapper's __jrtUrl.
+const cjs = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: false,
+  sourcemap: false,
+  legalComments: 'none',
+  define: { __JRT_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__jrtUrl' },
+  supported: { 'dynamic-import': false },
+  logLevel: 'warning',
+};
+await build({ ...cjs, entryPoints: ['src/exec-main.ts'], outfile: path.join(outdir, 'jrt-exec.cjs') });
+await build({
+  ...cjs,
+  entryPoints: ['src/bin.ts'],
+  outfile: path.join(outdir, 'jrt.cjs'),
+  // The launcher's own `import()` of the whole CLI must stay an import: it is an ES module.
+  supported: {},
+  define: {},
+});
+chmodSync(path.join(outdir, 'jrt.cjs'), 0o755);
 
 // native/*.c → dist/: the two things of jrt Node cannot do (see each file). Built here, for this
 // machine, with the system's C compiler: `jrt exec` needs jrt-idmap (idmapped mounts), `jrt build`
@@ -102,4 +138,36 @@ for (const [name, needs] of [
     process.exit(1);
   }
   renameSync(`${helper}.tmp`, helper);
+}
+
+// The exec bundle's code cache, made by this Node: a run of `jrt exec` against an empty runtimes root
+// (it stops at "no installed runtime") compiles what every job's start compiles. Nothing it does
+// leaves this temp directory.
+const warm = mkdtempSync(path.join(os.tmpdir(), 'jrt-code-cache-'));
+try {
+  const launcher = path.join(outdir, 'jrt.cjs');
+  const made = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `require(${JSON.stringify(launcher)}).writeCodeCache(${JSON.stringify(path.join(outdir, 'jrt-exec.cjs'))}, ['exec', '--runtime=code-cache-warm-up:0', '--', 'true'], require).then((n) => console.log(n))`,
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        JRT_ROOT: path.join(warm, 'root'),
+        JRT_STATE: path.join(warm, 'state'),
+        JRT_CACHE: path.join(warm, 'cache'),
+        JRT_LOG: path.join(warm, 'log'),
+        JRT_EXEC_CONFIG: path.join(warm, 'exec.conf'),
+      },
+      encoding: 'utf8',
+    },
+  );
+  if (made.status !== 0 || !/^\d+$/.test(made.stdout.trim())) {
+    console.error(`ci/bundle.mjs: cannot make the exec bundle's code cache: ${made.stderr || made.stdout}`);
+    process.exit(1);
+  }
+} finally {
+  rmSync(warm, { recursive: true, force: true });
 }

@@ -1,6 +1,8 @@
 /**
- * jrt's entry point: split global flags from the command, load only that command's module
- * (so `jrt exec` does not pay for YAML, ajv or listr2), run it, and turn errors into exit statuses.
+ * jrt's command line: split global flags from the command, load only that command's module from the
+ * table it is given (so `jrt exec` does not pay for YAML, ajv or listr2), run it, and turn errors
+ * into exit statuses. The table is the caller's: src/cli.ts passes every command
+ * (src/commands/table.ts), src/exec-main.ts only `exec`.
  */
 
 import type { Command } from './commands/types.js';
@@ -10,24 +12,8 @@ import type { PathOverrides } from './core/paths.js';
 import { printableLines } from './core/printable.js';
 import { JRT_VERSION } from './core/version.js';
 
-type Loader = () => Promise<Command>;
-
-/** The command table. Each entry loads its module on demand. */
-const COMMANDS: Record<string, Loader> = {
-  build: async () => (await import('./commands/build.js')).buildCommand,
-  lock: async () => (await import('./commands/lock.js')).lockCommand,
-  install: async () => (await import('./commands/install.js')).installCommand,
-  exec: async () => (await import('./commands/exec.js')).execCommand,
-  runtime: async () => (await import('./commands/runtime.js')).runtimeCommand,
-  recipe: async () => (await import('./commands/recipe.js')).recipeCommand,
-  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
-  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
-  uninstall: async () => (await import('./commands/uninstall.js')).uninstallCommand,
-  df: async () => (await import('./commands/df.js')).dfCommand,
-  gc: async () => (await import('./commands/gc.js')).gcCommand,
-  volume: async () => (await import('./commands/volume.js')).volumeCommand,
-  jobs: async () => (await import('./commands/jobs.js')).jobsCommand,
-};
+/** Command name → a loader of its module, called only for the command that runs. */
+export type CommandTable = Record<string, () => Promise<Command>>;
 
 /** Top-level shortcuts: `jrt list` is `jrt runtime list`. */
 const SHORTCUTS: Record<string, string[]> = {
@@ -133,7 +119,7 @@ export function splitArgs(argv: string[]): SplitArgs {
   return out;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], commands: CommandTable): Promise<number> {
   let json = argv.includes('--json');
   try {
     const args = splitArgs(argv);
@@ -157,9 +143,9 @@ export async function main(argv: string[]): Promise<number> {
       name = shortcut[0] as string;
       rest = [...shortcut.slice(1), ...rest];
     }
-    const load = COMMANDS[name];
+    const load = commands[name];
     if (!load) {
-      const known = [...Object.keys(COMMANDS), ...Object.keys(SHORTCUTS)].sort();
+      const known = [...Object.keys(commands), ...Object.keys(SHORTCUTS)].sort();
       throw usageError(
         'ERR_JRT_UNKNOWN_COMMAND',
         `unknown command '${name}'`,

@@ -8,7 +8,6 @@ import { recipeFileFor } from './recipe-arg.js';
 import type { Command } from './types.js';
 
 export const buildCommand: Command = {
-  summary: 'build runtimes into deterministic artifacts',
   help: `Usage: jrt build RECIPE... [--out DIR] [--locked] [--offline]
 
 Fetch every input of the recipe (pinned by its lock, recipes/NAME.lock.json, which is written when

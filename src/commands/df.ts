@@ -74,7 +74,6 @@ function human(r: DfReport, fmt: (n: number) => string): string {
 }
 
 export const dfCommand: Command = {
-  summary: "show what jrt keeps on disk and each filesystem's free space",
   help: HELP,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
     if (wantsHelp(argv)) {

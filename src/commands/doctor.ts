@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { usernsHelperPath } from '../builder/userns.js';
+import { compileExecBundle } from '../core/code-cache.js';
 import { emit } from '../core/context.js';
 import { EXIT } from '../core/errors.js';
 import { diskUsageState } from '../disk/doctor-usage.js';
@@ -43,7 +45,6 @@ Examples:
   JRT_ROOT=/srv/runtimes jrt doctor`;
 
 export const doctorCommand: Command = {
-  summary: 'check what jrt needs on this host',
   help: HELP,
   async run(argv, ctx) {
     const { values } = parseFlags('doctor', argv, { joblet: { type: 'boolean' } }, false);
@@ -60,6 +61,7 @@ export const doctorCommand: Command = {
       usernsHelper: usernsHelperPath(),
       cgroupParent: ctx.env.JRT_CGROUP_PARENT || undefined,
       execConfig: execConfigState(ctx.env),
+      execCodeCache: execCodeCacheState(),
       diskUsage: await diskUsageState(ctx.paths, ctx.env),
     });
     const ok = doctorOk(checks);
@@ -67,6 +69,16 @@ export const doctorCommand: Command = {
     return ok ? EXIT.ok : EXIT.failure;
   },
 };
+
+/** The exec bundle compiled as the launcher compiles it (src/bin.ts), without running it. */
+function execCodeCacheState(): DoctorOptions['execCodeCache'] {
+  const file = fileURLToPath(new URL('./jrt-exec.cjs', import.meta.url));
+  try {
+    return { file, state: compileExecBundle(file).cache };
+  } catch (e) {
+    return { file, error: (e as Error).message };
+  }
+}
 
 /** The host's exec.conf, read and every value checked as a job's start would. */
 function execConfigState(env: NodeJS.ProcessEnv): DoctorOptions['execConfig'] {

@@ -250,7 +250,6 @@ function takesValue(flag: string | undefined): boolean {
 }
 
 export const execCommand: Command = {
-  summary: 'run a job isolated inside an installed runtime',
   help: HELP,
   async run(argv, ctx) {
     const req = parseExecArgs(argv, process.cwd(), availableParallelism(), ctx.env.PWD, {

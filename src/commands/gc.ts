@@ -50,7 +50,6 @@ function human(r: GcResult, fmt: (n: number) => string): string {
 }
 
 export const gcCommand: Command = {
-  summary: 'remove what nothing references',
   help: HELP,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
     if (wantsHelp(argv)) {

@@ -78,7 +78,6 @@ async function checkReachable(targets: InstallTarget[], group: boolean, ctx: Com
 }
 
 export const installCommand: Command = {
-  summary: 'build or take artifacts and install them atomically',
   help: HELP,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
     if (wantsHelp(argv)) {

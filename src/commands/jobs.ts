@@ -24,7 +24,6 @@ Examples:
 Exit status: 0 ok, 2 a bad flag.`;
 
 export const jobsCommand: Command = {
-  summary: 'list recent job records',
   help: HELP,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
     if (wantsHelp(argv)) {

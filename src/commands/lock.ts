@@ -7,7 +7,6 @@ import { recipeFileFor } from './recipe-arg.js';
 import type { Command } from './types.js';
 
 export const lockCommand: Command = {
-  summary: 'resolve and pin every input of a recipe',
   help: `Usage: jrt lock RECIPE... [--update]
 
 Resolve every input of the recipe — the Debian base root and packages (exact versions, sha256 from

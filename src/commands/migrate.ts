@@ -91,7 +91,6 @@ async function plan(ctx: CommandContext, values: Values) {
 }
 
 export const migrateCommand: Command = {
-  summary: 'move a host from host-installed runtimes to jrt runtimes',
   help: HELP,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
     if (wantsHelp(argv)) {

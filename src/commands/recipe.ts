@@ -27,7 +27,6 @@ Examples:
   jrt --recipes ./my-recipes validate --json`;
 
 export const recipeCommand: Command = {
-  summary: 'check recipes and report every error with its line',
   help: HELP,
   async run(argv, ctx) {
     // `jrt validate --help` arrives here as ['validate', '--help'].

@@ -172,7 +172,6 @@ async function remove(ctx: CommandContext, names: string[], force: boolean): Pro
 }
 
 export const runtimeCommand: Command = {
-  summary: 'manage installed runtimes',
   help: HELP,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
     if (wantsHelp(argv)) {

@@ -52,7 +52,6 @@ function describe(plan: UninstallPlan, configs: ConfigRestore[], done: boolean):
 }
 
 export const uninstallCommand: Command = {
-  summary: 'remove what jrt put on this host',
   help: HELP,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
     if (wantsHelp(argv)) {

@@ -40,7 +40,6 @@ function rows(list: VolumeInfo[], fmt: (n: number) => string): string {
 }
 
 export const volumeCommand: Command = {
-  summary: 'list, inspect and remove job volumes and package caches',
   help: HELP,
   async run(argv: string[], ctx: CommandContext): Promise<number> {
     if (wantsHelp(argv)) {

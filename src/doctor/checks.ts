@@ -3,7 +3,9 @@
  * DoctorProbes passed in, so the checks are plain logic that tests drive with fakes; host.ts has
  * the real probes.
  */
+
 import { BUILD_ID_BASE, BUILD_ID_COUNT, inBuildUserns } from '../builder/userns.js';
+import type { CodeCacheState } from '../core/code-cache.js';
 import { formatBytes } from '../core/disk.js';
 import { type CgroupLayout, cgroupPlan, parseCgroupMounts, REQUIRED_CONTROLLERS } from './cgroups.js';
 import { checkDelegation } from './delegation.js';
@@ -48,6 +50,8 @@ export interface DoctorOptions {
   cgroupParent?: string | undefined;
   /** The host's exec.conf as read (src/runner/host-defaults.ts): its settings, or why it is refused. */
   execConfig: { file: string; settings?: string; error?: string };
+  /** dist/jrt-exec.cjs compiled as the launcher compiles it: is its code cache one this Node takes? */
+  execCodeCache: { file: string; state?: CodeCacheState; error?: string };
   /** How full jrt's filesystems are (disk/doctor-usage.ts), or why that could not be told. */
   diskUsage: DiskUsageState;
 }
@@ -77,6 +81,7 @@ export const CHECK_IDS = [
   'bwrap',
   'idmap',
   'exec-config',
+  'exec-code-cache',
   'build-userns',
   'mmdebstrap',
   'gpgv',
@@ -99,6 +104,7 @@ export async function runChecks(probes: DoctorProbes, opts: DoctorOptions): Prom
     checkTool(probes, 'bwrap', 'bubblewrap', 'runs jobs in namespaces with read-only binds'),
     checkIdmap(probes, opts.idmapHelper, opts.state),
     checkExecConfig(opts.execConfig),
+    checkExecCodeCache(opts.execCodeCache),
     checkBuildUserns(probes, opts.usernsHelper),
     checkTool(probes, 'mmdebstrap', 'mmdebstrap', 'creates the Debian build roots'),
     checkTool(probes, 'gpgv', 'gpgv', "verifies the suite's signed index a lock's packages must be in"),
@@ -191,6 +197,20 @@ function checkExecConfig(c: DoctorOptions['execConfig']): Check {
       ? `${c.file}: ${c.settings || 'nothing set'} (every job's defaults; flags override)`
       : `no ${c.file}: built-in job defaults (memory: the runtime's recommended_memory, else 1g; pids 1024)`,
   );
+}
+
+function checkExecCodeCache(c: DoctorOptions['execCodeCache']): Check {
+  const fix =
+    'run `npm run build` with the Node that runs jrt (it makes the cache; docs/exec.md, "Start-up cost")';
+  if (c.error !== undefined)
+    return bad('exec-code-cache', 'error', `cannot compile ${c.file}: ${c.error}`, fix);
+  if (c.state === 'accepted')
+    return ok('exec-code-cache', 'warn', `${c.file}: its code cache is this Node's`);
+  const why =
+    c.state === 'missing'
+      ? `${c.file}.cache is missing`
+      : `${c.file}.cache was made by another Node or with other V8 flags`;
+  return bad('exec-code-cache', 'warn', `${why}: every job's start compiles jrt (≈ 2-5 ms more)`, fix);
 }
 
 async function checkIdmap(p: DoctorProbes, helper: string, state: string): Promise<Check> {

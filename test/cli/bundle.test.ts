@@ -1,57 +1,100 @@
 /**
- * What `node dist/jrt.mjs exec` has to compile before the job starts: dist/jrt.mjs, the exec chunk
- * and the chunks they import statically. Node compiles a module's whole source before running it, so
- * this set must stay small and hold no heavy package (and no node:zlib or node:stream, which cost
- * milliseconds to load). node:crypto is on the path since a runtime's runtime.json is trusted only
- * when it carries the sha256 of the runtime.yml beside it (src/core/runtime-identity.ts): loading it
- * and hashing a few kB measured 0.6 ms here. See ci/bundle.mjs.
+ * How `jrt` starts (ci/bundle.mjs, src/bin.ts, src/core/code-cache.ts): a command line naming `exec`
+ * runs in the exec bundle, one CommonJS file compiled from a V8 code cache made at build time; every
+ * other command loads the whole CLI. What the exec bundle runs at start must stay small: nothing of a
+ * heavy package, no node:zlib, node:stream or node:crypto, which cost milliseconds to load.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileExecBundle } from '../../src/core/code-cache.js';
+import { BUNDLE, type JrtHome, makeJrtHome, runJrt } from '../helpers/jrt.js';
+import { tempDir } from '../helpers/temp.js';
 
-const DIST = path.resolve(import.meta.dirname, '../../dist');
+const DIST = path.dirname(BUNDLE);
+const EXEC_BUNDLE = path.join(DIST, 'jrt-exec.cjs');
 
-/** Every chunk reachable from `file` through static imports, with its text. */
-function staticClosure(file: string, seen = new Map<string, string>()): Map<string, string> {
-  if (seen.has(file)) return seen;
-  const text = readFileSync(path.join(DIST, file), 'utf8');
-  seen.set(file, text);
-  for (const m of text.matchAll(/^(?:import|export)[^;]*?from\s*"\.\/([^"]+)"|^import\s*"\.\/([^"]+)"/gm)) {
-    staticClosure((m[1] ?? m[2]) as string, seen);
-  }
-  return seen;
+if (!existsSync(EXEC_BUNDLE)) {
+  throw new Error(`${EXEC_BUNDLE} is missing: run 'npm run build' before the CLI tests`);
 }
 
-describe('the bundle jrt exec loads', () => {
-  if (!existsSync(path.join(DIST, 'jrt.mjs'))) {
-    throw new Error(`${DIST}/jrt.mjs is missing: run 'npm run build' before the CLI tests`);
-  }
-  const entry = readFileSync(path.join(DIST, 'jrt.mjs'), 'utf8');
-  const execChunk = /exec: async \(\) => \(await import\("\.\/([^"]+)"\)\)/.exec(entry)?.[1];
+describe('the exec bundle', () => {
+  const text = readFileSync(EXEC_BUNDLE, 'utf8');
 
-  it('is split: the exec command is a chunk of its own, imported on demand', () => {
-    expect(execChunk).toMatch(/^jrt-exec-[A-Z0-9]+\.mjs$/);
+  it('runs no bundled package and no heavy builtin at start: those load only when reached', () => {
+    // esbuild starts each bundled module with a `// <path>` comment. A package's module must be wrapped
+    // so that it runs only when first required: `var require_x = __commonJS(...)` for CommonJS, or
+    // indented inside an `__esm` wrapper.
+    const packages = [...text.matchAll(/^(\s*)\/\/ (\S*node_modules\/\S+)\n(.*)$/gm)];
+    expect(packages.length).toBeGreaterThan(0);
+    const eagerPackages = packages.filter(
+      ([, indent, , next]) => indent === '' && !/^var require_\w+ = __commonJS\(/.test(next as string),
+    );
+    expect(eagerPackages.map((m) => m[2])).toEqual([]);
+    const eager = [...text.matchAll(/^var \w+ = (?:__toESM\()?require\("([^"]+)"\)/gm)].map((m) => m[1]);
+    expect(eager.length).toBeGreaterThan(0);
+    for (const heavy of ['node:zlib', 'node:stream', 'node:stream/promises', 'node:crypto', 'node:dns']) {
+      expect(eager).not.toContain(heavy);
+    }
+    // The YAML parser is in the file (a runtime installed by 0.2.0 needs it), reached by a require.
+    expect(packages.some((m) => (m[2] as string).startsWith('node_modules/yaml/'))).toBe(true);
   });
 
-  it('holds no heavy package and no node:zlib or node:stream', () => {
-    const loaded = staticClosure('jrt.mjs', staticClosure(execChunk as string));
-    const text = [...loaded.values()].join('\n');
-    // esbuild starts each bundled module with a `// <path>` comment.
-    expect(text.match(/^\/\/ \S*node_modules\/.*$/gm) ?? []).toEqual([]);
-    for (const heavy of ['yaml', 'ajv', 'listr2', 'execa', 'undici', 'tar', 'semver']) {
-      expect(text).not.toMatch(new RegExp(`from "${heavy}"|import\\("${heavy}"\\)`));
-    }
-    for (const builtin of ['node:zlib', 'node:stream', 'node:stream/promises']) {
-      expect(text).not.toContain(`from "${builtin}"`);
-    }
+  it('has a code cache this Node takes (made by the build, with this Node)', () => {
+    expect(compileExecBundle(EXEC_BUNDLE).cache).toBe('accepted');
+  });
+});
+
+describe('jrt starts exec from the code cache, and runs without it', () => {
+  let h: JrtHome;
+  let copy: string;
+  const trace = { JRT_EXEC_TRACE: '1' };
+  const args = ['exec', '--runtime=nothing-installed:1', '--', 'true'];
+
+  beforeAll(async () => {
+    h = await makeJrtHome();
+    copy = path.join(await tempDir('jrt-dist-'), 'dist');
+    await cp(DIST, copy, { recursive: true });
+  });
+  afterAll(() => h?.dispose());
+
+  it('names the cache it used, and gives exec every global flag the CLI takes before the command', async () => {
+    const r = await runJrt(['--json', ...args], { env: { ...h.env, ...trace } });
+    expect(r.stderr).toContain('jrt-trace: exec bundle, code cache accepted');
+    expect(r.exitCode).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('ERR_JRT_RUNTIME_NOT_FOUND');
   });
 
-  it('is small: under 125 kB of source to compile (it was 2.1 MB as one file)', () => {
-    const loaded = staticClosure('jrt.mjs', staticClosure(execChunk as string));
-    const bytes = [...loaded.values()].reduce((n, t) => n + Buffer.byteLength(t), 0);
-    // 119 kB before issue 10, whose Joblet interop puts ~2.5 kB more on every job's start: the
-    // runtime layouts of Joblet's tools, the job's /etc/hosts, host libraries for legacy runtimes.
-    expect(bytes).toBeLessThan(125_000);
+  it.each([
+    ['missing', async (cache: string) => rm(cache)],
+    ['rejected', async (cache: string) => writeFile(cache, Buffer.alloc(4096, 7))],
+  ])(
+    'a %s cache costs time, not correctness: the same result, and the trace says so',
+    async (state, spoil) => {
+      await cp(`${EXEC_BUNDLE}.cache`, path.join(copy, 'jrt-exec.cjs.cache'));
+      await spoil(path.join(copy, 'jrt-exec.cjs.cache'));
+      const bundle = path.join(copy, 'jrt.cjs');
+      const spoilt = await runJrt(['--json', ...args], { env: { ...h.env, ...trace }, bundle });
+      const good = await runJrt(['--json', ...args], { env: h.env });
+      expect(spoilt.stderr).toContain(`jrt-trace: exec bundle, code cache ${state}`);
+      expect([spoilt.exitCode, spoilt.stdout]).toEqual([good.exitCode, good.stdout]);
+    },
+  );
+
+  it('hands every other command line to the whole CLI, even one with `exec` as a value', async () => {
+    const version = await runJrt(['--version'], { env: { ...h.env, ...trace } });
+    expect([version.exitCode, version.stderr]).toEqual([0, '']);
+    // `exec` here is the runtimes root (a relative path), and the command is `list`.
+    const list = await runJrt(['--json', '--root', 'exec', 'list'], {
+      env: { ...h.env, ...trace },
+      cwd: h.work,
+    });
+    expect(list.stderr).toContain('jrt-trace: exec bundle, code cache accepted');
+    expect(list.exitCode).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([]);
+    const unknown = await runJrt(['exex'], { env: h.env });
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'exex'");
   });
 });

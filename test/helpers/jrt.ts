@@ -1,5 +1,5 @@
 /**
- * The one way tests run the CLI: the bundle users run (`dist/jrt.mjs`, so `npm run build` first),
+ * The one way tests run the CLI: the bundle users run (`dist/jrt.cjs`, so `npm run build` first),
  * spawned with every JRT_* path inside a fresh temp home. CLI, integration and end-to-end tests all
  * come here; fixtures (artifacts, host runtimes) build on `JrtHome`.
  */
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { tempDir } from './temp.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
-export const BUNDLE = path.join(REPO, 'dist/jrt.mjs');
+export const BUNDLE = path.join(REPO, 'dist/jrt.cjs');
 
 export interface JrtResult {
   /** null when the CLI was killed by a signal. */
@@ -165,7 +165,7 @@ export interface RunningJrt {
   done: Promise<JrtResult>;
 }
 
-/** Start `node dist/jrt.mjs ARGS`; for tests that act while it runs (pause points, locks, signals). */
+/** Start `node dist/jrt.cjs ARGS`; for tests that act while it runs (pause points, locks, signals). */
 export function startJrt(args: string[], opts: RunOptions): RunningJrt {
   const [command, ...argv] = [...(opts.wrapper ?? []), process.execPath, opts.bundle ?? BUNDLE, ...args] as [
     string,
@@ -222,7 +222,7 @@ export function startJrt(args: string[], opts: RunOptions): RunningJrt {
   };
 }
 
-/** Run `node dist/jrt.mjs ARGS` and collect its status and output. Asynchronous: a test's own servers keep answering. */
+/** Run `node dist/jrt.cjs ARGS` and collect its status and output. Asynchronous: a test's own servers keep answering. */
 export function runJrt(args: string[], opts: RunOptions): Promise<JrtResult> {
   return startJrt(args, opts).done;
 }

@@ -76,7 +76,7 @@ describe('item 6: secrets never on a command line', () => {
       await job.waitFor('ready');
       const shown = commandLinesWith(secret);
       expect(shown.length).toBe(1);
-      expect(shown[0]).toContain('jrt.mjs exec');
+      expect(shown[0]).toContain('jrt.cjs exec');
     } finally {
       job.child.kill('SIGTERM');
       await job.done;

@@ -222,7 +222,7 @@ describe('item 4: every running job has a uid of its own', () => {
       const uids = new Set<number>();
       for (const pid of pidsWithMarker(marker)) {
         const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (cmdline.includes('jrt.mjs')) continue; // jrt itself, not the job
+        if (cmdline.includes('jrt.cjs')) continue; // jrt itself, not the job
         const uid = Number(/^Uid:\t(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
         expect(isJobUid(uid), `pid ${pid} runs as uid ${uid}: ${cmdline}`).toBe(true);
         uids.add(uid);

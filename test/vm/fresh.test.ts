@@ -67,7 +67,7 @@ describe('a fresh Debian 12 VM', { timeout: 120 * 60_000 }, () => {
   it(`jrt build ${RECIPE} in the VM gives the same bytes as on this host`, async () => {
     if (!vm) throw new Error('the VM did not boot (see the test above)');
     const inVm = await vm.run(
-      `${CLONE} && cd /root/jrt && bash ci/setup.sh >/dev/null && rm -rf /tmp/out && node dist/jrt.mjs build recipes/${RECIPE}.yml --locked --out /tmp/out >/dev/null && sha256sum /tmp/out/*.jrt.tar.gz`,
+      `${CLONE} && cd /root/jrt && bash ci/setup.sh >/dev/null && rm -rf /tmp/out && node dist/jrt.cjs build recipes/${RECIPE}.yml --locked --out /tmp/out >/dev/null && sha256sum /tmp/out/*.jrt.tar.gz`,
       { timeoutMs: 60 * 60_000 },
     );
     expect(inVm.exitCode, inVm.stderr).toBe(0);

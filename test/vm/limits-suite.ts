@@ -18,7 +18,7 @@ const CHECKOUT = process.env.JRT_VM_CHECKOUT || REPO;
 export const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** A jrt command line in the guest, from a directory the job user may enter, tracing its decisions. */
-export const jrt = (args: string) => `cd /srv/w && JRT_TRACE=1 node /jrt/dist/jrt.mjs ${args}`;
+export const jrt = (args: string) => `cd /srv/w && JRT_TRACE=1 node /jrt/dist/jrt.cjs ${args}`;
 
 export const WAYS = {
   'a root login shell (session scope, not delegated)': (cmd: string) => cmd,
@@ -74,7 +74,7 @@ export function defineLimitsSuite(suite: Suite): void {
       const unit = `[Service]
 Type=exec
 Environment=JRT_TRACE=1
-ExecStart=/bin/sh -c 'cd /srv/w && node /jrt/dist/jrt.mjs exec --memory 64m -- sh -c "head -c 200m /dev/zero | tail" > /run/joblet.out 2>&1; echo "status $?" >> /run/joblet.out; exec sleep infinity'
+ExecStart=/bin/sh -c 'cd /srv/w && node /jrt/dist/jrt.cjs exec --memory 64m -- sh -c "head -c 200m /dev/zero | tail" > /run/joblet.out 2>&1; echo "status $?" >> /run/joblet.out; exec sleep infinity'
 `;
       const r = await vm.run(
         [
@@ -177,7 +177,7 @@ ExecStart=/bin/sh -c 'cd /srv/w && node /jrt/dist/jrt.mjs exec --memory 64m -- s
 
       it(`${JOBS} jobs in a row leave no cgroup, mount or process behind`, async () => {
         const before = await vm.run('wc -l < /proc/self/mountinfo');
-        const jobs = `for i in $(seq ${JOBS}); do node /jrt/dist/jrt.mjs exec --memory 32m --pids 16 -- true || exit 1; done`;
+        const jobs = `for i in $(seq ${JOBS}); do node /jrt/dist/jrt.cjs exec --memory 32m --pids 16 -- true || exit 1; done`;
         const r = await vm.run(WAYS[way](`cd /srv/w && ${jobs}`), { timeoutMs: 60 * 60_000 });
         expect(r.exitCode, r.stderr).toBe(0);
         // systemd removes a finished service's or scope's cgroup shortly after its last process.

@@ -97,6 +97,7 @@ const OPTS = {
   state: '/var/lib/jrt',
   idmapHelper: '/pkg/dist/jrt-idmap',
   execConfig: { file: '/etc/jrt/exec.conf' },
+  execCodeCache: { file: '/jrt/dist/jrt-exec.cjs', state: 'accepted' as const },
   usernsHelper: '/pkg/dist/jrt-userns',
   diskUsage: {
     threshold: 90,
@@ -128,6 +129,30 @@ describe('runChecks: idmapped mounts', () => {
       'jobs cannot get their working directory: jrt-idmap: cannot idmap the mount',
     );
     expect(badFs.idmap?.fix).toContain('Linux >= 5.12');
+  });
+});
+
+describe("runChecks: the exec bundle's code cache", () => {
+  it('passes when this Node takes the cache, and warns (jobs start slower, nothing fails) when not', async () => {
+    const taken = await checksOf(healthyHost());
+    expect(taken['exec-code-cache']).toMatchObject({ ok: true, level: 'warn' });
+    for (const [state, why] of [
+      ['rejected', 'was made by another Node or with other V8 flags'],
+      ['missing', 'jrt-exec.cjs.cache is missing'],
+    ] as const) {
+      const c = await checksOf(healthyHost(), {
+        ...OPTS,
+        execCodeCache: { file: '/jrt/dist/jrt-exec.cjs', state },
+      });
+      expect(c['exec-code-cache']).toMatchObject({ ok: false, level: 'warn' });
+      expect(c['exec-code-cache']?.message).toContain(why);
+      expect(c['exec-code-cache']?.fix).toContain('npm run build');
+    }
+    const rejected = await checksOf(healthyHost(), {
+      ...OPTS,
+      execCodeCache: { file: 'x', state: 'rejected' },
+    });
+    expect(doctorOk(Object.values(rejected))).toBe(true);
   });
 });
 
