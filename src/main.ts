@@ -50,6 +50,11 @@ Commands:
                            move a host's own language runtimes and its jobs to jrt runtimes
   uninstall --dry-run|--yes
                            remove jrt's runtimes, cache, state, logs and Joblet config keys
+  df                       what jrt keeps on disk, by kind and runtime, and free space
+  gc [--dry-run]           remove what nothing references (old blobs, artifacts, versions, logs)
+  volume list|inspect|remove
+                           job volumes and package caches: size, last use, removal
+  jobs                     recent job records (--runtime, --status, --since)
 
 Global flags (also as JRT_* variables):
   --json                   machine-readable output on stdout

@@ -13,6 +13,7 @@ import { stopChildren } from '../core/proc.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
 import { removeTree } from '../core/remove-tree.js';
 import { JRT_VERSION } from '../core/version.js';
+import { waitForGc } from '../disk/gc-apply.js';
 import { loadRecipe } from '../recipe/load.js';
 import type { Recipe } from '../recipe/types.js';
 import { removeStaleBuildDirs } from './base.js';
@@ -74,6 +75,11 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
     `build-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   await mkdir(buildDir, { recursive: true });
+  // A gc looks for live build dirs only once it holds its lock: with this one made, wait out a gc
+  // that may have looked before it existed, so none removes a blob or base root this build uses.
+  await waitForGc(opts.paths.state, (pid) =>
+    onProgress({ type: 'info', task: recipe.name, message: `waiting for jrt gc (pid ${pid})` }),
+  );
   // One removal shared by the normal end and an interrupt, so two never race over the same tree.
   let removal: Promise<void> | undefined;
   // Never a reason to fail the build: what stays is reported, and the next build removes it.

@@ -11,4 +11,8 @@ export const COMMANDS: CommandTable = {
   doctor: async () => (await import('./doctor.js')).doctorCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   uninstall: async () => (await import('./uninstall.js')).uninstallCommand,
+  df: async () => (await import('./df.js')).dfCommand,
+  gc: async () => (await import('./gc.js')).gcCommand,
+  volume: async () => (await import('./volume.js')).volumeCommand,
+  jobs: async () => (await import('./jobs.js')).jobsCommand,
 };

@@ -13,7 +13,9 @@ export const buildCommand: Command = {
 Fetch every input of the recipe (pinned by its lock, recipes/NAME.lock.json, which is written when
 missing or out of date), build the runtime in a throwaway root without network, keep only what it
 needs, check that every ELF dependency resolves inside it, run its smoke tests and pack
-NAME-VERSION.jrt.tar.gz. Nothing is installed and nothing on the host changes.
+NAME-VERSION.jrt.tar.gz. Nothing is installed and nothing on the host changes. When the cache's or
+the runtimes root's filesystem has less than min_free free (/etc/jrt/gc.conf, default 10%), a
+'jrt gc' pass runs first and says what it freed (docs/disk.md).
 
 RECIPE is a recipe file or a recipe name/alias from the recipes directory.
 
@@ -37,6 +39,9 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
     });
     if (positionals.length === 0)
       throw usageError('ERR_JRT_BAD_FLAG', 'build: name at least one recipe', "see 'jrt build --help'");
+    const { gcIfLow } = await import('../disk/gc-apply.js');
+    const { readGcSettings } = await import('../disk/settings.js');
+    await gcIfLow(ctx.paths, readGcSettings(ctx.env), ctx.stderr);
     const progress = await openProgress(ctx);
     const results: {
       name: string;

@@ -5,6 +5,7 @@ import { usernsHelperPath } from '../builder/userns.js';
 import { compileExecBundle } from '../core/code-cache.js';
 import { emit } from '../core/context.js';
 import { EXIT } from '../core/errors.js';
+import { diskUsageState } from '../disk/doctor-usage.js';
 import { type DoctorOptions, doctorOk, runChecks } from '../doctor/checks.js';
 import { hostProbes } from '../doctor/host.js';
 import { jobletReport, renderJobletReport } from '../doctor/joblet.js';
@@ -19,7 +20,8 @@ const HELP = `Usage: jrt doctor [--joblet]
 Check what jrt needs on this host: root, user/mount/pid/net namespaces, overlayfs, cgroup
 controllers (v2, v1 or a hybrid of both: it says which will be used), on cgroup v2 under systemd
 whether jrt's cgroup is delegated and where job cgroups go, bubblewrap and mmdebstrap,
-free disk under the runtimes root and the cache, and whether the Debian mirror and the npm
+free disk under the runtimes root and the cache, whether a filesystem of jrt's is fuller than
+usage_warn (/etc/jrt/gc.conf, default 90%) and then what 'jrt gc' would free, and whether the Debian mirror and the npm
 registry of this host's configuration answer. Each failing check says how to fix it.
 
 With --joblet, instead: resolve every documented spec (node:18, java:17, java:21, python:3.11+ml,
@@ -62,6 +64,7 @@ export const doctorCommand: Command = {
       cgroupParent: ctx.env.JRT_CGROUP_PARENT || undefined,
       execConfig: execConfigState(ctx.env),
       execCodeCache: execCodeCacheState(),
+      diskUsage: await diskUsageState(ctx.paths, ctx.env),
     });
     const ok = doctorOk(checks);
     emit(ctx, { ok, checks }, () => renderChecks(checks));

@@ -36,7 +36,7 @@ Examples:
   jrt install ./java-17-17.0.12.jrt.tar.gz --json
   JRT_ROOT=/tmp/rt jrt install ./node-18-18.20.8.jrt.tar.gz
 
-A runtime whose inputs are neither cached nor reachable from this host is skipped by --all and\n--<language>-all (reported, exit 0 if the rest installs) and stops an install that names it.\n\nExit status: 0 all installed, unchanged or skipped, 1 any runtime failed, 2 usage error.`;
+A runtime whose inputs are neither cached nor reachable from this host is skipped by --all and\n--<language>-all (reported, exit 0 if the rest installs) and stops an install that names it.\n\nWhen the runtimes root's or the cache's filesystem has less than min_free free (/etc/jrt/gc.conf,\ndefault 10%), a 'jrt gc' pass runs first and says what it freed (docs/disk.md).\n\nExit status: 0 all installed, unchanged or skipped, 1 any runtime failed, 2 usage error.`;
 
 /**
  * Inputs that are neither cached nor reachable: with --all or --LANG-all such a runtime is skipped
@@ -88,6 +88,8 @@ export const installCommand: Command = {
     const { listRecipes } = await import('../recipe/load.js');
     const { installTargets, healSpecEntries } = await import('../installer/install.js');
     const { cleanDebris } = await import('../installer/place.js');
+    const { gcIfLow } = await import('../disk/gc-apply.js');
+    const { readGcSettings } = await import('../disk/settings.js');
     const { checkWritableRoot } = await import('../installer/precheck.js');
     const { formatBytes } = await import('../core/disk.js');
     const { defaultBuildRuntime } = await import('../installer/builder.js');
@@ -138,6 +140,9 @@ export const installCommand: Command = {
       : await checkReachable(targets, req.all || req.languages.length > 0, ctx);
     await cleanDebris(ctx.paths.root, ctx.paths.state);
     await healSpecEntries(ctx.paths, ctx.stderr);
+    // An artifact named here may sit in the cache, older than its runtime's newest: it stays.
+    const named = buildable.flatMap((t) => (t.kind === 'artifact' ? [t.file] : []));
+    await gcIfLow(ctx.paths, readGcSettings(ctx.env), ctx.stderr, named);
     const progress = await openProgress(ctx);
     const installed = await installTargets(buildable, {
       paths: ctx.paths,

@@ -52,6 +52,17 @@ export interface DoctorOptions {
   execConfig: { file: string; settings?: string; error?: string };
   /** dist/jrt-exec.cjs compiled as the launcher compiles it: is its code cache one this Node takes? */
   execCodeCache: { file: string; state?: CodeCacheState; error?: string };
+  /** How full jrt's filesystems are (disk/doctor-usage.ts), or why that could not be told. */
+  diskUsage: DiskUsageState;
+}
+
+export interface DiskUsageState {
+  /** usage_warn of gc.conf (percent). */
+  threshold?: number;
+  filesystems?: { holds: string[]; path: string; usedPercent: number }[];
+  /** What `jrt gc` would free now, by kind; only measured when a filesystem is above the threshold. */
+  gc?: { bytes: number; items: number; byKind: Record<string, number> };
+  error?: string;
 }
 
 export const MIN_FREE_BYTES = 5 * 2 ** 30;
@@ -79,6 +90,7 @@ export const CHECK_IDS = [
   'nft',
   'disk-root',
   'disk-cache',
+  'disk-usage',
   'debian-mirror',
   'npm-registry',
 ] as const;
@@ -107,6 +119,7 @@ export async function runChecks(probes: DoctorProbes, opts: DoctorOptions): Prom
     ),
     checkDisk(probes, 'disk-root', 'runtimes root', opts.root),
     checkDisk(probes, 'disk-cache', 'cache (downloads, build roots)', opts.cache),
+    checkDiskUsage(opts.diskUsage),
     checkReachable(probes, 'debian-mirror', 'Debian mirror', await probes.debianMirror(), DEBIAN_FIX),
     checkReachable(probes, 'npm-registry', 'npm registry', await probes.npmRegistry(), NPM_FIX),
   ]);
@@ -319,6 +332,41 @@ async function checkDisk(p: DoctorProbes, id: string, what: string, dir: string)
         `only ${text}; a runtime build needs up to ${formatBytes(MIN_FREE_BYTES)}`,
         `free space on ${free.path} or point ${id === 'disk-root' ? 'JRT_ROOT' : 'JRT_CACHE'} elsewhere`,
       );
+}
+
+/** A filesystem of jrt's above usage_warn, and what `jrt gc` would free there. */
+function checkDiskUsage(u: DiskUsageState): Check {
+  if (u.error !== undefined || !u.filesystems || u.threshold === undefined)
+    return bad(
+      'disk-usage',
+      'warn',
+      `cannot tell how full jrt's filesystems are: ${u.error ?? 'not measured'}`,
+      'see /etc/jrt/gc.conf (docs/disk.md)',
+    );
+  const full = u.filesystems.filter((f) => f.usedPercent > (u.threshold as number));
+  const list = (fs: typeof full) =>
+    fs.map((f) => `${f.path} (${f.holds.join(', ')}) ${f.usedPercent}%`).join('; ');
+  if (full.length === 0)
+    return ok(
+      'disk-usage',
+      'warn',
+      `jrt's filesystems are at most ${u.threshold}% full: ${list(u.filesystems)}`,
+    );
+  const gc = u.gc;
+  const kinds = gc
+    ? Object.entries(gc.byKind)
+        .filter(([, b]) => b > 0)
+        .map(([k, b]) => `${k} ${formatBytes(b)}`)
+        .join(', ')
+    : '';
+  return bad(
+    'disk-usage',
+    'warn',
+    `above usage_warn ${u.threshold}%: ${list(full)}; jrt gc would free ${gc ? `${formatBytes(gc.bytes)} (${gc.items} item(s)${kinds ? `: ${kinds}` : ''})` : 'nothing it can tell'}`,
+    gc && gc.bytes > 0
+      ? "run 'jrt gc' (see 'jrt gc --dry-run' first); 'jrt df' shows what else takes the space"
+      : "'jrt df' shows what takes the space: remove runtimes or volumes no longer needed",
+  );
 }
 
 const DEBIAN_FIX = 'check the network and the URIs in /etc/apt/sources.list.d/ (or set JRT_DEBIAN_MIRROR)';

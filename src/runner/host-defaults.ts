@@ -15,10 +15,9 @@
  * in a directory writable by nobody else. Anything else is refused (exit 2), naming the file and line.
  * No file: the built-in defaults (docs/exec.md, Limits).
  */
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import { printable } from '../core/printable.js';
+import { readTrustedConfig } from '../core/trusted-config.js';
 import {
   type JobLimits,
   parseCpus,
@@ -41,9 +40,6 @@ export interface ExecSetting {
 }
 
 export type ExecDefaults = Partial<Record<ExecConfigKey, ExecSetting>>;
-
-/** A config of settings, not data. */
-const MAX_CONFIG_BYTES = 64 * 1024;
 
 /** Pure: the settings of exec.conf's text. Unknown keys, repeated keys and other lines are refused. */
 export function parseExecConfig(file: string, text: string): ExecDefaults {
@@ -77,48 +73,13 @@ export function parseExecConfig(file: string, text: string): ExecDefaults {
 }
 
 /**
- * Read the host's exec.conf: {} when there is none. Opened without blocking (a FIFO does not hang
- * every job), read up to MAX_CONFIG_BYTES, and refused unless only root (or jrt's own user) can
- * change it.
+ * Read the host's exec.conf: {} when there is none (core/trusted-config.ts says how it is read and
+ * who may own it).
  */
 export function readExecConfig(env: NodeJS.ProcessEnv): ExecDefaults {
   const file = env.JRT_EXEC_CONFIG || EXEC_CONFIG_FILE;
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw usageError('ERR_JRT_CONFIG_READ', `${file}: cannot be read: ${(e as Error).message}`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw usageError('ERR_JRT_CONFIG_READ', `${file}: not a regular file`);
-    checkTrusted(file, st);
-    checkTrusted(path.dirname(file), statSync(path.dirname(file)));
-    if (st.size > MAX_CONFIG_BYTES) {
-      throw usageError(
-        'ERR_JRT_CONFIG_READ',
-        `${file}: ${st.size} bytes; a config holds at most ${MAX_CONFIG_BYTES}`,
-      );
-    }
-    const buf = Buffer.alloc(st.size);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    return parseExecConfig(file, buf.subarray(0, n).toString('utf8'));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Owned by root or by jrt's own user, and writable by no one else. */
-function checkTrusted(name: string, st: { uid: number; mode: number }): void {
-  const me = process.geteuid?.() ?? 0;
-  const owner = st.uid === 0 || st.uid === me;
-  if (owner && (st.mode & 0o022) === 0) return;
-  throw usageError(
-    'ERR_JRT_CONFIG_UNSAFE',
-    `${name}: ${owner ? `mode ${(st.mode & 0o7777).toString(8)} lets others change it` : `owned by uid ${st.uid}, not root`}; it sets every job's limits, so only root may change it`,
-    `chown root:root ${name} && chmod go-w ${name}`,
-  );
+  const text = readTrustedConfig(file, "it sets every job's limits");
+  return text === undefined ? {} : parseExecConfig(file, text);
 }
 
 /** The limits: each flag, else the host's default for it (exec.conf), else the built-in one. */

@@ -3,7 +3,7 @@
  * can refuse to pull a runtime from under it) and one JSON line per finished job in `<log>/jobs.jsonl`.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive } from '../core/pid.js';
 
@@ -16,6 +16,10 @@ export interface RunningJob {
   runtime: string;
   /** The runtime directory the job uses (resolved with realpath at job start); absent in legacy mode. */
   runtimeDir?: string;
+  /** Named volumes it mounts (JRT_STATE/volumes/NAME): `jrt volume remove` refuses them meanwhile. */
+  volumes?: string[];
+  /** The runtime whose package cache it mounts (JRT_STATE/package-caches/NAME). */
+  packageCache?: string;
   start: string;
 }
 
@@ -24,6 +28,8 @@ export interface JobRecord {
   start: string;
   runtime: string;
   runtimeDir?: string;
+  volumes?: string[];
+  packageCache?: string;
   argv: string[];
   limits: Record<string, unknown>;
   exitStatus: number;
@@ -104,7 +110,38 @@ export async function isJobLive(state: string, id: string): Promise<boolean> {
   return false;
 }
 
-export async function appendJobRecord(logDir: string, record: JobRecord): Promise<void> {
+export const JOBS_LOG = 'jobs.jsonl';
+/** The names rotatedJobsName gives: jobs-<UTC time to the ms>Z-<pid>-<n>.jsonl. */
+export const ROTATED_JOBS = /^jobs-\d{8}T\d{9}Z-\d+-\d+\.jsonl$/;
+
+let rotations = 0;
+
+/**
+ * jobs.jsonl's rotated name: jobs-<UTC time to the ms>Z-<pid>-<n>.jsonl, never one used before (a
+ * rename over it would lose its records): the pid keeps processes apart, n one process's rotations.
+ * Two jobs ending at once may both see a large file: the second renames only the lines since.
+ */
+export function rotatedJobsName(now: Date, pid = process.pid): string {
+  const t = now.toISOString().replace(/[-:]/g, '').replace('.', '');
+  return `jobs-${t}-${pid}-${rotations++}.jsonl`;
+}
+
+/**
+ * Append the record; past `rotateBytes` the file is renamed aside whole (same format, one record a
+ * line), and the next job starts a new one. `jrt gc` removes rotated files past log_max_age.
+ */
+export async function appendJobRecord(
+  logDir: string,
+  record: JobRecord,
+  rotateBytes?: number,
+): Promise<void> {
   await mkdir(logDir, { recursive: true });
-  await appendFile(path.join(logDir, 'jobs.jsonl'), `${JSON.stringify(record)}\n`);
+  const file = path.join(logDir, JOBS_LOG);
+  await appendFile(file, `${JSON.stringify(record)}\n`);
+  if (rotateBytes === undefined) return;
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size > rotateBytes) await rename(file, path.join(logDir, rotatedJobsName(new Date()))).catch(() => {});
 }

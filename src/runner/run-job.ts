@@ -10,6 +10,7 @@ import { EXIT, failure, JrtError } from '../core/errors.js';
 import type { JrtPaths } from '../core/paths.js';
 import { printable } from '../core/printable.js';
 import { describeBlocker, searchBlocker } from '../core/reach.js';
+import { jobsRotateBytes } from '../disk/settings.js';
 import {
   cgroupOutcome,
   createJobCgroup,
@@ -108,6 +109,11 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     );
     throw e;
   }
+  // What the job stores in: its record names them, so `jrt volume remove` refuses them meanwhile.
+  const storage = {
+    ...(req.volumes.length > 0 ? { volumes: req.volumes.map((v) => v.name) } : {}),
+    ...(req.packageCache && p.runtime ? { packageCache: p.runtimeName } : {}),
+  };
   const cg = await cgroup;
   const limits = p.limits;
   if (cg && limits.memoryBytes !== undefined && limits.memoryBytes !== req.limits.memoryBytes) {
@@ -194,6 +200,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
       pid: child.pid,
       runtime: p.runtimeName,
       ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
+      ...storage,
       start: start.toISOString(),
     });
     trace('recorded as running');
@@ -271,6 +278,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     start: start.toISOString(),
     runtime: p.runtimeName,
     ...(p.runtimeDir ? { runtimeDir: p.runtimeDir } : {}),
+    ...storage,
     argv: p.job.argv,
     limits: {
       ...limits,
@@ -290,7 +298,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
   const [destroyed, forgotten, appended] = await Promise.allSettled([
     cg ? destroyJobCgroup(cg) : killSandboxOf(sandbox()),
     forgetRunning(paths.state, id),
-    appendJobRecord(paths.log, record),
+    appendJobRecord(paths.log, record, jobsRotateBytes(env)),
     housekeeping,
   ]);
   // Every process of the job is gone with its cgroup (or its pid namespace): the uid is free again.

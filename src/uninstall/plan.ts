@@ -7,12 +7,13 @@
  */
 
 import { isSpecDirName } from '../joblet/spec-names.js';
+import { ROTATED_JOBS } from '../runner/jobs.js';
 
 /** The entries jrt writes in each of its directories (see the modules that write them). */
 export const JRT_ENTRIES = {
   cache: ['blobs', 'bases', 'artifacts', 'tmp'],
   state: ['locks', 'jobs', 'volumes', 'joblet-config.json'],
-  log: ['jobs.jsonl', /^build-.+\.log$/],
+  log: ['jobs.jsonl', ROTATED_JOBS, /^build-.+\.log$/],
 } as const;
 
 export const ROOT_ENTRIES = ['.jrt-staging'];

@@ -48,6 +48,28 @@ afterAll(async () => {
 });
 
 describe('jrt doctor', () => {
+  it('warns when a filesystem of jrt is above usage_warn and names what jrt gc would free', async () => {
+    const blob = path.join(h.cache, 'blobs', 'sha256', 'e'.repeat(64));
+    await mkdir(path.dirname(blob), { recursive: true });
+    await writeFile(blob, Buffer.alloc(100_000, 1));
+    const conf = path.join(h.home, 'gc.conf');
+    writeFileSync(conf, 'usage_warn = 0%\n', { mode: 0o644 });
+    try {
+      const r = await runJrt(['doctor', '--json'], {
+        env: { ...h.env, JRT_DEBIAN_MIRROR: mirror, JRT_NPM_REGISTRY: closed, JRT_GC_CONFIG: conf },
+      });
+      const usage = (JSON.parse(r.stdout) as { checks: Check[] }).checks.find((c) => c.id === 'disk-usage');
+      expect(usage).toMatchObject({ ok: false, level: 'warn' });
+      expect(usage?.message).toMatch(
+        /^above usage_warn 0%: .+; jrt gc would free 100\.0 KiB \(1 item\(s\): blob 100\.0 KiB\)$/,
+      );
+      expect(blob && existsSync(blob)).toBe(true);
+    } finally {
+      await rm(blob, { force: true });
+      rmSync(conf, { force: true });
+    }
+  });
+
   it('--json reports every check, and the exit status follows the error-level checks', async () => {
     const r = await jrt(['doctor', '--json']);
     expect(r.stderr).toBe('');

@@ -7,7 +7,21 @@ beforeAll(async () => {
 });
 afterAll(() => h.dispose());
 const jrt = (args: string[]) => runJrt(args, { env: h.env });
-const COMMANDS = ['build', 'lock', 'install', 'exec', 'runtime', 'recipe', 'doctor', 'migrate', 'uninstall'];
+const COMMANDS = [
+  'build',
+  'lock',
+  'install',
+  'exec',
+  'runtime',
+  'recipe',
+  'doctor',
+  'migrate',
+  'uninstall',
+  'df',
+  'gc',
+  'volume',
+  'jobs',
+];
 const SHORTCUTS = ['list', 'info', 'verify', 'remove', 'validate'];
 
 describe('help and version from the bundle', () => {

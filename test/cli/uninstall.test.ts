@@ -37,6 +37,8 @@ async function homeInUse(h: JrtHome): Promise<string[]> {
   await writeFile(path.join(h.state, 'volumes', 'pipeline-data', 'rows.csv'), '1,2\n');
   await mkdir(h.log, { recursive: true });
   await writeFile(path.join(h.log, 'jobs.jsonl'), '{}\n');
+  // Job records rotated aside (runner/jobs.ts rotatedJobsName).
+  await writeFile(path.join(h.log, 'jobs-20261201T000000000Z-4242-0.jsonl'), '{}\n');
   await writeFile(path.join(h.log, 'build-demo-1-2026.log'), 'log\n');
   return [path.basename(a.file), path.basename(b.file)];
 }
@@ -72,6 +74,7 @@ describe('jrt uninstall', () => {
       'cache/artifacts',
       'cache/blobs',
       'log/build-demo-1-2026.log',
+      'log/jobs-20261201T000000000Z-4242-0.jsonl',
       'log/jobs.jsonl',
       'state/joblet-config.json',
       'state/locks',

@@ -99,6 +99,10 @@ const OPTS = {
   execConfig: { file: '/etc/jrt/exec.conf' },
   execCodeCache: { file: '/jrt/dist/jrt-exec.cjs', state: 'accepted' as const },
   usernsHelper: '/pkg/dist/jrt-userns',
+  diskUsage: {
+    threshold: 90,
+    filesystems: [{ holds: ['root', 'cache', 'state', 'log'], path: '/var', usedPercent: 40 }],
+  },
 };
 
 async function checksOf(h: FakeHost, opts: DoctorOptions = OPTS): Promise<Record<string, Check>> {
@@ -413,5 +417,36 @@ describe('cgroup-delegation', () => {
     expect(c).toMatchObject({ ok: false, level: 'warn' });
     expect(c.message).toContain('joblet.service is not given cpuset');
     expect(c.fix).toContain('Delegate=yes');
+  });
+});
+
+describe("runChecks: how full jrt's filesystems are", () => {
+  it('passes under usage_warn, and above it warns naming the filesystem and what jrt gc would free', async () => {
+    const calm = await checksOf(healthyHost());
+    expect(calm['disk-usage']).toMatchObject({ ok: true, level: 'warn' });
+    expect(calm['disk-usage']?.message).toBe(
+      "jrt's filesystems are at most 90% full: /var (root, cache, state, log) 40%",
+    );
+    const full = await checksOf(healthyHost(), {
+      ...OPTS,
+      diskUsage: {
+        threshold: 90,
+        filesystems: [
+          { holds: ['root'], path: '/opt', usedPercent: 95 },
+          { holds: ['cache', 'state', 'log'], path: '/var', usedPercent: 40 },
+        ],
+        gc: { bytes: 3 * 2 ** 30, items: 12, byKind: { blob: 2 * 2 ** 30, artifact: 2 ** 30, log: 0 } },
+      },
+    });
+    expect(full['disk-usage']).toMatchObject({ ok: false, level: 'warn' });
+    expect(full['disk-usage']?.message).toBe(
+      'above usage_warn 90%: /opt (root) 95%; jrt gc would free 3.0 GiB (12 item(s): blob 2.0 GiB, artifact 1.0 GiB)',
+    );
+    expect(full['disk-usage']?.fix).toContain("run 'jrt gc'");
+    const broken = await checksOf(healthyHost(), {
+      ...OPTS,
+      diskUsage: { error: '/etc/jrt/gc.conf:1: unknown key' },
+    });
+    expect(broken['disk-usage']?.message).toContain('/etc/jrt/gc.conf:1: unknown key');
   });
 });
