@@ -50,7 +50,18 @@ export function semanticIssues(data: unknown): Issue[] {
   uniqueNames(list(data.test), ['test'], 'test', issues);
   list(data.test).forEach((t, i) => {
     if (!isObj(t) || !isObj(t.files)) return;
-    for (const name of Object.keys(t.files)) {
+    const names = new Set(Object.keys(t.files));
+    for (const name of names) {
+      const parents = name.split('/').slice(0, -1);
+      const asDir = parents.map((_, j) => parents.slice(0, j + 1).join('/')).find((d) => names.has(d));
+      if (asDir !== undefined)
+        issues.push({
+          path: ['test', i, 'files', asDir],
+          anchor: 'key',
+          message: `is a file and also the directory of '${name}'`,
+        });
+    }
+    for (const name of names) {
       const parts = name.split('/');
       if (parts.includes('..'))
         issues.push({
