@@ -8,7 +8,14 @@ import { failure, isJrtError } from '../core/errors.js';
 import { type BaseRoot, basePackages, ensureBase, unpackBase } from './base.js';
 import { resolveDebian } from './debian.js';
 import { DEFAULT_KEYRING, type IndexContext, verifyDebianInputs } from './debian-index.js';
-import { assertLockMatches, inputsDigest, type Lock, lockPathFor, readLock, writeLock } from './lock.js';
+import {
+  assertLockMatches,
+  inputsDigest,
+  type Lock,
+  lockPathFor,
+  readRecipeLock,
+  writeLock,
+} from './lock.js';
 import { lockDisagreements } from './lock-check.js';
 import type { Session } from './session.js';
 import { resolveSource } from './sources.js';
@@ -25,10 +32,13 @@ export async function ensureLock(
   opts: { locked?: boolean; relock?: boolean },
 ): Promise<LockOutcome> {
   const { recipe } = s;
-  const lockFile = lockPathFor(s.recipeFile);
-  const existing = await readLock(lockFile);
+  const lockFile = lockPathFor(s.recipeFile, recipe.name);
+  const { lock: existing, file: readFrom } = await readRecipeLock(s.recipeFile, recipe.name, (message) => {
+    s.log(message);
+    s.onProgress({ type: 'warn', task: recipe.name, message });
+  });
   const inputs = inputsDigest(recipe);
-  if (opts.locked) assertLockMatches(existing, recipe.name, inputs, lockFile);
+  if (opts.locked) assertLockMatches(existing, recipe.name, inputs, readFrom);
   // The recipe's own pins win: a lock that disagrees with them is never used.
   const disagrees = existing ? lockDisagreements(existing, recipe) : [];
   if (disagrees.length > 0 && (opts.locked || s.offline))

@@ -4,6 +4,7 @@
  * (recipes/NAME.lock.json) and is committed.
  */
 import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import { sha256Bytes } from '../core/hash.js';
 import { readCapped, TooLargeError } from '../core/read-capped.js';
@@ -66,8 +67,35 @@ export interface Lock {
   sources: SourceInput[];
 }
 
-export function lockPathFor(recipeFile: string): string {
+/** The lock of a recipe: `NAME.lock.json` next to the recipe file, whatever the file is called. */
+export function lockPathFor(recipeFile: string, recipeName: string): string {
+  return path.join(path.dirname(recipeFile), `${recipeName}.lock.json`);
+}
+
+/** Where jrt 0.2 wrote a lock: named after the recipe file (`tiny.yml` → `tiny.lock.json`). */
+export function legacyLockPath(recipeFile: string): string {
   return `${recipeFile.replace(/\.ya?ml$/, '')}.lock.json`;
+}
+
+/**
+ * The recipe's lock and the file it came from: `NAME.lock.json`, else (deprecated, with a warning
+ * through `warn`) a lock by the recipe file's name that jrt 0.2 wrote. Undefined lock when neither exists.
+ */
+export async function readRecipeLock(
+  recipeFile: string,
+  recipeName: string,
+  warn?: (message: string) => void,
+): Promise<{ lock: Lock | undefined; file: string }> {
+  const file = lockPathFor(recipeFile, recipeName);
+  const lock = await readLock(file);
+  const legacy = legacyLockPath(recipeFile);
+  if (lock || legacy === file) return { lock, file };
+  const old = await readLock(legacy);
+  if (old)
+    warn?.(
+      `${legacy} is named after the recipe file; locks are now named after the recipe: rename it to ${path.basename(file)} (jrt writes ${file} from now on)`,
+    );
+  return { lock: old, file: old ? legacy : file };
 }
 
 /** Canonical text: stable key order as written, sorted package lists, trailing newline. */

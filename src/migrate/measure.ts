@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { readArtifactHead } from '../artifact/read.js';
 import { baseTarball } from '../builder/base.js';
 import { createBlobStore } from '../builder/blobs.js';
-import { lockPathFor, readLock } from '../builder/lock.js';
+import { readRecipeLock } from '../builder/lock.js';
 import { freeSpace } from '../core/disk.js';
 import { hostDebianMirror } from '../core/host-sources.js';
 import type { JrtPaths } from '../core/paths.js';
@@ -36,7 +36,7 @@ export async function recipeSize(
   const id = await buildIdentity(offer.file).catch(() => undefined);
   const artifact = id && (await cachedArtifact(paths.cache, id));
   if (artifact) return { runtime_bytes: (await readArtifactHead(artifact)).manifest.total_size };
-  const lock = await readLock(lockPathFor(offer.file)).catch(() => undefined);
+  const lock = (await readRecipeLock(offer.file, offer.name).catch(() => undefined))?.lock;
   if (!lock) return {};
   const blobs = createBlobStore(paths.cache);
   const hasBase = await exists(baseTarball(paths.cache, lock.suite, await hostDebianMirror(env)));

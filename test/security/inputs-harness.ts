@@ -193,6 +193,6 @@ export function lockFor(text: string, over: Partial<Lock> = {}): Lock {
 export function placeRecipe(dir: string, text: string, lock: Lock | object): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'tiny.yml'), text);
-  writeFileSync(path.join(dir, 'tiny.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+  writeFileSync(path.join(dir, 'tiny-1.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
   return path.join(dir, 'tiny.yml');
 }

@@ -112,7 +112,7 @@ describe('the lock is checked, not trusted: every field', { timeout: 120_000 }, 
       ]);
       expect(b.r.exitCode).toBe(2);
       expect(b.error?.code).toBe('ERR_JRT_LOCK_INVALID');
-      expect(b.error?.message).toContain(`tiny.lock.json: ${field}:`);
+      expect(b.error?.message).toContain(`tiny-1.lock.json: ${field}:`);
       expect(readdirSync(h.home).filter((f) => f.startsWith('PWNED'))).toEqual([]);
       expect(readdirSync(path.join(h.cache, 'tmp')).filter((f) => f.startsWith('build-'))).toEqual([]);
     },
