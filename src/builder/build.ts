@@ -150,7 +150,7 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
 
 /** Every .deb and source of the lock in the blob cache, verified. Returns the sources' blob paths. */
 async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
-  await fetchDebian(s.blobs, s.mirror, lock.packages, { offline: s.offline });
+  await fetchDebian(s.blobs, s.archives, lock.packages, { offline: s.offline });
   const files: string[] = [];
   for (const [i, input] of lock.sources.entries())
     files.push(await fetchSource(input, s.recipe.sources[i] as Source, s));

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import { sha256Bytes } from '../core/hash.js';
 import { readCapped, TooLargeError } from '../core/read-capped.js';
-import type { Recipe } from '../recipe/types.js';
+import type { Pocket, Recipe } from '../recipe/types.js';
+import type { ArchivePocket } from './archives.js';
 import { checkLockShape } from './lock-check.js';
 
 export interface DebianInput {
@@ -19,6 +20,11 @@ export interface DebianInput {
   filename: string;
   size: number;
   sha256: string;
+  /**
+   * The archive it came from: the suite (`release`) or a pocket (lock_version 2). Absent in a
+   * lock_version 1 lock, which knew the suite alone.
+   */
+  pocket?: ArchivePocket;
 }
 
 export interface NpmInput {
@@ -43,7 +49,8 @@ export interface UrlInput {
 export type SourceInput = NpmInput | UrlInput;
 
 export interface Lock {
-  lock_version: 1;
+  /** 2 since locks record pockets; a version 1 lock (the suite alone) is still read. */
+  lock_version: 1 | 2;
   recipe: string;
   /**
    * Digest of what the lock was resolved from: the recipe's base, Debian packages and sources
@@ -51,6 +58,8 @@ export interface Lock {
    */
   inputs_digest: string;
   suite: string;
+  /** The suite's pockets the inputs were resolved from (lock_version 2; none in version 1). */
+  pockets?: Pocket[];
   architecture: string;
   /** When the inputs were resolved. Also the build's SOURCE_DATE_EPOCH, so rebuilds are identical. */
   resolved_at: string;
@@ -113,11 +122,18 @@ export function lockDigest(lock: Lock): string {
 export function inputsDigest(recipe: Recipe): string {
   const inputs = {
     base: recipe.base,
+    // Only when there are any: a recipe without pockets keeps the digest its lock was made with.
+    ...(recipe.pockets.length > 0 ? { pockets: recipe.pockets } : {}),
     build_packages: recipe.build.packages,
     runtime_packages: recipe.runtime.packages,
     sources: recipe.sources,
   };
   return `sha256:${sha256Bytes(JSON.stringify(inputs))}`;
+}
+
+/** The pockets a lock was resolved from (none for a lock_version 1 lock). */
+export function lockPockets(lock: Lock): Pocket[] {
+  return lock.pockets ?? [];
 }
 
 export function sourceDateEpoch(lock: Lock): number {

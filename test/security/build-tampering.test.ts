@@ -44,6 +44,7 @@ function victimRecipe(url: string): string {
     'version: "1.0"',
     'description: what another recipe must not be able to change',
     'base: bookworm',
+    'pockets: []',
     'sources:',
     `  - { kind: url, url: "${url}", sha256: ${sha256(PAYLOAD)}, dest: /opt/data/payload.txt }`,
     'runtime:',
@@ -66,6 +67,7 @@ function hostileRecipe(opts: { steps: string; paths?: string[]; mounts?: string[
     'version: "1.0"',
     'description: a recipe whose steps attack the build host',
     'base: bookworm',
+    'pockets: []',
     'build:',
     '  steps:',
     '    - name: attack',
@@ -230,6 +232,7 @@ describe('item 2: a package’s maintainer script cannot reach the cache', { tim
         filename: 'pool/main/j/jrt-evil/jrt-evil_1.0-1_amd64.deb',
         size: evilBytes.length,
         sha256: sha256(evilBytes),
+        pocket: 'release',
       };
       publishIndex(mirror, key, [
         { ...hello, bytes: helloBytes },

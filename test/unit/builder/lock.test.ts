@@ -73,7 +73,7 @@ describe('checkLockShape', () => {
   it.each<[string, unknown, string]>([
     ['not an object', 'lock', 'must be an object'],
     ['null', null, 'must be an object'],
-    ['another version', { ...lock(), lock_version: 2 }, 'lock_version: must be 1'],
+    ['another version', { ...lock(), lock_version: 3 }, 'lock_version: must be 1 or 2'],
     ['a field of the wrong type', { ...lock(), suite: 12 }, 'suite: must be a string'],
     ['a missing field', { ...lock(), snapshot: undefined }, 'snapshot: must be a string'],
     ['a date that is not one', { ...lock(), resolved_at: 'yesterday' }, 'resolved_at: must be a date'],
