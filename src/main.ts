@@ -16,6 +16,7 @@ type Loader = () => Promise<Command>;
 const COMMANDS: Record<string, Loader> = {
   build: async () => (await import('./commands/build.js')).buildCommand,
   lock: async () => (await import('./commands/lock.js')).lockCommand,
+  outdated: async () => (await import('./commands/outdated.js')).outdatedCommand,
   install: async () => (await import('./commands/install.js')).installCommand,
   exec: async () => (await import('./commands/exec.js')).execCommand,
   runtime: async () => (await import('./commands/runtime.js')).runtimeCommand,
@@ -50,6 +51,7 @@ Usage: jrt [global flags] <command> [flags]
 Commands:
   build RECIPE...          build runtimes into deterministic artifacts (installs nothing)
   lock RECIPE...           resolve and pin every input of a recipe into NAME.lock.json
+  outdated [RECIPE...]     list locked Debian packages with newer versions (security fixes first)
   install NAME... | --all  build or take artifacts and install them atomically
   exec --runtime=SPEC ...  run a job isolated inside an installed runtime
   runtime list|info|verify|remove
