@@ -192,7 +192,7 @@ export function assertLockMatches(
   if (lock.inputs_digest !== inputsDigest) {
     throw failure(
       'ERR_JRT_LOCK_DRIFT',
-      `--locked: the recipe's inputs (base, packages or sources) changed since ${lockFile} was resolved`,
+      `--locked: the recipe's inputs (base, pockets, packages or sources) changed since ${lockFile} was resolved`,
       {
         hint: `run 'jrt lock' for ${recipeName} to resolve the changed recipe, review the diff and commit it`,
       },
