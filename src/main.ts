@@ -40,6 +40,7 @@ Usage: jrt [global flags] <command> [flags]
 Commands:
   build RECIPE...          build runtimes into deterministic artifacts (installs nothing)
   lock RECIPE...           resolve and pin every input of a recipe into NAME.lock.json
+  outdated [RECIPE...]     list locked Debian packages with newer versions (security fixes first)
   install NAME... | --all  build or take artifacts and install them atomically
   exec --runtime=SPEC ...  run a job isolated inside an installed runtime
   runtime list|info|verify|remove

@@ -8,6 +8,7 @@ import { failure } from '../core/errors.js';
 import { processAlive } from '../core/pid.js';
 import { run } from '../core/proc.js';
 import { removeTree } from '../core/remove-tree.js';
+import { type Archive, aptSourceLines } from './archives.js';
 import { parseStanzas } from './debian.js';
 import { assertReachableByBuild, BUILD_ID_BASE, buildEnv, inBuildUserns } from './userns.js';
 
@@ -21,18 +22,27 @@ export function mirrorKey(mirror: string): string {
   return mirror.replace(/^[a-z]+:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_');
 }
 
-export function baseTarball(cacheDir: string, suite: string, mirror: string): string {
-  // The mirror is part of the name: a base made from another mirror may hold other versions.
-  return path.join(cacheDir, 'bases', `${suite}@${mirrorKey(mirror)}.tar`);
+/**
+ * `bookworm@deb.debian.org_debian.tar` for the suite alone; with pockets,
+ * `bookworm+security+updates@deb.debian.org_debian+deb.debian.org_debian-security.tar`. The
+ * mirrors and pockets are part of the name: a base made from other archives may hold other versions.
+ */
+export function baseTarball(cacheDir: string, archives: readonly Archive[]): string {
+  const [release, ...pockets] = archives as [Archive, ...Archive[]];
+  const mirrors = [...new Set(archives.map((a) => mirrorKey(a.mirror)))];
+  const name = `${[release.dist, ...pockets.map((p) => p.pocket)].join('+')}@${mirrors.join('+')}`;
+  return path.join(cacheDir, 'bases', `${name}.tar`);
 }
 
+/** Make (or find cached) the base root of the suite with the recipe's pockets: `archives[0]` is the suite. */
 export async function ensureBase(
   cacheDir: string,
-  suite: string,
-  mirror: string,
+  archives: readonly Archive[],
   opts: { offline?: boolean; onLine?: (line: string) => void } = {},
 ): Promise<BaseRoot> {
-  const tarball = baseTarball(cacheDir, suite, mirror);
+  const suite = (archives[0] as Archive).dist;
+  const mirror = (archives[0] as Archive).mirror;
+  const tarball = baseTarball(cacheDir, archives);
   if (await exists(tarball)) return { suite, tarball };
   if (opts.offline) {
     throw failure('ERR_JRT_OFFLINE_MISSING', `--offline: no cached base root for ${suite} (${tarball})`, {
@@ -74,7 +84,9 @@ export async function ensureBase(
       '--components=main',
       suite,
       tmp,
-      mirror,
+      // The suite and its pockets, as apt lines: mmdebstrap installs the highest versions of them
+      // (apt's rule) and writes them into the root's sources.list, which resolving uses too.
+      ...aptSourceLines(archives),
     ]);
     // Its mounts are undone by its own cleanup: only jrt may signal it, and only once.
     await run(file as string, args, {

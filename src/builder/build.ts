@@ -107,6 +107,7 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
 
     const out = path.join(s.buildDir, 'out');
     const tree = path.join(out, TREE_DIR);
+    let strippedStaticLibs: string[] = [];
     await s.step('collect', async () => {
       await mkdir(tree, { recursive: true });
       const { recipe } = s;
@@ -121,6 +122,7 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
         onProgress: s.onProgress,
       });
       for (const w of r.warnings) s.onProgress({ type: 'warn', task: recipe.name, message: w });
+      strippedStaticLibs = r.strippedStaticLibs;
       await normalizeJavaKeystores(tree, sourceDateEpoch(lock) * 1000);
       await removeTree(root);
     });
@@ -138,7 +140,7 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
     const ymlText = renderRuntimeYml(yml);
     await writeFile(path.join(out, RUNTIME_YML), ymlText);
     await writeFile(path.join(out, RUNTIME_JSON), renderRuntimeJson(ymlText));
-    await s.step('test', () => runSmokeTests(out, yml, s.recipe.test, s.log));
+    await s.step('test', () => runSmokeTests(out, yml, s.recipe.test, s.log, strippedStaticLibs));
 
     const packed = await s.step('pack', () => pack(s, out, lock, opts.outDir));
     s.log(`artifact ${packed.artifact} sha256 ${packed.sha256} size ${packed.size}`);
@@ -148,7 +150,7 @@ export async function buildRuntime(opts: BuildOptions): Promise<BuildResult> {
 
 /** Every .deb and source of the lock in the blob cache, verified. Returns the sources' blob paths. */
 async function fetchInputs(s: Session, lock: Lock): Promise<string[]> {
-  await fetchDebian(s.blobs, s.mirror, lock.packages, { offline: s.offline });
+  await fetchDebian(s.blobs, s.archives, lock.packages, { offline: s.offline });
   const files: string[] = [];
   for (const [i, input] of lock.sources.entries())
     files.push(await fetchSource(input, s.recipe.sources[i] as Source, s));

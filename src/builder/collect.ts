@@ -6,6 +6,7 @@
  */
 import { lstat, mkdir, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { formatBytes } from '../core/disk.js';
 import { failure } from '../core/errors.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
 import { walkTree } from '../core/tree-walk.js';
@@ -40,6 +41,8 @@ export interface CollectResult {
   files: number;
   bytes: number;
   warnings: string[];
+  /** Static libraries `strip.static_libs` removed (file names), for the smoke tests' diagnosis. */
+  strippedStaticLibs: string[];
 }
 
 const TASK = 'closure';
@@ -127,7 +130,7 @@ export async function collectRuntime(opts: CollectOptions): Promise<CollectResul
   onProgress({
     type: 'info',
     task: TASK,
-    message: `stripped ${stripped.removed} entries, ${stripped.bytes} bytes`,
+    message: `stripped ${stripped.removed} entries, ${formatBytes(stripped.bytes)}`,
   });
   await assertNoBuildOnlyFiles(opts.buildRoot, opts.outTree, db, diversions, closure, opts.buildOnly, owned);
 
@@ -138,6 +141,7 @@ export async function collectRuntime(opts: CollectOptions): Promise<CollectResul
     files: files.length,
     bytes: files.reduce((n, e) => n + e.size, 0),
     warnings,
+    strippedStaticLibs: stripped.staticLibs,
   };
 }
 

@@ -15,11 +15,13 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { compareDebianVersions } from '../core/deb-version.js';
 import { downloadLimits } from '../core/download-limits.js';
 import { failure, isJrtError } from '../core/errors.js';
 import { sha256File } from '../core/hash.js';
 import { downloadToFile } from '../core/http.js';
 import { run } from '../core/proc.js';
+import type { Archive, ArchivePocket } from './archives.js';
 import { mirrorKey } from './base.js';
 import type { DebianInput } from './lock.js';
 
@@ -28,15 +30,20 @@ const MAX_INRELEASE_BYTES = 4 * 1024 * 1024;
 /** Indexes of one suite kept in the cache (newest first); older ones are removed. */
 const KEEP = 4;
 
-export interface IndexContext {
+/** What every archive's index shares: the cache, the architecture, the keyring. */
+export interface IndexSettings {
   cacheDir: string;
-  mirror: string;
-  suite: string;
   architecture: string;
   offline: boolean;
   /** JRT_DEBIAN_KEYRING, or Debian's archive keyring. */
   keyring: string;
   log?: (line: string) => void;
+}
+
+/** One archive's index: its dist (`bookworm-security`, checked against the signed Suite/Codename) and mirror. */
+export interface IndexContext extends IndexSettings {
+  mirror: string;
+  suite: string;
 }
 
 interface Release {
@@ -203,6 +210,18 @@ async function lookUp(file: string, wanted: Set<string>): Promise<Map<Key, Recor
   return out;
 }
 
+/** The highest version of each wanted package in a Packages file, by `name:architecture`. */
+export async function newestVersions(file: string, wanted: Set<string>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [key] of await lookUp(file, wanted)) {
+    const [pkg, version, arch] = key.split(' ') as [string, string, string];
+    const k = `${pkg}:${arch}`;
+    const have = out.get(k);
+    if (have === undefined || compareDebianVersions(version, have) > 0) out.set(k, version);
+  }
+  return out;
+}
+
 /** Why a locked package differs from its stanza in the index, or undefined when it is the same. */
 function differs(p: DebianInput, s: Record<string, string>): string | undefined {
   if (s.Filename !== p.filename) return `the index names ${s.Filename}, the lock ${p.filename}`;
@@ -211,25 +230,57 @@ function differs(p: DebianInput, s: Record<string, string>): string | undefined 
   return undefined;
 }
 
-/** Throw unless every input is in a signed index of the suite: today's (unless offline) or a cached one. */
-export async function verifyDebianInputs(ctx: IndexContext, inputs: DebianInput[]): Promise<void> {
-  if (inputs.length === 0) return;
-  const files: string[] = [];
-  let unreachable: unknown;
-  if (!ctx.offline) {
-    // A mirror that cannot be reached leaves the cached indexes (each verified again below).
-    try {
-      files.push(await fetchInRelease(ctx));
-    } catch (e) {
-      if (!isJrtError(e) || !UNREACHABLE.has(e.code)) throw e;
-      ctx.log?.(`today's index of ${ctx.suite} is out of reach (${e.message}); using the cached ones`);
-      unreachable = e;
-    }
-  }
-  for (const f of await cachedInReleases(ctx)) if (!files.includes(f)) files.push(f);
-  if (files.length === 0 && unreachable) throw unreachable;
-  let left = [...inputs];
+/**
+ * Every input must be in a signed index of the recipe's archives (today's, unless offline, or a
+ * cached one): one whose `pocket` is set only in that archive's, one without (just resolved) in
+ * the first archive that lists it — the suite, then security, updates, backports. Returns the
+ * inputs with their pocket; throws naming the first five that are in none.
+ */
+export async function locateDebianInputs(
+  settings: IndexSettings,
+  archives: readonly Archive[],
+  inputs: DebianInput[],
+): Promise<DebianInput[]> {
+  if (inputs.length === 0) return [];
+  const located = new Map<DebianInput, ArchivePocket>();
   const problems = new Map<string, string>();
+  for (const archive of archives) {
+    const candidates = inputs.filter((p) => !located.has(p) && (p.pocket ?? 'release') === archive.pocket);
+    const unplaced = inputs.filter((p) => !located.has(p) && p.pocket === undefined);
+    const wanted = [...candidates, ...unplaced.filter((p) => !candidates.includes(p))];
+    if (wanted.length === 0) continue;
+    const ctx = { ...settings, suite: archive.dist, mirror: archive.mirror };
+    for (const p of await findInArchive(ctx, wanted, problems)) located.set(p, archive.pocket);
+  }
+  const left = inputs.filter((p) => !located.has(p));
+  if (left.length === 0) return inputs.map((p) => ({ ...p, pocket: located.get(p) as ArchivePocket }));
+  const where = (p: DebianInput) => {
+    const a = archives.find((x) => x.pocket === (p.pocket ?? 'release'));
+    return p.pocket === undefined
+      ? archives.map((x) => x.dist).join(', ')
+      : a
+        ? a.dist
+        : `${p.pocket} (a pocket the recipe does not take)`;
+  };
+  const lines = left
+    .slice(0, 5)
+    .map((p) => `${keyOf(p)}: ${problems.get(keyOf(p)) ?? `not in the signed index of ${where(p)}`}`);
+  const suite = (archives[0] as Archive).dist;
+  throw failure(
+    'ERR_JRT_DEBIAN_NOT_IN_INDEX',
+    `the lock names Debian packages that are not in the signed indexes of ${suite}:\n  ${lines.join('\n  ')}${left.length > 5 ? `\n  and ${left.length - 5} more` : ''}`,
+    { hint: `run 'jrt lock' to resolve the recipe against ${suite} again, and review the diff` },
+  );
+}
+
+/** The inputs found in a signed index of one archive (today's unless offline, then the cached ones). */
+async function findInArchive(
+  ctx: IndexContext,
+  inputs: DebianInput[],
+  problems: Map<string, string>,
+): Promise<DebianInput[]> {
+  const files = await signedIndexes(ctx);
+  let left = [...inputs];
   for (const file of files) {
     const index = await openIndex(ctx, file);
     const found = await lookUp(index.packages, new Set(left.map((p) => p.package)));
@@ -242,22 +293,41 @@ export async function verifyDebianInputs(ctx: IndexContext, inputs: DebianInput[
     ctx.log?.(
       `signed index of ${ctx.suite} (${index.release.date}): ${inputs.length - left.length} of ${inputs.length} packages found`,
     );
-    if (left.length === 0) return;
+    if (left.length === 0) break;
   }
+  return inputs.filter((p) => !left.includes(p));
+}
+
+/** Today's InRelease of an archive (unless offline or out of reach) and the cached ones, newest first. */
+export async function signedIndexes(ctx: IndexContext): Promise<string[]> {
+  const files: string[] = [];
+  let unreachable: unknown;
+  if (!ctx.offline) {
+    // A mirror that cannot be reached leaves the cached indexes (each verified again when opened).
+    try {
+      files.push(await fetchInRelease(ctx));
+    } catch (e) {
+      if (!isJrtError(e) || !UNREACHABLE.has(e.code)) throw e;
+      ctx.log?.(`today's index of ${ctx.suite} is out of reach (${e.message}); using the cached ones`);
+      unreachable = e;
+    }
+  }
+  for (const f of await cachedInReleases(ctx)) if (!files.includes(f)) files.push(f);
+  if (files.length === 0 && unreachable) throw unreachable;
   if (files.length === 0)
     throw failure(
       'ERR_JRT_OFFLINE_MISSING',
       `--offline: no signed index of ${ctx.suite} in the cache ${indexDir(ctx)}`,
-      {
-        hint: 'run the build once with network to fill the cache',
-      },
+      { hint: 'run the build once with network to fill the cache' },
     );
-  const lines = left
-    .slice(0, 5)
-    .map((p) => `${keyOf(p)}: ${problems.get(keyOf(p)) ?? `not in the signed index of ${ctx.suite}`}`);
-  throw failure(
-    'ERR_JRT_DEBIAN_NOT_IN_INDEX',
-    `the lock names Debian packages that are not in the signed index of ${ctx.suite}:\n  ${lines.join('\n  ')}${left.length > 5 ? `\n  and ${left.length - 5} more` : ''}`,
-    { hint: `run 'jrt lock' to resolve the recipe against ${ctx.suite} again, and review the diff` },
-  );
+  return files;
+}
+
+/** A verified index of an archive: today's when `files[0]` is, with the path of its Packages file. */
+export async function openSignedIndex(
+  ctx: IndexContext,
+  file: string,
+): Promise<{ date: string; packages: string }> {
+  const index = await openIndex(ctx, file);
+  return { date: index.release.date, packages: index.packages };
 }

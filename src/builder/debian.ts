@@ -5,6 +5,7 @@
  */
 import { failure, usageError } from '../core/errors.js';
 import { run } from '../core/proc.js';
+import { type Archive, archiveOf } from './archives.js';
 import type { BlobStore } from './blobs.js';
 import { chrootArgv } from './chroot.js';
 import type { DebianInput } from './lock.js';
@@ -148,10 +149,13 @@ export async function resolveDebian(
   return { base: await show(installed), packages: await show(toInstall) };
 }
 
-/** Make sure every .deb is in the blob cache, verified against its locked sha256 (and no longer than its size). */
+/**
+ * Make sure every .deb is in the blob cache, verified against its locked sha256 (and no longer than
+ * its size), fetched from the mirror of its archive (security's own for the security pocket).
+ */
 export async function fetchDebian(
   blobs: BlobStore,
-  mirror: string,
+  archives: readonly Archive[],
   inputs: DebianInput[],
   opts: { offline?: boolean; onFetched?: (p: DebianInput) => void } = {},
 ): Promise<void> {
@@ -159,7 +163,13 @@ export async function fetchDebian(
   const queue = [...inputs];
   const worker = async () => {
     for (let p = queue.shift(); p; p = queue.shift()) {
-      await blobs.fetch(`${mirror}/${p.filename}`, p.sha256, { offline: opts.offline, size: p.size });
+      const archive = archiveOf(archives, p.pocket ?? 'release');
+      if (!archive)
+        throw failure(
+          'ERR_JRT_LOCK_DRIFT',
+          `the lock takes ${p.package} from the ${p.pocket} pocket, which the recipe does not take`,
+        );
+      await blobs.fetch(`${archive.mirror}/${p.filename}`, p.sha256, { offline: opts.offline, size: p.size });
       opts.onFetched?.(p);
     }
   };

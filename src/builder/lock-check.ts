@@ -6,8 +6,8 @@
  * Whether each package is in the suite's signed index is debian-index.ts's to check.
  */
 import { strongestHash } from '../core/integrity.js';
-import type { Recipe } from '../recipe/types.js';
-import type { Lock } from './lock.js';
+import { POCKETS, type Recipe } from '../recipe/types.js';
+import { type Lock, lockPockets } from './lock.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const DEB_NAME = /^[a-z0-9][a-z0-9+.-]{0,127}$/;
@@ -33,7 +33,14 @@ const size = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 /** The first problem of a lock's fields, as `field.path: message`, or undefined. */
 export function checkLockShape(v: unknown): string | undefined {
   if (!isRec(v)) return 'must be an object';
-  if (v.lock_version !== 1) return 'lock_version: must be 1';
+  if (v.lock_version !== 1 && v.lock_version !== 2) return 'lock_version: must be 1 or 2';
+  const v2 = v.lock_version === 2;
+  if (v2) {
+    if (!Array.isArray(v.pockets)) return 'pockets: must be an array';
+    for (const [i, p] of v.pockets.entries())
+      if (!(POCKETS as readonly unknown[]).includes(p) || v.pockets.indexOf(p) !== i)
+        return `pockets[${i}]: must be security, updates or backports, each once`;
+  } else if (v.pockets !== undefined) return 'pockets: only in a lock_version 2 lock';
   for (const k of ['recipe', 'inputs_digest', 'suite', 'architecture', 'resolved_at', 'snapshot'] as const) {
     if (typeof v[k] !== 'string') return `${k}: must be a string`;
   }
@@ -50,11 +57,15 @@ export function checkLockShape(v: unknown): string | undefined {
   for (const k of ['base', 'packages', 'sources'] as const) {
     if (!Array.isArray(v[k])) return `${k}: must be an array`;
   }
+  const pockets = ['release', ...((v.pockets as unknown[] | undefined) ?? [])];
   for (const k of ['base', 'packages'] as const) {
     const seen = new Set<string>();
     for (const [i, p] of (v[k] as unknown[]).entries()) {
       const problem = debianInputProblem(p);
       if (problem) return `${k}[${i}]${problem}`;
+      const pocket = (p as Rec).pocket;
+      if (v2 ? !pockets.includes(pocket) : pocket !== undefined)
+        return `${k}[${i}].pocket: must be ${v2 ? `one of the lock's: ${pockets.join(', ')}` : 'absent in a lock_version 1 lock'}`;
       const key = `${(p as Rec).package}:${(p as Rec).architecture}`;
       if (seen.has(key)) return `${k}[${i}]: ${key} is listed twice`;
       seen.add(key);
@@ -117,6 +128,9 @@ export function lockDisagreements(lock: Lock, recipe: Recipe): string[] {
   if (lock.recipe !== recipe.name) out.push(`recipe: the lock is for '${lock.recipe}', not '${recipe.name}'`);
   if (lock.suite !== recipe.base)
     out.push(`suite: the lock says ${lock.suite}, the recipe's base is ${recipe.base}`);
+  const pockets = lockPockets(lock);
+  if (pockets.join(',') !== recipe.pockets.join(','))
+    out.push(`pockets: the lock takes [${pockets.join(', ')}], the recipe [${recipe.pockets.join(', ')}]`);
   const locked = new Set([...lock.base, ...lock.packages].map((p) => p.package));
   for (const wanted of [...recipe.build.packages, ...recipe.runtime.packages]) {
     const name = wanted.replace(/:[a-z0-9]+$/, '');

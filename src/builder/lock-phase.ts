@@ -7,8 +7,15 @@ import path from 'node:path';
 import { failure, isJrtError } from '../core/errors.js';
 import { type BaseRoot, basePackages, ensureBase, unpackBase } from './base.js';
 import { resolveDebian } from './debian.js';
-import { DEFAULT_KEYRING, type IndexContext, verifyDebianInputs } from './debian-index.js';
-import { assertLockMatches, inputsDigest, type Lock, lockPathFor, readLock, writeLock } from './lock.js';
+import { DEFAULT_KEYRING, type IndexSettings, locateDebianInputs } from './debian-index.js';
+import {
+  assertLockMatches,
+  inputsDigest,
+  type Lock,
+  lockPathFor,
+  readRecipeLock,
+  writeLock,
+} from './lock.js';
 import { lockDisagreements } from './lock-check.js';
 import type { Session } from './session.js';
 import { resolveSource } from './sources.js';
@@ -25,10 +32,13 @@ export async function ensureLock(
   opts: { locked?: boolean; relock?: boolean },
 ): Promise<LockOutcome> {
   const { recipe } = s;
-  const lockFile = lockPathFor(s.recipeFile);
-  const existing = await readLock(lockFile);
+  const lockFile = lockPathFor(s.recipeFile, recipe.name);
+  const { lock: existing, file: readFrom } = await readRecipeLock(s.recipeFile, recipe.name, (message) => {
+    s.log(message);
+    s.onProgress({ type: 'warn', task: recipe.name, message });
+  });
   const inputs = inputsDigest(recipe);
-  if (opts.locked) assertLockMatches(existing, recipe.name, inputs, lockFile);
+  if (opts.locked) assertLockMatches(existing, recipe.name, inputs, readFrom);
   // The recipe's own pins win: a lock that disagrees with them is never used.
   const disagrees = existing ? lockDisagreements(existing, recipe) : [];
   if (disagrees.length > 0 && (opts.locked || s.offline))
@@ -40,7 +50,7 @@ export async function ensureLock(
       },
     );
   let base = await s.step('root', () =>
-    ensureBase(s.paths.cache, recipe.base, s.mirror, { offline: s.offline, onLine: s.log }),
+    ensureBase(s.paths.cache, s.archives, { offline: s.offline, onLine: s.log }),
   );
 
   const drift = existing ? await baseDrift(base, existing) : [];
@@ -60,7 +70,9 @@ export async function ensureLock(
     disagrees.length === 0 &&
     existing.inputs_digest === inputs;
   if (fits) {
-    await s.step('verify lock', () => verifyDebianInputs(indexContext(s, existing), existing.packages));
+    await s.step('verify lock', () =>
+      locateDebianInputs(indexSettings(s, existing), s.archives, existing.packages),
+    );
     return { lock: existing, lockFile, changed: false, base };
   }
   if (s.offline)
@@ -75,28 +87,34 @@ export async function ensureLock(
       message: `the base root moved on since the lock was made (${drift.length} packages); resolving again`,
     });
 
-  const lock = await s.step('resolve', async () => {
+  const resolved = await s.step('resolve', async () => {
     try {
       return await resolveLock(s, base);
     } catch (e) {
       if (!(isJrtError(e) && e.code === 'ERR_JRT_BASE_STALE')) throw e;
       // The mirror moved on since the base was cached: make a fresh base and resolve again.
       await rm(base.tarball, { force: true });
-      base = await ensureBase(s.paths.cache, recipe.base, s.mirror, { onLine: s.log });
+      base = await ensureBase(s.paths.cache, s.archives, { onLine: s.log });
       return resolveLock(s, base);
     }
   });
-  // Resolved by apt against the signed index just now: this check also keeps that index in the cache.
-  await s.step('verify lock', () => verifyDebianInputs(indexContext(s, lock), lock.packages));
+  // Resolved by apt against the signed indexes just now: this check finds each package's pocket
+  // in them (and keeps those indexes in the cache).
+  const lock = await s.step('verify lock', async () => {
+    const settings = indexSettings(s, resolved);
+    return {
+      ...resolved,
+      base: await locateDebianInputs(settings, s.archives, resolved.base),
+      packages: await locateDebianInputs(settings, s.archives, resolved.packages),
+    };
+  });
   await writeLock(lockFile, lock);
   return { lock, lockFile, changed: true, base };
 }
 
-function indexContext(s: Session, lock: Lock): IndexContext {
+function indexSettings(s: Session, lock: Lock): IndexSettings {
   return {
     cacheDir: s.paths.cache,
-    mirror: s.mirror,
-    suite: s.recipe.base,
     architecture: lock.architecture,
     offline: s.offline,
     keyring: process.env.JRT_DEBIAN_KEYRING || DEFAULT_KEYRING,
@@ -127,10 +145,11 @@ async function resolveLock(s: Session, base: BaseRoot): Promise<Lock> {
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z');
     return {
-      lock_version: 1,
+      lock_version: 2,
       recipe: recipe.name,
       inputs_digest: inputsDigest(recipe),
       suite: recipe.base,
+      pockets: recipe.pockets,
       architecture: debian.base.find((p) => p.package === 'libc6')?.architecture ?? 'amd64',
       resolved_at: resolvedAt.toISOString(),
       snapshot: `https://snapshot.debian.org/archive/debian/${stamp}/`,

@@ -4,10 +4,12 @@
  * (recipes/NAME.lock.json) and is committed.
  */
 import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { failure, usageError } from '../core/errors.js';
 import { sha256Bytes } from '../core/hash.js';
 import { readCapped, TooLargeError } from '../core/read-capped.js';
-import type { Recipe } from '../recipe/types.js';
+import type { Pocket, Recipe } from '../recipe/types.js';
+import type { ArchivePocket } from './archives.js';
 import { checkLockShape } from './lock-check.js';
 
 export interface DebianInput {
@@ -18,6 +20,11 @@ export interface DebianInput {
   filename: string;
   size: number;
   sha256: string;
+  /**
+   * The archive it came from: the suite (`release`) or a pocket (lock_version 2). Absent in a
+   * lock_version 1 lock, which knew the suite alone.
+   */
+  pocket?: ArchivePocket;
 }
 
 export interface NpmInput {
@@ -42,7 +49,8 @@ export interface UrlInput {
 export type SourceInput = NpmInput | UrlInput;
 
 export interface Lock {
-  lock_version: 1;
+  /** 2 since locks record pockets; a version 1 lock (the suite alone) is still read. */
+  lock_version: 1 | 2;
   recipe: string;
   /**
    * Digest of what the lock was resolved from: the recipe's base, Debian packages and sources
@@ -50,6 +58,8 @@ export interface Lock {
    */
   inputs_digest: string;
   suite: string;
+  /** The suite's pockets the inputs were resolved from (lock_version 2; none in version 1). */
+  pockets?: Pocket[];
   architecture: string;
   /** When the inputs were resolved. Also the build's SOURCE_DATE_EPOCH, so rebuilds are identical. */
   resolved_at: string;
@@ -66,8 +76,35 @@ export interface Lock {
   sources: SourceInput[];
 }
 
-export function lockPathFor(recipeFile: string): string {
+/** The lock of a recipe: `NAME.lock.json` next to the recipe file, whatever the file is called. */
+export function lockPathFor(recipeFile: string, recipeName: string): string {
+  return path.join(path.dirname(recipeFile), `${recipeName}.lock.json`);
+}
+
+/** Where jrt 0.2 wrote a lock: named after the recipe file (`tiny.yml` → `tiny.lock.json`). */
+export function legacyLockPath(recipeFile: string): string {
   return `${recipeFile.replace(/\.ya?ml$/, '')}.lock.json`;
+}
+
+/**
+ * The recipe's lock and the file it came from: `NAME.lock.json`, else (deprecated, with a warning
+ * through `warn`) a lock by the recipe file's name that jrt 0.2 wrote. Undefined lock when neither exists.
+ */
+export async function readRecipeLock(
+  recipeFile: string,
+  recipeName: string,
+  warn?: (message: string) => void,
+): Promise<{ lock: Lock | undefined; file: string }> {
+  const file = lockPathFor(recipeFile, recipeName);
+  const lock = await readLock(file);
+  const legacy = legacyLockPath(recipeFile);
+  if (lock || legacy === file) return { lock, file };
+  const old = await readLock(legacy);
+  if (old)
+    warn?.(
+      `${legacy} is named after the recipe file; locks are now named after the recipe: rename it to ${path.basename(file)} (jrt writes ${file} from now on)`,
+    );
+  return { lock: old, file: old ? legacy : file };
 }
 
 /** Canonical text: stable key order as written, sorted package lists, trailing newline. */
@@ -85,11 +122,18 @@ export function lockDigest(lock: Lock): string {
 export function inputsDigest(recipe: Recipe): string {
   const inputs = {
     base: recipe.base,
+    // Only when there are any: a recipe without pockets keeps the digest its lock was made with.
+    ...(recipe.pockets.length > 0 ? { pockets: recipe.pockets } : {}),
     build_packages: recipe.build.packages,
     runtime_packages: recipe.runtime.packages,
     sources: recipe.sources,
   };
   return `sha256:${sha256Bytes(JSON.stringify(inputs))}`;
+}
+
+/** The pockets a lock was resolved from (none for a lock_version 1 lock). */
+export function lockPockets(lock: Lock): Pocket[] {
+  return lock.pockets ?? [];
 }
 
 export function sourceDateEpoch(lock: Lock): number {
@@ -148,7 +192,7 @@ export function assertLockMatches(
   if (lock.inputs_digest !== inputsDigest) {
     throw failure(
       'ERR_JRT_LOCK_DRIFT',
-      `--locked: the recipe's inputs (base, packages or sources) changed since ${lockFile} was resolved`,
+      `--locked: the recipe's inputs (base, pockets, packages or sources) changed since ${lockFile} was resolved`,
       {
         hint: `run 'jrt lock' for ${recipeName} to resolve the changed recipe, review the diff and commit it`,
       },

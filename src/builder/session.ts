@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { failure, isJrtError } from '../core/errors.js';
-import { hostDebianMirror, hostNpmRegistry } from '../core/host-sources.js';
+import { hostDebianMirror, hostDebianSecurityMirror, hostNpmRegistry } from '../core/host-sources.js';
 import type { JrtPaths } from '../core/paths.js';
 import { stopChildren } from '../core/proc.js';
 import { type OnProgress, phase, silentProgress } from '../core/progress.js';
@@ -16,6 +16,7 @@ import { JRT_VERSION } from '../core/version.js';
 import { waitForGc } from '../disk/gc-apply.js';
 import { loadRecipe } from '../recipe/load.js';
 import type { Recipe } from '../recipe/types.js';
+import { type Archive, archivesOf } from './archives.js';
 import { removeStaleBuildDirs } from './base.js';
 import { type BlobStore, createBlobStore } from './blobs.js';
 
@@ -34,6 +35,8 @@ export interface Session {
   paths: JrtPaths;
   offline: boolean;
   mirror: string;
+  /** The suite and the pockets the recipe takes, each with its mirror (archives[0] is the suite). */
+  archives: Archive[];
   registry: string;
   blobs: BlobStore;
   buildDir: string;
@@ -59,7 +62,12 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = (line: string) => appendFileSync(logFile, `${line}\n`);
   log(`jrt ${JRT_VERSION}: ${opts.recipeFile} (${digest})`);
-  const [mirror, registry] = await Promise.all([hostDebianMirror(), hostNpmRegistry()]);
+  const [mirror, security, registry] = await Promise.all([
+    hostDebianMirror(),
+    hostDebianSecurityMirror(),
+    hostNpmRegistry(),
+  ]);
+  const archives = archivesOf(recipe.base, recipe.pockets, { debian: mirror, security });
 
   const stale = await removeStaleBuildDirs(opts.paths.cache);
   const report = (message: string) => {
@@ -127,6 +135,7 @@ export async function withSession<T>(opts: SessionOptions, fn: (s: Session) => P
     paths: opts.paths,
     offline: opts.offline ?? false,
     mirror,
+    archives,
     registry,
     blobs: createBlobStore(opts.paths.cache),
     buildDir,

@@ -14,6 +14,7 @@ import type { RuntimeYml } from '../core/runtime-format.js';
 import type { SmokeTest } from '../recipe/types.js';
 import { planSandbox } from '../runner/plan.js';
 import { asUser } from '../runner/spawn.js';
+import { staticLibsMissedByLinker } from './strip.js';
 
 const NOBODY = 65534;
 
@@ -22,6 +23,8 @@ export async function runSmokeTests(
   yml: RuntimeYml,
   tests: SmokeTest[],
   onLine?: (l: string) => void,
+  /** Static libraries `runtime.strip.static_libs` removed: a link failure that needs one says so. */
+  strippedStaticLibs: string[] = [],
 ): Promise<void> {
   // Jobs run as nobody on the host too: the runtime must be readable by them.
   await chmod(runtimeDir, 0o755);
@@ -50,9 +53,19 @@ export async function runSmokeTests(
       });
       const tail = (text: string) => text.trim().split('\n').slice(-15).join('\n');
       if (r.exitCode !== 0) {
+        const missed = staticLibsMissedByLinker(`${r.stdout}\n${r.stderr}`, strippedStaticLibs);
+        const why =
+          missed.length > 0
+            ? `\nit links against ${missed.join(', ')}, which runtime.strip.static_libs (default true) removed from the runtime`
+            : '';
         throw failure(
           'ERR_JRT_SMOKE_TEST',
-          `smoke test '${test.name}' failed (exit ${r.exitCode}): ${test.run}\n${tail(r.stderr || r.stdout)}`,
+          `smoke test '${test.name}' failed (exit ${r.exitCode}): ${test.run}\n${tail(r.stderr || r.stdout)}${why}`,
+          missed.length > 0
+            ? {
+                hint: 'set runtime.strip.static_libs: false in the recipe: a toolchain that links needs its *.a files',
+              }
+            : {},
         );
       }
       if (test.expect !== undefined && !r.stdout.includes(test.expect)) {
@@ -72,23 +85,39 @@ export async function runSmokeTests(
  * the files are written while only jrt can reach it (O_EXCL|O_NOFOLLOW all the same: nothing may
  * wait under their names), then files, subdirectories and the directory itself are handed to the
  * job user, still 0700. It is never writable by anyone else, so no one can plant a link in it.
+ * A name with directories (`src/main.rs`) gets them made here, one component at a time, each a new
+ * directory of this call's own (validation refuses `..`, `.`, empty components and a name that is
+ * both a file and a directory; a component that exists and is not a directory made here is refused
+ * all the same).
  */
-async function prepareWorkDir(work: string, files: Record<string, string>): Promise<void> {
-  const handOver: string[] = [];
+export async function prepareWorkDir(work: string, files: Record<string, string>): Promise<void> {
+  const made = new Set<string>();
   for (const [name, content] of Object.entries(files)) {
-    const parts = name.split('/').filter((p) => p !== '');
+    const parts = name.split('/');
+    if (parts.some((p) => p === '' || p === '.' || p === '..'))
+      throw failure('ERR_JRT_SMOKE_TEST', `smoke test file '${name}': not a plain relative name`);
     let dir = work;
     for (const part of parts.slice(0, -1)) {
       dir = path.join(dir, part);
+      if (made.has(dir)) continue;
       try {
         await mkdir(dir, { mode: 0o700 });
-        handOver.push(dir);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        throw failure(
+          'ERR_JRT_SMOKE_TEST',
+          `smoke test file '${name}': ${path.relative(work, dir)} is already a file of the test`,
+        );
       }
+      made.add(dir);
     }
     const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
-    const fh = await open(path.join(work, ...parts), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+    const fh = await open(path.join(work, ...parts), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600).catch(
+      (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST' && e.code !== 'EISDIR') throw e;
+        throw failure('ERR_JRT_SMOKE_TEST', `smoke test file '${name}': is also a directory of the test`);
+      },
+    );
     try {
       await fh.writeFile(content);
       await fh.chown(NOBODY, NOBODY);
@@ -96,7 +125,7 @@ async function prepareWorkDir(work: string, files: Record<string, string>): Prom
       await fh.close();
     }
   }
-  for (const dir of handOver) await chown(dir, NOBODY, NOBODY);
+  for (const dir of made) await chown(dir, NOBODY, NOBODY);
   await chown(work, NOBODY, NOBODY);
 }
 

@@ -123,7 +123,7 @@ export async function linkChainsOf(tree: string, entries: TreeEntry[]): Promise<
 export async function stripTree(
   tree: string,
   rules: StripRules,
-): Promise<{ removed: number; bytes: number; protectedCount: number }> {
+): Promise<{ removed: number; bytes: number; protectedCount: number; staticLibs: string[] }> {
   const entries = await walkTree(tree);
   const plan = planStrip(entries, rules, await linkChainsOf(tree, entries));
   for (const e of plan.remove) {
@@ -136,5 +136,35 @@ export async function stripTree(
     } else if (e.type === 'other') await rm(host, { force: true });
     else await unlink(host);
   }
-  return { removed: plan.remove.length, bytes: plan.bytes, protectedCount: plan.protectedCount };
+  return {
+    removed: plan.remove.length,
+    bytes: plan.bytes,
+    protectedCount: plan.protectedCount,
+    staticLibs: rules.static_libs ? removedStaticLibs(plan.remove) : [],
+  };
+}
+
+/** File names of the static libraries a plan removes (`libgcc.a`), sorted and unique. */
+export function removedStaticLibs(removed: TreeEntry[]): string[] {
+  const names = removed.filter((e) => e.type === 'file' && e.path.endsWith('.a'));
+  return [...new Set(names.map((e) => path.posix.basename(e.path)))].sort();
+}
+
+/**
+ * The static libraries a linker's output says it could not find that `strip.static_libs` removed:
+ * `cannot find -lgcc` means libgcc.a (or libgcc.so; only a removed .a counts), `cannot find
+ * libfoo.a` names the file. Pure; empty when the failure is something else.
+ */
+export function staticLibsMissedByLinker(output: string, removed: string[]): string[] {
+  const gone = new Set(removed);
+  const wanted = new Set<string>();
+  for (const m of output.matchAll(/cannot find -l:?([A-Za-z0-9_.+-]+)/g)) {
+    const lib = m[1] as string;
+    wanted.add(lib.endsWith('.a') ? lib : `lib${lib}.a`);
+  }
+  for (const m of output.matchAll(/(?:cannot find|No such file or directory)[^\n]*?([A-Za-z0-9_.+-]+\.a)\b/g))
+    wanted.add(m[1] as string);
+  for (const m of output.matchAll(/([A-Za-z0-9_.+-]+\.a)\b[^\n]*?No such file or directory/g))
+    wanted.add(path.posix.basename(m[1] as string));
+  return [...wanted].filter((w) => gone.has(w)).sort();
 }

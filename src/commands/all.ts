@@ -4,6 +4,7 @@ import type { CommandTable } from '../main.js';
 export const COMMANDS: CommandTable = {
   build: async () => (await import('./build.js')).buildCommand,
   lock: async () => (await import('./lock.js')).lockCommand,
+  outdated: async () => (await import('./outdated.js')).outdatedCommand,
   install: async () => (await import('./install.js')).installCommand,
   exec: async () => (await import('./exec.js')).execCommand,
   runtime: async () => (await import('./runtime.js')).runtimeCommand,

@@ -1,5 +1,6 @@
 import { buildRuntime } from '../builder/build.js';
 import { emit } from '../core/context.js';
+import { formatBytes } from '../core/disk.js';
 import { usageError } from '../core/errors.js';
 import { formatMs } from '../core/progress.js';
 import { parseFlags } from './args.js';
@@ -78,14 +79,20 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
     } finally {
       await progress.close();
     }
-    emit(ctx, { artifacts: results }, () =>
-      results
-        .map(
-          (r) =>
-            `${r.name}: ${r.artifact}\n  sha256 ${r.sha256}, ${(r.size / 1e6).toFixed(1)} MB, ${formatMs(r.ms)}${r.lock_changed ? `, lock written: ${r.lock}` : ''}`,
-        )
-        .join('\n'),
-    );
+    emit(ctx, { artifacts: results }, () => results.map(describeArtifact).join('\n'));
     return 0;
   },
 };
+
+/** `node-18: ./node-18-18.20.8.jrt.tar.gz` and its sha256, size in MiB (as `jrt list`), time and lock. */
+export function describeArtifact(r: {
+  name: string;
+  artifact: string;
+  sha256: string;
+  size: number;
+  ms: number;
+  lock: string;
+  lock_changed: boolean;
+}): string {
+  return `${r.name}: ${r.artifact}\n  sha256 ${r.sha256}, ${formatBytes(r.size)}, ${formatMs(r.ms)}${r.lock_changed ? `, lock written: ${r.lock}` : ''}`;
+}

@@ -9,9 +9,10 @@ import type { Command } from './types.js';
 export const lockCommand: Command = {
   help: `Usage: jrt lock RECIPE... [--update]
 
-Resolve every input of the recipe — the Debian base root and packages (exact versions, sha256 from
-the archive's signed indexes), npm packages (integrity) and URLs (sha256) — and write
-recipes/NAME.lock.json next to it. Commit the lock: 'jrt build --locked' then refuses any drift.
+Resolve every input of the recipe — the Debian base root and packages (exact versions, sha256 and
+pocket from the signed indexes of its suite and pockets: security, updates, backports), npm packages
+(integrity) and URLs (sha256) — and write NAME.lock.json next to it. 'jrt outdated' lists what has
+moved on since. Commit the lock: 'jrt build --locked' then refuses any drift.
 
 Flags:
   --update   resolve again even if the lock matches the recipe (take today's mirror)

@@ -13,12 +13,7 @@ export async function hostDebianMirror(
 ): Promise<string> {
   const override = env.JRT_DEBIAN_MIRROR;
   if (override) return trimSlash(override);
-  const files: string[] = [path.join(etcApt, 'sources.list')];
-  try {
-    const dir = path.join(etcApt, 'sources.list.d');
-    for (const f of (await readdir(dir)).sort()) files.push(path.join(dir, f));
-  } catch {}
-  for (const file of files) {
+  for (const file of await aptSourceFiles(etcApt)) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -35,8 +30,43 @@ export async function hostDebianMirror(
   return 'http://deb.debian.org/debian';
 }
 
-/** The first URI of a `Types: deb` stanza whose URIs do not look like the security archive. */
-export function firstDeb822Uri(text: string): string | undefined {
+/**
+ * Debian's security archive (`debian-security`, where `bookworm-security` lives): JRT_DEBIAN_SECURITY_MIRROR;
+ * else, when JRT_DEBIAN_MIRROR names the mirror, its `.../debian` as `.../debian-security` (or that
+ * same mirror, when it does not end in /debian: a private mirror serving every pocket itself); else
+ * the host's apt sources' security URI; else the host mirror's `.../debian-security`.
+ */
+export async function hostDebianSecurityMirror(
+  env: NodeJS.ProcessEnv = process.env,
+  etcApt = '/etc/apt',
+): Promise<string> {
+  if (env.JRT_DEBIAN_SECURITY_MIRROR) return trimSlash(env.JRT_DEBIAN_SECURITY_MIRROR);
+  const sibling = (m: string) => (/\/debian$/.test(m) ? `${m}-security` : m);
+  if (env.JRT_DEBIAN_MIRROR) return sibling(trimSlash(env.JRT_DEBIAN_MIRROR));
+  for (const file of await aptSourceFiles(etcApt)) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const uri = file.endsWith('.sources')
+      ? firstDeb822Uri(text, true)
+      : file.endsWith('.list')
+        ? firstListUri(text, true)
+        : undefined;
+    if (uri) return trimSlash(uri);
+  }
+  return sibling(await hostDebianMirror(env, etcApt));
+}
+
+async function aptSourceFiles(etcApt: string): Promise<string[]> {
+  const files: string[] = [path.join(etcApt, 'sources.list')];
+  try {
+    const dir = path.join(etcApt, 'sources.list.d');
+    for (const f of (await readdir(dir)).sort()) files.push(path.join(dir, f));
+  } catch {}
+  return files;
+}
+
+/** The first URI of a `Types: deb` stanza whose URIs do (security) or do not look like the security archive. */
+export function firstDeb822Uri(text: string, security = false): string | undefined {
   for (const stanza of text.split(/\n\s*\n/)) {
     const fields = new Map<string, string>();
     for (const line of stanza.split('\n')) {
@@ -45,17 +75,17 @@ export function firstDeb822Uri(text: string): string | undefined {
     }
     if (!(fields.get('types') ?? '').split(/\s+/).includes('deb')) continue;
     if (fields.get('enabled') === 'no') continue;
-    const uri = (fields.get('uris') ?? '').split(/\s+/).find((u) => u && !u.includes('security'));
+    const uri = (fields.get('uris') ?? '').split(/\s+/).find((u) => u && u.includes('security') === security);
     if (uri) return uri;
   }
   return undefined;
 }
 
-export function firstListUri(text: string): string | undefined {
+export function firstListUri(text: string, security = false): string | undefined {
   for (const raw of text.split('\n')) {
     const line = raw.replace(/#.*/, '').trim();
     const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)/.exec(line);
-    if (m && !(m[1] as string).includes('security')) return m[1];
+    if (m && (m[1] as string).includes('security') === security) return m[1];
   }
   return undefined;
 }

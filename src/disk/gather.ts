@@ -6,9 +6,10 @@
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { readArtifactHead } from '../artifact/read.js';
-import { mirrorKey } from '../builder/base.js';
-import { lockPathFor, readLock } from '../builder/lock.js';
-import { hostDebianMirror } from '../core/host-sources.js';
+import { archivesOf, type Mirrors } from '../builder/archives.js';
+import { baseTarball } from '../builder/base.js';
+import { lockPockets, readRecipeLock } from '../builder/lock.js';
+import { hostDebianMirror, hostDebianSecurityMirror } from '../core/host-sources.js';
 import type { JrtPaths } from '../core/paths.js';
 import { holderAlive, processAlive } from '../core/pid.js';
 import { CURRENT_LINK, isValidName, VERSIONS_DIR } from '../installer/layout.js';
@@ -81,9 +82,17 @@ export async function installedLayout(
   return { runtimes, versionDirs };
 }
 
-/** The blobs the recipes dir's committed locks pin and the suites its recipes build on. */
-export async function recipeNeeds(dir: string): Promise<RecipeNeeds> {
-  const needs: RecipeNeeds = { dir, blobs: new Set(), suites: new Set(), problems: [] };
+/**
+ * The blobs the recipes dir's committed locks pin, and the base roots its recipes and locks build on
+ * with this host's mirrors (suite, pockets and mirrors name a base: builder/base.ts). Without the
+ * mirrors no base is known, and that is a problem: no base is then removed.
+ */
+export async function recipeNeeds(dir: string, mirrors: Mirrors | undefined): Promise<RecipeNeeds> {
+  const needs: RecipeNeeds = { dir, blobs: new Set(), bases: new Set(), problems: [] };
+  if (mirrors === undefined) needs.problems.push("the host's Debian mirrors could not be read");
+  const base = (suite: string, pockets: Parameters<typeof archivesOf>[1]) => {
+    if (mirrors) needs.bases.add(path.basename(baseTarball('/', archivesOf(suite, pockets, mirrors))));
+  };
   let files: string[];
   try {
     files = await recipeFiles(dir);
@@ -94,10 +103,10 @@ export async function recipeNeeds(dir: string): Promise<RecipeNeeds> {
   for (const file of files) {
     try {
       const { recipe } = await loadRecipe(file);
-      needs.suites.add(recipe.base);
-      const lock = await readLock(lockPathFor(file));
+      base(recipe.base, recipe.pockets);
+      const { lock } = await readRecipeLock(file, recipe.name);
       if (!lock) continue;
-      needs.suites.add(lock.suite);
+      base(lock.suite, lockPockets(lock));
       for (const i of [...lock.base, ...lock.packages, ...lock.sources]) needs.blobs.add(i.sha256);
     } catch (e) {
       needs.problems.push(`${path.basename(file)}: ${(e as Error).message.split('\n')[0]}`);
@@ -151,7 +160,11 @@ export async function gatherSnapshot(given: JrtPaths, now = Date.now()): Promise
     const runtime = await artifactRuntime(a);
     artifacts.push({ ...a, ...(runtime !== undefined ? { runtime } : {}) });
   }
-  const mirror = await hostDebianMirror().catch(() => undefined);
+  const [debian, security] = await Promise.all([
+    hostDebianMirror().catch(() => undefined),
+    hostDebianSecurityMirror().catch(() => undefined),
+  ]);
+  const mirrors = debian !== undefined && security !== undefined ? { debian, security } : undefined;
   return {
     nowMs: now,
     alive: processAlive,
@@ -166,8 +179,7 @@ export async function gatherSnapshot(given: JrtPaths, now = Date.now()): Promise
       ...(await listEntries(path.join(paths.state, 'package-caches'), (n) => n.startsWith('.removing-'))),
     ],
     logs: await listEntries(paths.log, (n) => n.endsWith('.log') || n.endsWith('.jsonl')),
-    recipes: await recipeNeeds(paths.recipes),
-    ...(mirror !== undefined ? { mirrorKey: mirrorKey(mirror) } : {}),
+    recipes: await recipeNeeds(paths.recipes, mirrors),
     installing: await liveInstalls(paths.state),
     jobs: await runningJobs(paths.state),
     mounts: mountPoints(),

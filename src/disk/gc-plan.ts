@@ -31,7 +31,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /** A partial a process writes next to what it makes (blobs.ts, base.ts): `...-<pid>...`. */
 const INCOMING = /^\.incoming-(?:[0-9a-f]{64}-)?(\d+)(?:-\d+)?$/;
 const BASE_PART = /\.part-(\d+)\.tmp$/;
-const BASE = /^([a-z0-9-]+)@([A-Za-z0-9._-]+)\.tar$/;
+const BASE = /^[a-z0-9+-]+@[A-Za-z0-9._+-]+\.tar$/;
 const BUILD_DIR = /^build-(\d+)-[0-9a-f]+$/;
 const BUILD_LOG = /^build-.+\.log$/;
 /** A volume `jrt volume remove` renamed aside (disk/volumes.ts). */
@@ -115,22 +115,13 @@ function planBases(s: DiskSnapshot): GcItem[] {
         ? item('base', e, 'keep', `being made by pid ${pid}`)
         : item('base', e, 'remove', `partial base root of pid ${pid}, which is gone`);
     }
-    const m = BASE.exec(e.name);
-    if (!m) return item('base', e, 'keep', 'not a name jrt gives a base root');
-    const [, suite, key] = m as unknown as [string, string, string];
-    if (s.recipes.suites.has(suite) && (s.mirrorKey === undefined || s.mirrorKey === key))
-      return item('base', e, 'keep', `suite ${suite} is used by a recipe in ${s.recipes.dir}`);
+    if (!BASE.test(e.name)) return item('base', e, 'keep', 'not a name jrt gives a base root');
+    if (s.recipes.bases.has(e.name))
+      return item('base', e, 'keep', `a recipe in ${s.recipes.dir} builds on it`);
     if (busy) return item('base', e, 'keep', busy);
     if (s.recipes.problems.length > 0)
       return item('base', e, 'keep', `recipes could not all be read (${s.recipes.problems[0]})`);
-    return item(
-      'base',
-      e,
-      'remove',
-      s.recipes.suites.has(suite)
-        ? `made from another mirror (${key}) than the host's (${s.mirrorKey})`
-        : `no recipe in ${s.recipes.dir} builds on ${suite}`,
-    );
+    return item('base', e, 'remove', `no recipe in ${s.recipes.dir} builds on it (suite, pockets, mirrors)`);
   });
 }
 

@@ -44,11 +44,12 @@ export interface LiveJob {
   packageCache?: string;
 }
 
-/** What the recipes directory asks for: the blobs of its committed locks, the suites of its recipes. */
+/** What the recipes directory asks for: the blobs of its committed locks, the base roots its recipes build on. */
 export interface RecipeNeeds {
   dir: string;
   blobs: Set<string>;
-  suites: Set<string>;
+  /** File names of the base roots (builder/base.ts baseTarball) its recipes use on this host. */
+  bases: Set<string>;
   /** Recipes or locks that could not be read: while any, nothing they might need is removed. */
   problems: string[];
 }
@@ -72,8 +73,6 @@ export interface DiskSnapshot {
   /** JRT_LOG/*: build logs, jobs.jsonl and its rotated parts. */
   logs: Entry[];
   recipes: RecipeNeeds;
-  /** The host mirror's key (base.ts mirrorKey), when it could be read. */
-  mirrorKey?: string;
   /** Runtime names whose install lock is held by a live process. */
   installing: { name: string; pid: number }[];
   jobs: LiveJob[];

@@ -4,9 +4,10 @@
  * host with only a Debian mirror) is reported up front instead of failing half-way.
  */
 
+import { archivesOf } from '../builder/archives.js';
 import { createBlobStore } from '../builder/blobs.js';
 import { expandSourceUrl } from '../builder/sources.js';
-import { hostDebianMirror, hostNpmRegistry } from '../core/host-sources.js';
+import { hostDebianMirror, hostDebianSecurityMirror, hostNpmRegistry } from '../core/host-sources.js';
 import { probe } from '../core/http.js';
 import type { Recipe } from '../recipe/types.js';
 
@@ -33,9 +34,15 @@ export async function unreachableInputs(
   reachable: Prober,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string[]> {
-  const [mirror, registry] = await Promise.all([hostDebianMirror(env), hostNpmRegistry(env)]);
+  const [mirror, security, registry] = await Promise.all([
+    hostDebianMirror(env),
+    hostDebianSecurityMirror(env),
+    hostNpmRegistry(env),
+  ]);
   const blobs = createBlobStore(cacheDir);
-  const wanted: string[] = [`${mirror}/dists/${recipe.base}/Release`];
+  const wanted: string[] = archivesOf(recipe.base, recipe.pockets, { debian: mirror, security }).map(
+    (a) => `${a.mirror}/dists/${a.dist}/Release`,
+  );
   for (const s of recipe.sources) {
     if (s.kind === 'url' && !(await blobs.has(s.sha256)))
       wanted.push(expandSourceUrl(s.url, { mirror, registry }));

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { readArtifactHead } from '../artifact/read.js';
-import { inputsDigest, lockDigest, lockPathFor, readLock } from '../builder/lock.js';
+import { inputsDigest, lockDigest, readRecipeLock } from '../builder/lock.js';
 import { readCapped } from '../core/read-capped.js';
 import { artifactName, MANIFEST_JSON, MAX_MANIFEST_BYTES, type Manifest } from '../core/runtime-format.js';
 import { JRT_VERSION } from '../core/version.js';
@@ -23,7 +23,7 @@ export interface BuildIdentity {
 /** What a build of this recipe would be stamped with, or undefined when it has no usable lock yet. */
 export async function buildIdentity(recipeFile: string): Promise<BuildIdentity | undefined> {
   const { recipe, digest } = await loadRecipe(recipeFile);
-  const lock = await readLock(lockPathFor(recipeFile)).catch(() => undefined);
+  const lock = (await readRecipeLock(recipeFile, recipe.name).catch(() => undefined))?.lock;
   if (!lock || lock.inputs_digest !== inputsDigest(recipe)) return undefined;
   return {
     name: recipe.name,

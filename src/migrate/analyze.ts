@@ -3,7 +3,7 @@
  * locks, and match each install to a recipe (or draft one). The scanning and matching are the
  * modules' own; this only wires them to the disk.
  */
-import { lockPathFor, readLock } from '../builder/lock.js';
+import { readRecipeLock } from '../builder/lock.js';
 import { listRecipes } from '../recipe/load.js';
 import { type Draft, draftRecipe } from './draft.js';
 import { hostView } from './host-view.js';
@@ -28,7 +28,7 @@ export async function recipeOffers(recipesDir: string): Promise<RecipeOffer[]> {
   const out: RecipeOffer[] = [];
   for (const r of await listRecipes(recipesDir)) {
     // A missing or unreadable lock only means the exact version is not known.
-    const lock = await readLock(lockPathFor(r.file)).catch(() => undefined);
+    const lock = (await readRecipeLock(r.file, r.recipe.name).catch(() => undefined))?.lock;
     const offer = recipeOffer(r.recipe, lock, r.file);
     if (offer) out.push(offer);
   }

@@ -6,11 +6,12 @@
  */
 import { stat } from 'node:fs/promises';
 import { readArtifactHead } from '../artifact/read.js';
+import { archivesOf } from '../builder/archives.js';
 import { baseTarball } from '../builder/base.js';
 import { createBlobStore } from '../builder/blobs.js';
-import { lockPathFor, readLock } from '../builder/lock.js';
+import { lockPockets, readRecipeLock } from '../builder/lock.js';
 import { freeSpace } from '../core/disk.js';
-import { hostDebianMirror } from '../core/host-sources.js';
+import { hostDebianMirror, hostDebianSecurityMirror } from '../core/host-sources.js';
 import type { JrtPaths } from '../core/paths.js';
 import { buildIdentity, cachedArtifact } from '../installer/up-to-date.js';
 import { listInstalled } from '../runner/resolve.js';
@@ -36,10 +37,11 @@ export async function recipeSize(
   const id = await buildIdentity(offer.file).catch(() => undefined);
   const artifact = id && (await cachedArtifact(paths.cache, id));
   if (artifact) return { runtime_bytes: (await readArtifactHead(artifact)).manifest.total_size };
-  const lock = await readLock(lockPathFor(offer.file)).catch(() => undefined);
+  const lock = (await readRecipeLock(offer.file, offer.name).catch(() => undefined))?.lock;
   if (!lock) return {};
   const blobs = createBlobStore(paths.cache);
-  const hasBase = await exists(baseTarball(paths.cache, lock.suite, await hostDebianMirror(env)));
+  const mirrors = { debian: await hostDebianMirror(env), security: await hostDebianSecurityMirror(env) };
+  const hasBase = await exists(baseTarball(paths.cache, archivesOf(lock.suite, lockPockets(lock), mirrors)));
   let download = 0;
   for (const input of [...(hasBase ? [] : lock.base), ...lock.packages, ...lock.sources])
     if (!(await blobs.has(input.sha256))) download += input.size;

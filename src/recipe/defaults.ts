@@ -2,11 +2,24 @@
  * Fill in every optional field so callers get a complete Recipe. Runs only on data the schema
  * accepted, so the casts below describe, not assume.
  */
-import type { Recipe, Source } from './types.js';
+import { POCKETS, type Pocket, type Recipe, type Source } from './types.js';
 
 type Raw = Record<string, unknown>;
 
 export const DEFAULT_ARCHITECTURES = ['amd64'];
+
+/** Suites that move every day have no pockets: sid gets its fixes as new versions of itself. */
+const ROLLING = new Set(['sid', 'unstable', 'experimental']);
+
+/** security and updates for a stable suite (bookworm, trixie, ...), none for sid. */
+export function defaultPockets(suite: string): Pocket[] {
+  return ROLLING.has(suite) ? [] : ['security', 'updates'];
+}
+
+/** One order whatever the recipe wrote, so the digest does not depend on it. */
+export function canonicalPockets(pockets: Pocket[]): Pocket[] {
+  return POCKETS.filter((p) => pockets.includes(p));
+}
 
 export function applyDefaults(raw: Raw): Recipe {
   const build = (raw.build ?? {}) as Raw;
@@ -22,6 +35,7 @@ export function applyDefaults(raw: Raw): Recipe {
     description: raw.description as string,
     aliases: (raw.aliases as string[] | undefined) ?? [],
     base: raw.base as string,
+    pockets: canonicalPockets((raw.pockets as Pocket[] | undefined) ?? defaultPockets(raw.base as string)),
     sources: (raw.sources as Source[] | undefined) ?? [],
     build: {
       packages: (build.packages as string[] | undefined) ?? [],

@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Document } from 'yaml';
 import { editDistance } from '../core/suggest.js';
-import { pointerToPath, valueAt } from './path.js';
+import { formatPath, pointerToPath, valueAt } from './path.js';
 import { recipeSchema } from './schema.js';
 import type { Issue } from './semantics.js';
 import { sourceText } from './yaml-position.js';
@@ -83,6 +83,13 @@ function translate(e: ErrorObject, data: unknown, doc: Document): Issue | undefi
       return { path, message: `is too long (at most ${params.limit} characters)` };
     case 'const':
       return { path, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    case 'enum':
+      return { path, message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}` };
+    case 'uniqueItems':
+      return {
+        path: [...path, params.i as number],
+        message: `duplicate (also ${formatPath([...path, params.j as number])})`,
+      };
     default:
       return { path, message: e.message ?? `fails ${e.keyword}` };
   }

@@ -146,6 +146,15 @@ export const recipeSchema: Schema = object(
     description: { type: 'string', maxLength: 4096 },
     aliases: stringList(str(NAME_PATTERN, 'must be lowercase letters, digits, . + -')),
     base: str('^[a-z][a-z0-9-]*$', 'must be a Debian suite name (bookworm, trixie, ...)', { maxLength: 64 }),
+    pockets: {
+      type: 'array',
+      maxItems: 3,
+      uniqueItems: true,
+      items: {
+        enum: ['security', 'updates', 'backports'],
+        'x-message': 'must be security, updates or backports',
+      },
+    },
     sources: {
       type: 'array',
       maxItems: 1000,

@@ -45,12 +45,24 @@ export function semanticIssues(data: unknown): Issue[] {
       path: ['spec_version'],
       message: `must be version '${version}' or a prefix of it (like '${version.split('.')[0]}'): a spec that names it must match the runtime`,
     });
+  checkBase(data, issues);
   checkAliases(data, issues);
   if (isObj(data.build)) uniqueNames(list(data.build.steps), ['build', 'steps'], 'step', issues);
   uniqueNames(list(data.test), ['test'], 'test', issues);
   list(data.test).forEach((t, i) => {
     if (!isObj(t) || !isObj(t.files)) return;
-    for (const name of Object.keys(t.files)) {
+    const names = new Set(Object.keys(t.files));
+    for (const name of names) {
+      const parents = name.split('/').slice(0, -1);
+      const asDir = parents.map((_, j) => parents.slice(0, j + 1).join('/')).find((d) => names.has(d));
+      if (asDir !== undefined)
+        issues.push({
+          path: ['test', i, 'files', asDir],
+          anchor: 'key',
+          message: `is a file and also the directory of '${name}'`,
+        });
+    }
+    for (const name of names) {
       const parts = name.split('/');
       if (parts.includes('..'))
         issues.push({
@@ -99,6 +111,33 @@ export function semanticIssues(data: unknown): Issue[] {
       });
   }
   return issues;
+}
+
+const POCKET_SUFFIX = /^([a-z][a-z0-9]*)-(security|updates|backports|backports-sloppy|proposed-updates)$/;
+
+/** `base: bookworm-backports` names a pocket, which no root can be made from: say how to ask for it. */
+function checkBase(data: Obj, issues: Issue[]): void {
+  const m = typeof data.base === 'string' ? POCKET_SUFFIX.exec(data.base) : null;
+  if (m) {
+    const [, suite, pocket] = m as unknown as [string, string, string];
+    const asked = ['security', 'updates', 'backports'].includes(pocket)
+      ? `base: ${suite} with pockets: [${[...new Set(['security', 'updates', pocket])].join(', ')}]`
+      : `base: ${suite} (its pockets: security, updates, backports)`;
+    issues.push({
+      path: ['base'],
+      message: `'${data.base}' is a pocket of ${suite}, not a suite a build root can be made from: write ${asked}`,
+    });
+  }
+  if (
+    typeof data.base === 'string' &&
+    ['sid', 'unstable', 'experimental'].includes(data.base) &&
+    Array.isArray(data.pockets) &&
+    data.pockets.length > 0
+  )
+    issues.push({
+      path: ['pockets'],
+      message: `${data.base} has no pockets (write pockets: [] or leave it out)`,
+    });
 }
 
 function checkAliases(data: Obj, issues: Issue[]): void {

@@ -5,6 +5,10 @@
  */
 import type { RuntimeMount, RuntimeRequirements } from '../core/runtime-format.js';
 
+/** A pocket of a Debian suite (not a suite of its own): `bookworm-security`, `-updates`, `-backports`. */
+export type Pocket = 'security' | 'updates' | 'backports';
+export const POCKETS: readonly Pocket[] = ['security', 'updates', 'backports'];
+
 /** A non-Debian input, unpacked or copied into the build root at `dest` before the build steps. */
 export type Source = NpmSource | UrlSource | FileSource;
 
@@ -106,6 +110,12 @@ export interface Recipe {
   aliases: string[];
   /** Debian suite of the build root and of every Debian package: bookworm, trixie, ... */
   base: string;
+  /**
+   * The suite's pockets the build root and its packages come from besides the suite itself, in
+   * this order: security (its own archive), updates, backports. Default: security and updates for
+   * a stable suite, none for sid/unstable/experimental.
+   */
+  pockets: Pocket[];
   sources: Source[];
   build: Build;
   runtime: RuntimeContents;

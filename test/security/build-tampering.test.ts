@@ -44,6 +44,7 @@ function victimRecipe(url: string): string {
     'version: "1.0"',
     'description: what another recipe must not be able to change',
     'base: bookworm',
+    'pockets: []',
     'sources:',
     `  - { kind: url, url: "${url}", sha256: ${sha256(PAYLOAD)}, dest: /opt/data/payload.txt }`,
     'runtime:',
@@ -66,6 +67,7 @@ function hostileRecipe(opts: { steps: string; paths?: string[]; mounts?: string[
     'version: "1.0"',
     'description: a recipe whose steps attack the build host',
     'base: bookworm',
+    'pockets: []',
     'build:',
     '  steps:',
     '    - name: attack',
@@ -112,7 +114,7 @@ function place(name: string, text: string): { recipe: string; out: string } {
   mkdirSync(dir, { recursive: true });
   const recipe = path.join(dir, 'tiny.yml');
   writeFileSync(recipe, text);
-  copyFileSync(tinyLock, path.join(dir, 'tiny.lock.json'));
+  copyFileSync(tinyLock, path.join(dir, 'tiny-1.lock.json'));
   return { recipe, out: path.join(dir, 'out') };
 }
 
@@ -148,7 +150,7 @@ beforeAll(async () => {
   writeFileSync(path.join(tiny, 'tiny.yml'), hostileRecipe({ steps: 'true' }));
   const locked = await jrtAsync(['lock', path.join(tiny, 'tiny.yml'), '--json'], { env });
   if (locked.exitCode !== 0) throw new Error(`jrt lock tiny.yml failed: ${locked.stderr}`);
-  tinyLock = path.join(tiny, 'tiny.lock.json');
+  tinyLock = path.join(tiny, 'tiny-1.lock.json');
 }, 300_000);
 
 afterAll(async () => {
@@ -214,7 +216,9 @@ describe('item 2: a package’s maintainer script cannot reach the cache', { tim
     const mirror = await routedServer('127.0.0.1');
     const key = await signingKey('jrt test archive');
     try {
-      const victimLock = JSON.parse(readFileSync(victim.replace(/\.yml$/, '.lock.json'), 'utf8')) as Lock;
+      const victimLock = JSON.parse(
+        readFileSync(path.join(path.dirname(victim), 'victim-1.lock.json'), 'utf8'),
+      ) as Lock;
       const hello = victimLock.packages.find((p) => p.package === 'hello') as DebianInput;
       const helloBytes = readFileSync(path.join(cache, 'blobs/sha256', hello.sha256));
       const evilBytes = debWithPostinst(
@@ -228,6 +232,7 @@ describe('item 2: a package’s maintainer script cannot reach the cache', { tim
         filename: 'pool/main/j/jrt-evil/jrt-evil_1.0-1_amd64.deb',
         size: evilBytes.length,
         sha256: sha256(evilBytes),
+        pocket: 'release',
       };
       publishIndex(mirror, key, [
         { ...hello, bytes: helloBytes },
@@ -246,7 +251,7 @@ describe('item 2: a package’s maintainer script cannot reach the cache', { tim
       const tiny = JSON.parse(readFileSync(tinyLock, 'utf8')) as Lock;
       const { recipe, out } = place('maintainer-script', text);
       writeFileSync(
-        recipe.replace(/\.yml$/, '.lock.json'),
+        path.join(path.dirname(recipe), 'tiny-1.lock.json'),
         JSON.stringify(
           { ...tiny, inputs_digest: inputsDigest(valid.recipe), packages: [hello, evil] },
           null,

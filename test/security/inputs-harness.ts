@@ -10,8 +10,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { mirrorKey } from '../../src/builder/base.js';
+import { archivesOf } from '../../src/builder/archives.js';
+import { baseTarball } from '../../src/builder/base.js';
 import { type DebianInput, inputsDigest, type Lock } from '../../src/builder/lock.js';
+import type { Pocket } from '../../src/recipe/types.js';
 import { validateRecipe } from '../../src/recipe/validate.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -133,8 +135,11 @@ export function publishIndex(
 
 const BASE = ['dash', 'coreutils'];
 
-/** A cached base root for bookworm from `mirror` holding only the dpkg status of dash and coreutils. */
-export async function fakeBase(cache: string, mirror: string): Promise<void> {
+/**
+ * A cached base root for bookworm (and `pockets`, every archive on `mirror`) holding only the dpkg
+ * status of dash and coreutils.
+ */
+export async function fakeBase(cache: string, mirror: string, pockets: Pocket[] = []): Promise<void> {
   const dir = await tempDir('jrt-fake-base-');
   mkdirSync(path.join(dir, 'var/lib/dpkg'), { recursive: true });
   writeFileSync(
@@ -146,7 +151,7 @@ export async function fakeBase(cache: string, mirror: string): Promise<void> {
   mkdirSync(path.join(cache, 'bases'), { recursive: true });
   execFileSync('tar', [
     '-cf',
-    path.join(cache, 'bases', `bookworm@${mirrorKey(mirror)}.tar`),
+    baseTarball(cache, archivesOf('bookworm', pockets, { debian: mirror, security: mirror })),
     '-C',
     dir,
     '.',
@@ -154,13 +159,16 @@ export async function fakeBase(cache: string, mirror: string): Promise<void> {
 }
 
 /** A recipe on the fake base with these extra runtime packages and sources (YAML flow text). */
-export function recipeText(opts: { packages?: string[]; sources?: string[] } = {}): string {
+export function recipeText(
+  opts: { packages?: string[]; sources?: string[]; pockets?: Pocket[] } = {},
+): string {
   return [
     'name: tiny-1',
     'language: tiny',
     'version: "1.0"',
     'description: hostile inputs',
     'base: bookworm',
+    `pockets: [${(opts.pockets ?? []).join(', ')}]`,
     `sources: [${(opts.sources ?? []).join(', ')}]`,
     'runtime:',
     `  packages: [${[...BASE, ...(opts.packages ?? [])].join(', ')}]`,
@@ -193,6 +201,6 @@ export function lockFor(text: string, over: Partial<Lock> = {}): Lock {
 export function placeRecipe(dir: string, text: string, lock: Lock | object): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'tiny.yml'), text);
-  writeFileSync(path.join(dir, 'tiny.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+  writeFileSync(path.join(dir, 'tiny-1.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
   return path.join(dir, 'tiny.yml');
 }

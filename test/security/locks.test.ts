@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorKey } from '../../src/builder/base.js';
 import type { Lock } from '../../src/builder/lock.js';
+import type { Pocket } from '../../src/recipe/types.js';
 import { type JrtHome, makeJrtHome, requireRoot, requireTools, runJrt } from '../helpers/jrt.js';
 import {
   fakeBase,
@@ -112,7 +113,7 @@ describe('the lock is checked, not trusted: every field', { timeout: 120_000 }, 
       ]);
       expect(b.r.exitCode).toBe(2);
       expect(b.error?.code).toBe('ERR_JRT_LOCK_INVALID');
-      expect(b.error?.message).toContain(`tiny.lock.json: ${field}:`);
+      expect(b.error?.message).toContain(`tiny-1.lock.json: ${field}:`);
       expect(readdirSync(h.home).filter((f) => f.startsWith('PWNED'))).toEqual([]);
       expect(readdirSync(path.join(h.cache, 'tmp')).filter((f) => f.startsWith('build-'))).toEqual([]);
     },
@@ -341,5 +342,102 @@ describe("Debian packages come from the suite's signed index", { timeout: 180_00
     const b = await build(h, text, deb({}), ['--offline']);
     expect(b.error?.code).toBe('ERR_JRT_OFFLINE_MISSING');
     expect(b.error?.message).toContain('no signed index of bookworm in the cache');
+  });
+});
+
+describe('the pockets of a suite are signed indexes of their own, verified as the suite’s', {
+  timeout: 180_000,
+}, () => {
+  // bookworm's security fix of the fixture: its own archive path, only in bookworm-security's index.
+  const FIX = {
+    ...fakeDeb('jrt-fixture', '1.0-1+deb12u1'),
+    filename: 'pool/updates/main/j/jrt-fixture/jrt-fixture_1.0-1+deb12u1_amd64.deb',
+  };
+  const { bytes: _fixBytes, ...FIX_INPUT } = FIX;
+  const withPockets = (pockets: Pocket[], input: object) => {
+    const text = recipeText({ ...INDEXED, pockets });
+    const v1 = lockFor(text);
+    const lock = {
+      ...v1,
+      lock_version: 2,
+      pockets,
+      base: v1.base.map((p) => ({ ...p, pocket: 'release' })),
+      packages: [input],
+    };
+    return { text, lock };
+  };
+  /** A mirror serving bookworm (with the unfixed fixture) and the given pocket indexes. */
+  async function pocketMirror(publish: (m: Awaited<ReturnType<typeof routedServer>>) => void) {
+    const m = await routedServer('127.0.0.1');
+    publishIndex(m, archive, [FIXTURE]);
+    publish(m);
+    return m;
+  }
+  async function buildOn(m: Awaited<ReturnType<typeof routedServer>>, pockets: Pocket[], input: object) {
+    const h = await home();
+    await fakeBase(h.cache, m.url, pockets);
+    const { text, lock } = withPockets(pockets, input);
+    return build(h, text, lock, [], { JRT_DEBIAN_MIRROR: m.url });
+  }
+
+  it('the control: a security fix the signed bookworm-security index lists passes and is fetched from that archive', async () => {
+    const m = await pocketMirror((x) => publishIndex(x, archive, [FIX], { suite: 'bookworm-security' }));
+    try {
+      const b = await buildOn(m, ['security'], { ...FIX_INPUT, pocket: 'security' });
+      expect(b.error?.code).toBe('ERR_JRT_BUILD_STEP');
+      expect(m.requests).toContain('/dists/bookworm-security/InRelease');
+      expect(m.requests).toContain(`/${FIX.filename}`);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it.each<[Pocket, string]>([
+    ['security', 'bookworm-security'],
+    ['updates', 'bookworm-updates'],
+  ])(
+    'a %s pocket index not signed by the archive key is refused before any .deb is fetched (ERR_JRT_DEBIAN_INDEX)',
+    async (pocket, dist) => {
+      const m = await pocketMirror((x) => publishIndex(x, attacker, [FIX], { suite: dist }));
+      try {
+        const b = await buildOn(m, [pocket], { ...FIX_INPUT, pocket });
+        expect(b.error?.code).toBe('ERR_JRT_DEBIAN_INDEX');
+        expect(b.error?.message).toMatch(
+          /the signature of InRelease-[0-9a-f]{64} does not verify with .*keyring\.gpg/,
+        );
+        expect(m.requests.filter((p) => p.startsWith('/pool/'))).toEqual([]);
+      } finally {
+        await m.close();
+      }
+    },
+  );
+
+  it("bookworm's own signed index served as bookworm-security is refused (ERR_JRT_DEBIAN_INDEX)", async () => {
+    const m = await pocketMirror((x) =>
+      publishIndex(x, archive, [FIX], { suite: 'bookworm', servedAs: 'bookworm-security' }),
+    );
+    try {
+      const b = await buildOn(m, ['security'], { ...FIX_INPUT, pocket: 'security' });
+      expect(b.error?.code).toBe('ERR_JRT_DEBIAN_INDEX');
+      expect(b.error?.message).toContain('it is the index of bookworm, not of bookworm-security');
+      expect(m.requests.filter((p) => p.startsWith('/pool/'))).toEqual([]);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('a package locked from a pocket whose index does not list it is refused (ERR_JRT_DEBIAN_NOT_IN_INDEX)', async () => {
+    const m = await pocketMirror((x) => publishIndex(x, archive, [], { suite: 'bookworm-security' }));
+    try {
+      // The fix is in no index; the unfixed fixture is in bookworm's, not in the security pocket's.
+      const fix = await buildOn(m, ['security'], { ...FIX_INPUT, pocket: 'security' });
+      expect(fix.error?.code).toBe('ERR_JRT_DEBIAN_NOT_IN_INDEX');
+      expect(fix.error?.message).toContain('not in the signed index of bookworm-security');
+      const moved = await buildOn(m, ['security'], { ...FIXTURE_INPUT, pocket: 'security' });
+      expect(moved.error?.code).toBe('ERR_JRT_DEBIAN_NOT_IN_INDEX');
+      expect(m.requests.filter((p) => p.startsWith('/pool/'))).toEqual([]);
+    } finally {
+      await m.close();
+    }
   });
 });

@@ -140,7 +140,7 @@ async function build(fixture: string, vars: Record<string, string>) {
     r,
     error,
     ctx: { home, cache, out },
-    lockWritten: existsSync(recipe.replace(/\.yml$/, '.lock.json')),
+    lockWritten: existsSync(path.join(path.dirname(recipe), 'tiny-1.lock.json')),
     newBlobs: list(path.join(cache, 'blobs/sha256')).filter((b) => !blobsBefore.includes(b)),
   };
 }
@@ -168,7 +168,7 @@ describe('jrt build: bad inputs', { timeout: 180_000 }, () => {
     });
     const r = await jrtAsync(['lock', recipe, '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
-    const lock = JSON.parse(readFileSync(recipe.replace(/\.yml$/, '.lock.json'), 'utf8'));
+    const lock = JSON.parse(readFileSync(path.join(path.dirname(recipe), 'tiny-1.lock.json'), 'utf8'));
     expect(lock.sources).toEqual([
       { kind: 'url', location: `${server.url}/payload.txt`, sha256: sha256(PAYLOAD), size: PAYLOAD.length },
     ]);
@@ -238,7 +238,7 @@ describe('jrt build: bad inputs', { timeout: 180_000 }, () => {
     });
     const r = await jrtAsync(['lock', recipe, '--json'], { env });
     expect(r.exitCode, r.stderr).toBe(0);
-    const lock = JSON.parse(readFileSync(recipe.replace(/\.yml$/, '.lock.json'), 'utf8'));
+    const lock = JSON.parse(readFileSync(path.join(path.dirname(recipe), 'tiny-1.lock.json'), 'utf8'));
     expect(lock.sources[0]).toMatchObject({
       tarball: `${elsewhere.url}/x.tgz`,
       integrity: registryIntegrity,

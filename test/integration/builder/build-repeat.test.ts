@@ -52,7 +52,7 @@ beforeAll(async () => {
   recipeDir = path.join(home, 'recipes');
   mkdirSync(recipeDir, { recursive: true });
   recipe = placeRecipe('tiny.yml', recipeDir);
-  lockFile = path.join(recipeDir, 'tiny.lock.json');
+  lockFile = path.join(recipeDir, 'tiny-1.lock.json');
 });
 
 afterAll(() => {
@@ -95,7 +95,7 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
       const dir = path.join(other.home, 'recipes');
       mkdirSync(dir, { recursive: true });
       const copy = placeRecipe('tiny.yml', dir);
-      copyFileSync(lockFile, path.join(dir, 'tiny.lock.json'));
+      copyFileSync(lockFile, path.join(dir, 'tiny-1.lock.json'));
       const out = path.join(other.home, 'out');
       const r = await jrtAsync(['build', copy, '--out', out, '--locked', '--json'], { env: other.env });
       expect(r.exitCode, r.stderr).toBe(0);
@@ -128,7 +128,7 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
     const out = path.join(dir, 'out');
     mkdirSync(out, { recursive: true });
     const changed = placeRecipe('tiny-changed.yml', dir, {}, 'tiny.yml');
-    const changedLock = path.join(dir, 'tiny.lock.json');
+    const changedLock = path.join(dir, 'tiny-1.lock.json');
     copyFileSync(lockFile, changedLock);
     const r = await jrtAsync(['build', changed, '--out', out, '--locked', '--json'], { env });
     expectCleanFailure(r, { home, cache, out }, 1);
@@ -149,7 +149,7 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
     expectCleanFailure(r, { home, cache, out }, 2);
     const e = JSON.parse(r.stdout).error;
     expect(e.code).toBe('ERR_JRT_LOCK_MISSING');
-    expect(e.message).toBe(`--locked: ${path.join(dir, 'tiny.lock.json')} does not exist`);
+    expect(e.message).toBe(`--locked: ${path.join(dir, 'tiny-1.lock.json')} does not exist`);
   });
 
   it('--offline with an empty cache fails naming what is missing, and fetches nothing', async () => {
@@ -160,7 +160,7 @@ describe('jrt build: repeatable, locked, offline', { timeout: 240_000 }, () => {
       mkdirSync(out, { recursive: true });
       mkdirSync(dir, { recursive: true });
       const offlineRecipe = placeRecipe('tiny.yml', dir);
-      copyFileSync(lockFile, path.join(dir, 'tiny.lock.json'));
+      copyFileSync(lockFile, path.join(dir, 'tiny-1.lock.json'));
       const emptyCache = empty.env.JRT_CACHE as string;
       const r = await jrtAsync(['build', offlineRecipe, '--out', out, '--offline', '--json'], {
         env: empty.env,

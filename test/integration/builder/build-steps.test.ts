@@ -37,7 +37,7 @@ beforeAll(async () => {
   mkdirSync(dir);
   const r = await jrtAsync(['lock', placeRecipe('tiny.yml', dir), '--json'], { env });
   if (r.exitCode !== 0) throw new Error(`jrt lock tiny.yml failed (${r.exitCode}): ${r.stderr}`);
-  sharedLock = path.join(dir, 'tiny.lock.json');
+  sharedLock = path.join(dir, 'tiny-1.lock.json');
 }, 240_000);
 
 afterAll(() => {
@@ -50,7 +50,7 @@ function setUp(fixture: string) {
   const out = path.join(dir, 'out');
   mkdirSync(out, { recursive: true });
   const recipe = placeRecipe(fixture, dir);
-  copyFileSync(sharedLock, recipe.replace(/\.yml$/, '.lock.json'));
+  copyFileSync(sharedLock, path.join(path.dirname(recipe), 'tiny-1.lock.json'));
   return { dir, out, recipe, ctx: { home, cache, out } };
 }
 

@@ -16,15 +16,17 @@ const deb = (name: string, over: Partial<DebianInput> = {}): DebianInput => ({
   filename: `pool/main/${name[0]}/${name}/${name}_1.0-1_amd64.deb`,
   size: 1000,
   sha256: HEX('c'),
+  pocket: 'release',
   ...over,
 });
 
 function lock(over: Partial<Lock> = {}): Lock {
   return {
-    lock_version: 1,
+    lock_version: 2,
     recipe: 'tiny-1',
     inputs_digest: `sha256:${HEX('0')}`,
     suite: 'bookworm',
+    pockets: ['security', 'updates'],
     architecture: 'amd64',
     resolved_at: '2026-11-28T12:00:00.000Z',
     snapshot: 'https://snapshot.debian.org/archive/debian/20261128T120000Z/',
@@ -142,6 +144,20 @@ describe('checkLockShape: every field of a lock is validated', () => {
     ['a suite with a slash', lock({ suite: 'bookworm/../sid' }), 'suite:'],
     ['an architecture with a slash', lock({ architecture: 'amd64/..' }), 'architecture:'],
     ['a snapshot elsewhere', lock({ snapshot: 'https://evil.example/' }), 'snapshot:'],
+    ['a pocket that is not one', lock({ pockets: ['proposed' as 'security'] }), 'pockets[0]:'],
+    ['a pocket twice', lock({ pockets: ['security', 'security'] }), 'pockets[1]:'],
+    [
+      'a package from a pocket the lock does not take',
+      withPackage({ pocket: 'backports' }),
+      'packages[0].pocket:',
+    ],
+    ['a package without its pocket', withPackage({ pocket: undefined }), 'packages[0].pocket:'],
+    ['a version 2 lock without pockets', lock({ pockets: undefined }), 'pockets:'],
+    [
+      'a version 1 lock with pockets',
+      { ...lock({ base: [], packages: [] }), lock_version: 1 },
+      'pockets: only in a lock_version 2 lock',
+    ],
     ['an inputs digest that is not one', lock({ inputs_digest: 'sha256:x' }), 'inputs_digest:'],
   ])('refuses %s', (_what, value, problem) => {
     expect(checkLockShape(value)).toMatch(new RegExp(`^${problem.replace(/[[\]().]/g, '\\$&')}`));
@@ -164,6 +180,22 @@ describe('checkLockShape: every field of a lock is validated', () => {
 describe('lockDisagreements: the recipe’s pins win over the lock’s', () => {
   it('none for a lock that agrees', () => {
     expect(lockDisagreements(lock(), recipe())).toEqual([]);
+  });
+
+  it('a lock of other pockets than the recipe takes (a version 1 lock has none) disagrees', () => {
+    expect(lockDisagreements(lock({ pockets: ['security'] }), recipe())).toEqual([
+      'pockets: the lock takes [security], the recipe [security, updates]',
+    ]);
+    const v1 = { ...lock({ pockets: undefined }), lock_version: 1 } as Lock;
+    expect(lockDisagreements(v1, recipe())).toEqual([
+      'pockets: the lock takes [], the recipe [security, updates]',
+    ]);
+    expect(
+      lockDisagreements(
+        v1,
+        recipe((t) => t.replace('base: bookworm', 'base: bookworm\npockets: []')),
+      ),
+    ).toEqual([]);
   });
 
   it.each<[string, Lock, string]>([

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   assertLockMatches,
@@ -6,12 +8,14 @@ import {
   type Lock,
   lockDigest,
   lockPathFor,
+  readRecipeLock,
   serializeLock,
   sourceDateEpoch,
 } from '../../../src/builder/lock.js';
 import { checkLockShape } from '../../../src/builder/lock-check.js';
 import { JrtError } from '../../../src/core/errors.js';
 import type { Recipe } from '../../../src/recipe/types.js';
+import { tempDir } from '../../helpers/temp.js';
 import { HEX, recipeFrom } from './lock-fixture.js';
 
 const deb = (name: string, c: string): DebianInput => ({
@@ -69,7 +73,7 @@ describe('checkLockShape', () => {
   it.each<[string, unknown, string]>([
     ['not an object', 'lock', 'must be an object'],
     ['null', null, 'must be an object'],
-    ['another version', { ...lock(), lock_version: 2 }, 'lock_version: must be 1'],
+    ['another version', { ...lock(), lock_version: 3 }, 'lock_version: must be 1 or 2'],
     ['a field of the wrong type', { ...lock(), suite: 12 }, 'suite: must be a string'],
     ['a missing field', { ...lock(), snapshot: undefined }, 'snapshot: must be a string'],
     ['a date that is not one', { ...lock(), resolved_at: 'yesterday' }, 'resolved_at: must be a date'],
@@ -158,9 +162,32 @@ describe('inputsDigest', () => {
 });
 
 describe('lock helpers', () => {
-  it('places the lock next to the recipe', () => {
-    expect(lockPathFor('/r/java-21.yml')).toBe('/r/java-21.lock.json');
-    expect(lockPathFor('/r/java-21.yaml')).toBe('/r/java-21.lock.json');
+  it('places the lock next to the recipe, named after the recipe (NAME.lock.json), not its file', () => {
+    expect(lockPathFor('/r/java-21.yml', 'java-21')).toBe('/r/java-21.lock.json');
+    expect(lockPathFor('/r/tiny.yaml', 'tiny-1')).toBe('/r/tiny-1.lock.json');
+  });
+
+  it('reads a lock by the recipe file’s name (jrt 0.2) only when NAME.lock.json is missing, with a warning', async () => {
+    const dir = await tempDir('jrt-lockname-');
+    const recipeFile = path.join(dir, 'tiny.yml');
+    const warnings: string[] = [];
+    const warn = (m: string) => warnings.push(m);
+    expect(await readRecipeLock(recipeFile, 'tiny-1', warn)).toEqual({
+      lock: undefined,
+      file: path.join(dir, 'tiny-1.lock.json'),
+    });
+    writeFileSync(path.join(dir, 'tiny.lock.json'), serializeLock(lock({ recipe: 'old-name' })));
+    const legacy = await readRecipeLock(recipeFile, 'tiny-1', warn);
+    expect(legacy.file).toBe(path.join(dir, 'tiny.lock.json'));
+    expect(legacy.lock?.recipe).toBe('old-name');
+    expect(warnings).toEqual([
+      `${path.join(dir, 'tiny.lock.json')} is named after the recipe file; locks are now named after the recipe: rename it to tiny-1.lock.json (jrt writes ${path.join(dir, 'tiny-1.lock.json')} from now on)`,
+    ]);
+    writeFileSync(path.join(dir, 'tiny-1.lock.json'), serializeLock(lock({ recipe: 'tiny-1' })));
+    const current = await readRecipeLock(recipeFile, 'tiny-1', warn);
+    expect(current.lock?.recipe).toBe('tiny-1');
+    expect(current.file).toBe(path.join(dir, 'tiny-1.lock.json'));
+    expect(warnings).toHaveLength(1);
   });
 
   it('takes SOURCE_DATE_EPOCH from resolved_at, in whole seconds', () => {

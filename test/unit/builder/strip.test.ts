@@ -2,7 +2,7 @@ import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { globToRegExp, planStrip, stripTree } from '../../../src/builder/strip.js';
+import { globToRegExp, planStrip, staticLibsMissedByLinker, stripTree } from '../../../src/builder/strip.js';
 import type { TreeEntry } from '../../../src/core/tree-walk.js';
 import type { StripRules } from '../../../src/recipe/types.js';
 import { writeTree } from '../../fixtures/closure/fake-root.js';
@@ -194,5 +194,53 @@ describe('stripTree on disk', () => {
     expect(await readdir(path.join(dir, 'usr/share/doc'))).toEqual(['jre']);
     await expect(lstat(path.join(dir, 'usr/share/man'))).rejects.toThrow(/ENOENT/);
     expect(await readdir(path.join(dir, 'var/log'))).toEqual([]);
+  });
+});
+
+describe('a link failure caused by strip.static_libs', () => {
+  it('names the static libraries the linker missed that the strip removed', () => {
+    const removed = ['libc_nonshared.a', 'libgcc.a', 'libstdc++.a'];
+    expect(
+      staticLibsMissedByLinker(
+        '/usr/bin/ld: cannot find -lgcc: No such file or directory\ncollect2: error: ld returned 1 exit status',
+        removed,
+      ),
+    ).toEqual(['libgcc.a']);
+    expect(staticLibsMissedByLinker('ld: cannot find -lstdc++\nld: cannot find -lgcc\n', removed)).toEqual([
+      'libgcc.a',
+      'libstdc++.a',
+    ]);
+    expect(
+      staticLibsMissedByLinker(
+        'ld: cannot find /usr/lib/x86_64-linux-gnu/libc_nonshared.a: No such file or directory',
+        removed,
+      ),
+    ).toEqual(['libc_nonshared.a']);
+  });
+
+  it('says nothing when the failure is not about a removed library', () => {
+    expect(staticLibsMissedByLinker('ld: cannot find -lssl', ['libgcc.a'])).toEqual([]);
+    expect(
+      staticLibsMissedByLinker('error[E0425]: cannot find value `x` in this scope', ['libgcc.a']),
+    ).toEqual([]);
+    expect(staticLibsMissedByLinker('ld: cannot find -lgcc', [])).toEqual([]);
+  });
+
+  it('stripTree reports the static libraries it removed, only when static_libs is on', async () => {
+    const on = await mkdtemp(path.join(os.tmpdir(), 'jrt-strip-a-'));
+    const off = await mkdtemp(path.join(os.tmpdir(), 'jrt-strip-a-'));
+    try {
+      for (const t of [on, off])
+        await writeTree(t, {
+          'usr/lib/gcc/x86_64-linux-gnu/12/libgcc.a': 'a',
+          'usr/lib/x86_64-linux-gnu/libz.a': 'a',
+          'usr/lib/x86_64-linux-gnu/libz.so.1': 'so',
+        });
+      expect((await stripTree(on, RULES)).staticLibs).toEqual(['libgcc.a', 'libz.a']);
+      expect((await stripTree(off, { ...RULES, static_libs: false })).staticLibs).toEqual([]);
+    } finally {
+      await rm(on, { recursive: true, force: true });
+      await rm(off, { recursive: true, force: true });
+    }
   });
 });

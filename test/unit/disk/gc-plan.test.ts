@@ -28,7 +28,7 @@ function snapshot(over: Partial<DiskSnapshot> = {}): DiskSnapshot {
     temp: [],
     volumeDebris: [],
     logs: [],
-    recipes: { dir: '/r', blobs: new Set(), suites: new Set(), problems: [] },
+    recipes: { dir: '/r', blobs: new Set(), bases: new Set(), problems: [] },
     installing: [],
     jobs: [],
     mounts: [],
@@ -52,7 +52,7 @@ describe('planGc: blobs', () => {
   it('removes blobs no lock pins and partials of dead processes; keeps the rest, saying why', () => {
     const s = snapshot({
       blobs,
-      recipes: { dir: '/r', blobs: new Set([SHA('a')]), suites: new Set(), problems: [] },
+      recipes: { dir: '/r', blobs: new Set([SHA('a')]), bases: new Set(), problems: [] },
     });
     const plan = planGc(s, GC_DEFAULTS);
     expect(decisions(plan.items)).toEqual({
@@ -74,7 +74,7 @@ describe('planGc: blobs', () => {
   it('keeps every blob when a recipe or lock could not be read', () => {
     const s = snapshot({
       blobs,
-      recipes: { dir: '/r', blobs: new Set(), suites: new Set(), problems: ['x.yml: bad'] },
+      recipes: { dir: '/r', blobs: new Set(), bases: new Set(), problems: ['x.yml: bad'] },
     });
     expect(action(s, `${B}/${SHA('b')}`)).toBe('keep');
   });
@@ -126,18 +126,17 @@ describe('planGc: base roots', () => {
     entry(D, `trixie@deb.debian.org_debian.tar.part-${LIVE}.tmp`),
     entry(D, 'something-else'),
   ];
-  const recipes = { dir: '/r', blobs: new Set<string>(), suites: new Set(['bookworm']), problems: [] };
-  it('removes bases of suites no recipe uses, of another mirror, and dead partials', () => {
-    const d = decisions(
-      planGc(snapshot({ bases, recipes, mirrorKey: 'deb.debian.org_debian' }), GC_DEFAULTS).items,
-    );
+  const used = 'bookworm+security+updates@deb.debian.org_debian+deb.debian.org_debian-security.tar';
+  const recipes = { dir: '/r', blobs: new Set<string>(), bases: new Set([used]), problems: [] };
+  const all = [...bases, entry(D, used)];
+  it('keeps the bases the recipes build on, removes the others (suite, pockets or mirror) and dead partials', () => {
+    const d = decisions(planGc(snapshot({ bases: all, recipes }), GC_DEFAULTS).items);
+    const unused = ['remove', 'no recipe in /r builds on it (suite, pockets, mirrors)'];
     expect(d).toEqual({
-      [`${D}/bookworm@deb.debian.org_debian.tar`]: ['keep', 'suite bookworm is used by a recipe in /r'],
-      [`${D}/trixie@deb.debian.org_debian.tar`]: ['remove', 'no recipe in /r builds on trixie'],
-      [`${D}/bookworm@old.mirror_debian.tar`]: [
-        'remove',
-        "made from another mirror (old.mirror_debian) than the host's (deb.debian.org_debian)",
-      ],
+      [`${D}/${used}`]: ['keep', 'a recipe in /r builds on it'],
+      [`${D}/bookworm@deb.debian.org_debian.tar`]: unused,
+      [`${D}/trixie@deb.debian.org_debian.tar`]: unused,
+      [`${D}/bookworm@old.mirror_debian.tar`]: unused,
       [`${D}/trixie@deb.debian.org_debian.tar.part-${DEAD}.tmp`]: [
         'remove',
         `partial base root of pid ${DEAD}, which is gone`,
@@ -146,8 +145,15 @@ describe('planGc: base roots', () => {
       [`${D}/something-else`]: ['keep', 'not a name jrt gives a base root'],
     });
   });
-  it('without a known host mirror, a base of a used suite stays whatever its mirror', () => {
-    expect(action(snapshot({ bases, recipes }), `${D}/bookworm@old.mirror_debian.tar`)).toBe('keep');
+  it("without the host's mirrors (a problem), no base is removed", () => {
+    const unknown = {
+      ...recipes,
+      bases: new Set<string>(),
+      problems: ["the host's Debian mirrors could not be read"],
+    };
+    expect(action(snapshot({ bases: all, recipes: unknown }), `${D}/bookworm@old.mirror_debian.tar`)).toBe(
+      'keep',
+    );
   });
 });
 

@@ -10,7 +10,7 @@ const env = { JRT_DEBIAN_MIRROR: 'http://mirror.test/debian', JRT_NPM_REGISTRY: 
 const SHA = 'a'.repeat(64);
 
 function recipe(sources: Recipe['sources']): Recipe {
-  return { base: 'bookworm', sources } as Recipe;
+  return { base: 'bookworm', pockets: ['security', 'updates'], sources } as Recipe;
 }
 
 describe('unreachableInputs', () => {
@@ -37,6 +37,9 @@ describe('unreachableInputs', () => {
       'https://registry.test/@scope%2fpkg',
     ]);
     expect(asked).toContain('http://mirror.test/debian/dists/bookworm/Release');
+    // The pockets' indexes too, security from the mirror's debian-security sibling.
+    expect(asked).toContain('http://mirror.test/debian-security/dists/bookworm-security/Release');
+    expect(asked).toContain('http://mirror.test/debian/dists/bookworm-updates/Release');
     expect(asked).toContain('http://mirror.test/debian/pool/main/p/x.tar.gz');
   });
 

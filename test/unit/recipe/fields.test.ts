@@ -55,7 +55,10 @@ describe('valid values are accepted', () => {
     ['tags', ['ml', 'gpu-2']],
     ['aliases', ['openjdk-17', 'jdk17']],
     ['description', ''],
-    ['base', 'bookworm-backports'],
+    ['base', 'sid'],
+    ['pockets', []],
+    ['pockets', ['backports']],
+    ['pockets', ['security', 'updates', 'backports']],
     ['sources', [{ kind: 'npm', package: '@scope/pkg', version: '1.2.3-rc.1+b5', dest: '/o' }]],
     [
       'sources',
@@ -299,10 +302,27 @@ describe('invalid values are refused with the field and the reason', () => {
     ],
     ['spec_version', '17', []],
     [
+      'base',
+      'bookworm-backports',
+      [
+        "base: 'bookworm-backports' is a pocket of bookworm, not a suite a build root can be made from: write base: bookworm with pockets: [security, updates, backports]",
+      ],
+    ],
+    [
+      'base',
+      'trixie-security',
+      [
+        "base: 'trixie-security' is a pocket of trixie, not a suite a build root can be made from: write base: trixie with pockets: [security, updates]",
+      ],
+    ],
+    ['pockets', ['proposed-updates'], ['pockets[0]: must be one of: security, updates, backports']],
+    ['pockets', ['security', 'security'], ['pockets[1]: duplicate (also pockets[0])']],
+    ['pockets', 'security', ['pockets: must be a list']],
+    [
       'extra',
       1,
       [
-        'extra: unknown key (allowed: name, language, version, spec_version, tags, description, aliases, base, sources, build, runtime, mounts, environment, package_manager, requirements, entrypoints, test)',
+        'extra: unknown key (allowed: name, language, version, spec_version, tags, description, aliases, base, pockets, sources, build, runtime, mounts, environment, package_manager, requirements, entrypoints, test)',
       ],
     ],
   ];
@@ -320,6 +340,7 @@ describe('defaults', () => {
       spec_version: minimal().version,
       tags: [],
       aliases: [],
+      pockets: ['security', 'updates'],
       sources: [],
       build: { packages: [], environment: {}, steps: [] },
       runtime: {
