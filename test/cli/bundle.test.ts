@@ -38,7 +38,7 @@ describe('the exec bundle', () => {
       expect(eager).not.toContain(heavy);
     }
     // The YAML parser is in the file (a runtime installed by 0.2.0 needs it), reached by a require.
-    expect(packages.some((m) => (m[2] as string).startsWith('node_modules/yaml/'))).toBe(true);
+    expect(packages.some((m) => /node_modules\/yaml\//.test(m[2] as string))).toBe(true);
   });
 
   it('has a code cache this Node takes (made by the build, with this Node)', () => {

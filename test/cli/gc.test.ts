@@ -65,7 +65,8 @@ async function filled(): Promise<Filled> {
     h.root,
     'demo',
     '.jrt',
-    (await readdir(path.join(h.root, 'demo', '.jrt')))[0] as string,
+    // (its Joblet spec directory's versions, `demo:1@…`, live there too)
+    (await readdir(path.join(h.root, 'demo', '.jrt'))).find((n) => n.startsWith('demo-1@')) as string,
   );
   const job = await fakeRunningJob(h.state, first);
   expect((await jrt(h, ['install', v2.file])).exitCode).toBe(0);
@@ -83,6 +84,10 @@ async function filled(): Promise<Filled> {
   await utimes(old.file, new Date(Date.now() - 3 * DAY), new Date(Date.now() - 3 * DAY));
   await makeArtifact(c('artifacts'), { name: 'demo-1', version: '1.0' });
   await makeArtifact(c('artifacts'), { name: 'other-2', language: 'other', version: '1.0' });
+  // The recipes' bookworm base (with the default pockets, from the mirror the test names); the same
+  // suite without pockets and another suite are no recipe's.
+  const used = 'bookworm+security+updates@deb.debian.org_debian+deb.debian.org_debian-security.tar';
+  await writeFile(c('bases', used), 'base');
   await writeFile(c('bases', 'bookworm@deb.debian.org_debian.tar'), 'base');
   await writeFile(c('bases', 'trixie@deb.debian.org_debian.tar'), 'base');
   await mkdir(c('tmp', `build-${dead}-00aa11bb`, 'root', 'usr'), { recursive: true });
@@ -102,6 +107,7 @@ async function filled(): Promise<Filled> {
       c('blobs', 'sha256', 'b'.repeat(64)),
       c('blobs', 'sha256', `.incoming-${'c'.repeat(64)}-${dead}`),
       old.file,
+      c('bases', 'bookworm@deb.debian.org_debian.tar'),
       c('bases', 'trixie@deb.debian.org_debian.tar'),
       c('tmp', `build-${dead}-00aa11bb`),
       first,
@@ -111,7 +117,7 @@ async function filled(): Promise<Filled> {
     referenced: [
       c('blobs', 'sha256', pinned),
       c('artifacts', 'demo-1-1.0.jrt.tar.gz'),
-      c('bases', 'bookworm@deb.debian.org_debian.tar'),
+      c('bases', used),
       l('build-demo-1-2026-12-01T00-00-00-000Z.log'),
     ],
     liveBuild: live,
@@ -192,9 +198,9 @@ describe('jrt gc', () => {
     expect((await jrt(h, ['install', a.file])).exitCode).toBe(0);
     const install = startJrt(['install', b.file], { env: { ...h.env, JRT_TEST_PAUSE_AT: 'placed' } });
     await install.stderrContains('JRT_TEST_PAUSED placed');
-    const placed = (await readdir(path.join(h.root, 'demo', '.jrt'))).map((n) =>
-      path.join(h.root, 'demo', '.jrt', n),
-    );
+    const placed = (await readdir(path.join(h.root, 'demo', '.jrt')))
+      .filter((n) => n.startsWith('demo-1@'))
+      .map((n) => path.join(h.root, 'demo', '.jrt', n));
     expect(placed.length).toBe(2);
 
     const gc = await jrt(h, ['gc', '--json']);
