@@ -44,16 +44,7 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
     const { readGcSettings } = await import('../disk/settings.js');
     await gcIfLow(ctx.paths, readGcSettings(ctx.env), ctx.stderr);
     const progress = await openProgress(ctx);
-    const results: {
-      name: string;
-      artifact: string;
-      sha256: string;
-      size: number;
-      ms: number;
-      lock: string;
-      lock_changed: boolean;
-      log: string;
-    }[] = [];
+    const results: (BuiltArtifact & { log: string })[] = [];
     try {
       for (const arg of positionals) {
         const started = performance.now();
@@ -84,8 +75,8 @@ Exit status: 0 built, 1 the build failed (the log path is printed), 2 bad recipe
   },
 };
 
-/** `node-18: ./node-18-18.20.8.jrt.tar.gz` and its sha256, size in MiB (as `jrt list`), time and lock. */
-export function describeArtifact(r: {
+/** One built artifact as `jrt build --json` reports it (with the build's log file). */
+interface BuiltArtifact {
   name: string;
   artifact: string;
   sha256: string;
@@ -93,6 +84,9 @@ export function describeArtifact(r: {
   ms: number;
   lock: string;
   lock_changed: boolean;
-}): string {
+}
+
+/** `node-18: ./node-18-18.20.8.jrt.tar.gz` and its sha256, size in MiB (as `jrt list`), time and lock. */
+export function describeArtifact(r: BuiltArtifact): string {
   return `${r.name}: ${r.artifact}\n  sha256 ${r.sha256}, ${formatBytes(r.size)}, ${formatMs(r.ms)}${r.lock_changed ? `, lock written: ${r.lock}` : ''}`;
 }

@@ -11,19 +11,9 @@ import { resolveRuntimeDir } from '../../../src/installer/layout.js';
 import { acquireLock } from '../../../src/installer/lock.js';
 import { verifyRuntime } from '../../../src/installer/verify.js';
 import { fakeRunningJob } from '../../helpers/jobs.js';
-import { makeArtifact, runtimeVersionDirs, tempDir } from '../../unit/artifact/fixture.js';
+import { makeArtifact, runtimeVersionDirs, tempDir, tempJrtPaths } from '../../unit/artifact/fixture.js';
 
-async function paths(): Promise<JrtPaths> {
-  const dir = await tempDir('jrt-inst-');
-  return {
-    root: path.join(dir, 'runtimes'),
-    cache: path.join(dir, 'cache'),
-    state: path.join(dir, 'state'),
-    jobletConfig: path.join(dir, 'config', 'joblet-config.yml'),
-    recipes: path.join(dir, 'recipes'),
-    log: path.join(dir, 'log'),
-  };
-}
+const paths = (): Promise<JrtPaths> => tempJrtPaths('jrt-inst-');
 
 function options(p: JrtPaths, build: BuildRuntime, events: ProgressEvent[] = []): InstallOptions {
   return {

@@ -20,19 +20,9 @@ import { compareResolution, jobletClashes } from '../../../src/joblet/compare.js
 import { jobletResolve } from '../../../src/joblet/rules.js';
 import { environmentLookupAsJoblet, scanAsJoblet } from '../../../src/joblet/scan.js';
 import { listInstalled } from '../../../src/runner/resolve.js';
-import { makeArtifact, tempDir } from '../../unit/artifact/fixture.js';
+import { makeArtifact, tempDir, tempJrtPaths } from '../../unit/artifact/fixture.js';
 
-async function paths(): Promise<JrtPaths> {
-  const dir = await tempDir('jrt-specs-');
-  return {
-    root: path.join(dir, 'runtimes'),
-    cache: path.join(dir, 'cache'),
-    state: path.join(dir, 'state'),
-    jobletConfig: path.join(dir, 'config', 'joblet-config.yml'),
-    recipes: path.join(dir, 'recipes'),
-    log: path.join(dir, 'log'),
-  };
-}
+const paths = (): Promise<JrtPaths> => tempJrtPaths('jrt-specs-');
 
 const noBuild: BuildRuntime = async () => {
   throw new Error('no builds here');

@@ -10,12 +10,26 @@ import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { computeManifest, serializeManifest } from '../../../src/artifact/manifest.js';
 import { packArtifact } from '../../../src/artifact/pack.js';
+import type { JrtPaths } from '../../../src/core/paths.js';
 import type { Manifest } from '../../../src/core/runtime-format.js';
 import { tempDir as registeredTempDir } from '../../helpers/temp.js';
 
 /** A temp dir removed after the test file (test/helpers/temp.ts). */
 export async function tempDir(prefix = 'jrt-test-'): Promise<string> {
   return registeredTempDir(prefix);
+}
+
+/** Every JRT_* path of a jrt home inside a fresh temp dir (nothing created yet). */
+export async function tempJrtPaths(prefix = 'jrt-test-'): Promise<JrtPaths> {
+  const dir = await tempDir(prefix);
+  return {
+    root: path.join(dir, 'runtimes'),
+    cache: path.join(dir, 'cache'),
+    state: path.join(dir, 'state'),
+    jobletConfig: path.join(dir, 'config', 'joblet-config.yml'),
+    recipes: path.join(dir, 'recipes'),
+    log: path.join(dir, 'log'),
+  };
 }
 
 export const EPOCH = 1_700_000_000;
