@@ -197,25 +197,30 @@ describe('jrt gc', () => {
     const b = await makeArtifact(h.home, { name: 'demo-1', payload: 'two' });
     expect((await jrt(h, ['install', a.file])).exitCode).toBe(0);
     const install = startJrt(['install', b.file], { env: { ...h.env, JRT_TEST_PAUSE_AT: 'placed' } });
-    await install.stderrContains('JRT_TEST_PAUSED placed');
-    const placed = (await readdir(path.join(h.root, 'demo', '.jrt')))
-      .filter((n) => n.startsWith('demo-1@'))
-      .map((n) => path.join(h.root, 'demo', '.jrt', n));
-    expect(placed.length).toBe(2);
+    try {
+      await install.stderrContains('JRT_TEST_PAUSED placed');
+      const placed = (await readdir(path.join(h.root, 'demo', '.jrt')))
+        .filter((n) => n.startsWith('demo-1@'))
+        .map((n) => path.join(h.root, 'demo', '.jrt', n));
+      expect(placed.length).toBe(2);
 
-    const gc = await jrt(h, ['gc', '--json']);
-    expect(gc.exitCode, gc.stderr).toBe(0);
-    const r = JSON.parse(gc.stdout);
-    expect(r.removed).toEqual([]);
-    const reasons = r.kept
-      .filter((i: { kind: string }) => i.kind === 'version')
-      .map((i: { reason: string }) => i.reason);
-    expect(reasons.some((why: string) => /^pid \d+ is installing demo-1$/.test(why))).toBe(true);
-    for (const p of placed) expect(await exists(p)).toBe(true);
+      const gc = await jrt(h, ['gc', '--json']);
+      expect(gc.exitCode, gc.stderr).toBe(0);
+      const r = JSON.parse(gc.stdout);
+      expect(r.removed).toEqual([]);
+      const reasons = r.kept
+        .filter((i: { kind: string }) => i.kind === 'version')
+        .map((i: { reason: string }) => i.reason);
+      expect(reasons.some((why: string) => /^pid \d+ is installing demo-1$/.test(why))).toBe(true);
+      for (const p of placed) expect(await exists(p)).toBe(true);
 
-    process.kill(install.pid as number, 'SIGUSR2');
-    const done = await install.done;
-    expect(done.exitCode, done.stderr).toBe(0);
+      process.kill(install.pid as number, 'SIGUSR2');
+      const done = await install.done;
+      expect(done.exitCode, done.stderr).toBe(0);
+    } finally {
+      // A failed expectation above must not leave the paused install behind (it waits forever).
+      install.kill('SIGKILL');
+    }
     expect((await jrt(h, ['verify'])).exitCode).toBe(0);
   });
 });

@@ -4,7 +4,7 @@
  * host is unchanged. Slow (a cold run builds everything); JRT_E2E_CACHE keeps downloads.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JrtHome, makeJrtHome, REPO, requireRoot, runJrt } from '../helpers/jrt.js';
@@ -204,6 +204,37 @@ describe('management and cleanliness', () => {
     const r = await runJrt(['runtime', 'verify', '--json'], { env: t.env, timeoutMs: 600_000 });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
   }, 600_000);
+
+  it('jrt gc on the real cache and runtimes removes only what nothing needs: every locked input stays, every runtime verifies and runs', async () => {
+    // What the committed locks pin, read from the lock files themselves (not from gc's own reading).
+    const recipes = path.join(REPO, 'recipes');
+    const pinned = readdirSync(recipes)
+      .filter((f) => f.endsWith('.lock.json'))
+      .flatMap((f) => {
+        const lock = JSON.parse(readFileSync(path.join(recipes, f), 'utf8'));
+        return [...lock.base, ...lock.packages, ...lock.sources].map((i: { sha256: string }) => i.sha256);
+      });
+    expect(pinned.length).toBeGreaterThan(100);
+    const blob = (sha: string) => path.join(t.env.JRT_CACHE as string, 'blobs', 'sha256', sha);
+    const removedPaths = (stdout: string) =>
+      (JSON.parse(stdout) as { removed: { path: string }[] }).removed.map((i) => i.path).sort();
+
+    const dry = await runJrt(['gc', '--dry-run', '--json'], { env: t.env, timeoutMs: 600_000 });
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    const planned = removedPaths(dry.stdout);
+    for (const sha of pinned) expect(planned).not.toContain(blob(sha));
+    const gc = await runJrt(['gc', '--json'], { env: t.env, timeoutMs: 600_000 });
+    expect(gc.exitCode, gc.stdout + gc.stderr).toBe(0);
+    expect(removedPaths(gc.stdout)).toEqual(planned);
+    for (const sha of pinned) expect(existsSync(blob(sha)), sha).toBe(true);
+
+    const verify = await runJrt(['runtime', 'verify', '--json'], { env: t.env, timeoutMs: 600_000 });
+    expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
+    const dir = workDir('Main.java');
+    const job = await exec('java:17', ['Main.java'], dir);
+    expect(job.exitCode, job.stderr).toBe(0);
+    expect(job.stdout).toContain('Hello from Java 17');
+  }, 1_200_000);
 
   it('removes a runtime', async () => {
     const r = await runJrt(['runtime', 'remove', 'python-3.13'], { env: t.env });
