@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EXIT, isJrtError, JrtError, usageError } from '../core/errors.js';
 import { parseAllowNet } from '../runner/egress.js';
 import { type ExecDefaults, jobLimits, readExecConfig } from '../runner/host-defaults.js';
-import type { NetworkMode } from '../runner/plan.js';
+import { isNetworkMode, NETWORK_MODES } from '../runner/network-modes.js';
 import { parseRuntimeSpec } from '../runner/resolve.js';
 import { type ExecRequest, runJob } from '../runner/run-job.js';
 import { parseFlags } from './args.js';
@@ -131,16 +131,17 @@ export function parseExecArgs(
     );
   }
   if (v.runtime !== undefined) parseRuntimeSpec(v.runtime);
-  const network = (v.network ?? 'none') as NetworkMode;
-  if (!['none', 'host', 'web'].includes(network)) {
-    throw usageError('ERR_JRT_BAD_NETWORK', `--network: '${v.network}' is not one of none, host, web`);
+  const network = v.network ?? 'none';
+  if (!isNetworkMode(network)) {
+    const modes = Object.keys(NETWORK_MODES).join(', ');
+    throw usageError('ERR_JRT_BAD_NETWORK', `--network: '${v.network}' is not one of ${modes}`);
   }
   const allowNet = (v['allow-net'] ?? []).map(parseAllowNet);
-  if (allowNet.length > 0 && network !== 'web') {
+  if (allowNet.length > 0 && !NETWORK_MODES[network].egressPolicy) {
     throw usageError(
       'ERR_JRT_BAD_ALLOW_NET',
       `--allow-net needs --network=web (this job has --network=${network})`,
-      '--network=none reaches nothing outside the job, --network=host everything the host reaches',
+      `--network=none reaches ${NETWORK_MODES.none.reaches}, --network=host ${NETWORK_MODES.host.reaches}`,
     );
   }
   let uid: number | undefined;

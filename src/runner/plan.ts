@@ -5,8 +5,7 @@
 import path from 'node:path';
 import { usageError } from '../core/errors.js';
 import type { RuntimeMount, RuntimeYml } from '../core/runtime-format.js';
-
-export type NetworkMode = 'none' | 'host' | 'web';
+import { NETWORK_MODES, type NetworkMode } from './network-modes.js';
 
 export interface SandboxJob {
   /** Host directory bound read-write at /work; by the descriptor `workdirFd` of bwrap when given. */
@@ -179,7 +178,7 @@ export function planSandbox(
   const args = ['--unshare-all', '--unshare-user', '--disable-userns'];
   // `host` keeps the host's network namespace; `web` keeps the one its launcher made, which
   // slirp4netns connects to the outside (see web-network.ts). `none`: a new one, loopback only.
-  if (job.network !== 'none') args.push('--share-net');
+  if (NETWORK_MODES[job.network].shareNet) args.push('--share-net');
   args.push('--uid', String(job.uid), '--gid', String(job.gid), '--hostname', 'jrt');
   args.push('--cap-drop', 'ALL', '--new-session', '--die-with-parent');
   if (job.seccomp) args.push('--seccomp', String(SECCOMP_FD));

@@ -18,14 +18,8 @@ import type { HostDirMapping } from './idmap.js';
 import { jobEtcFiles } from './job-etc.js';
 import { formatBytes, type JobLimits, parseSize } from './limits.js';
 import { hostPathOf } from './lookup.js';
-import {
-  insideRuntime,
-  type NetworkMode,
-  planMounts,
-  RESOLV_CONF,
-  type SandboxJob,
-  WORK_DIR,
-} from './plan.js';
+import { NETWORK_MODES, type NetworkMode } from './network-modes.js';
+import { insideRuntime, planMounts, RESOLV_CONF, type SandboxJob, WORK_DIR } from './plan.js';
 import { listInstalled, readRuntimeDescription, resolveRuntimeSpec, sameIdentity } from './resolve.js';
 import { SLIRP_DNS } from './web-network.js';
 import { openWorkdir } from './workdir.js';
@@ -344,11 +338,13 @@ function resolvConfFor(
   runtimeDir: string | undefined,
   job: SandboxJob,
 ): string | undefined {
-  if (network === 'none' || (network === 'host' && !runtime)) return undefined;
+  const { resolver } = NETWORK_MODES[network];
+  if (resolver === 'none' || (resolver === 'host' && !runtime)) return undefined;
   const covered = hostPathOf(planMounts(runtime, runtimeDir, job), RESOLV_CONF);
   if (covered === 'virtual') return undefined;
   if (covered !== 'absent' && !lstatSync(covered, { throwIfNoEntry: false })?.isFile()) return undefined;
-  if (network === 'web') return `# jrt --network=web: slirp4netns' DNS forwarder\nnameserver ${SLIRP_DNS}\n`;
+  if (resolver === 'slirp')
+    return `# jrt --network=web: slirp4netns' DNS forwarder\nnameserver ${SLIRP_DNS}\n`;
   try {
     return readFileSync(RESOLV_CONF, 'utf8');
   } catch {

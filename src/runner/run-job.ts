@@ -36,6 +36,7 @@ import {
 } from './jobs.js';
 import { formatBytes } from './limits.js';
 import { lookupCommand } from './lookup.js';
+import { NETWORK_MODES } from './network-modes.js';
 import { killSandbox, parseSandboxInit, type SandboxInit, signalSandbox } from './pidns.js';
 import { jobEnvironment, optionsViaFd, planMounts, planSandbox, type SandboxJob, WORK_DIR } from './plan.js';
 import { closePrepared, type ExecRequest, type Prepared, prepare } from './prepare.js';
@@ -96,7 +97,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     bwrapArgs = await checkedSandbox(p);
     trace('looked up command');
     // Only web jobs pay for it: nft's presence, the host's addresses, --allow-net names resolved.
-    if (req.network === 'web') {
+    if (NETWORK_MODES[req.network].egressPolicy) {
       egress = await planJobEgress(req.allowNet);
       trace('planned egress');
     }
@@ -170,7 +171,7 @@ export async function runJob(req: ExecRequest, paths: JrtPaths, env: NodeJS.Proc
     const helper = [idmapHelperPath(), ...cgroupHelperArgs(cgroupLaunch), ...launch.helperArgs, '--'];
     const { argv: bwrapArgv, options } = optionsViaFd(bwrapArgs);
     const command = sandboxCommand(bwrapArgv, helper);
-    const web = req.network === 'web';
+    const web = NETWORK_MODES[req.network].launcher;
     child = spawnJob(web ? webLauncher(command) : command, {
       control: web,
       data: p.job.resolvConf,
