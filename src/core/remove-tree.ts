@@ -1,15 +1,16 @@
 /**
- * Remove a directory tree of any depth. Node has no unlinkat/openat, and `fs.rm` builds each
- * path in full: a tree deeper than PATH_MAX (4096 bytes), which a build step can make with a loop
- * of mkdir and chdir, fails it with ENAMETOOLONG. Here a subtree whose path grows long is first
- * renamed to a short name at the top of the tree being removed, so every path used stays short.
- * Symlinks are removed, never followed.
+ * Remove a directory tree that others may write to while it goes (a volume a job used, a build
+ * root its steps filled). GNU rm does it safely: it walks with directory descriptors (openat,
+ * unlinkat, O_NOFOLLOW), so a directory swapped for a symlink mid-walk is never followed out of the
+ * tree — a walk by path (lstat, then readdir/unlink of the same path) removes the symlink's target
+ * when the swap lands between the two (test/security/remove-tree-race.test.ts). It has no PATH_MAX
+ * limit (a build step can make trees deeper than 4096 bytes of path), removes symlinks without
+ * following them, and with --one-file-system stops at a mount point below instead of emptying it.
  */
-import { chmod, lstat, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-
-/** Paths longer than this are moved up before they are descended into (PATH_MAX is 4096). */
-const SHORT = 2048;
+import { failure } from './errors.js';
+import { run } from './proc.js';
 
 export async function removeTree(dir: string): Promise<void> {
   const top = path.resolve(dir);
@@ -19,47 +20,10 @@ export async function removeTree(dir: string): Promise<void> {
   });
   if (!st) return;
   if (!st.isDirectory()) return unlink(top);
-  const moved: string[] = [];
-  let n = 0;
-  const empty = async (d: string): Promise<void> => {
-    for (const name of await readEntries(d)) {
-      const child = `${d}/${name}`;
-      const cst = await lstat(child);
-      if (!cst.isDirectory()) {
-        await unlink(child);
-      } else if (Buffer.byteLength(child) > SHORT) {
-        let to = `${top}/.jrt-deep-${n++}`;
-        while (
-          await lstat(to).then(
-            () => true,
-            () => false,
-          )
-        )
-          to = `${top}/.jrt-deep-${n++}`;
-        await rename(child, to);
-        moved.push(to);
-      } else {
-        await empty(child);
-        await rmdir(child);
-      }
-    }
-  };
-  await empty(top);
-  // Each moved subtree is emptied from the top too (moving deeper parts up again as needed).
-  for (let d = moved.shift(); d !== undefined; d = moved.shift()) {
-    await empty(d);
-    await rmdir(d);
-  }
-  await rmdir(top);
-}
-
-/** A directory's names; one a step made unreadable (mode 000) is opened up first. */
-async function readEntries(d: string): Promise<string[]> {
-  try {
-    return await readdir(d);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
-    await chmod(d, 0o700);
-    return readdir(d);
-  }
+  const r = await run('rm', ['-rf', '--one-file-system', '--', top], { reject: false });
+  if (r.exitCode !== 0)
+    throw failure(
+      'ERR_JRT_REMOVE_FAILED',
+      `cannot remove ${top}: ${r.stderr.trim() || `rm exited ${r.exitCode}`}`,
+    );
 }
