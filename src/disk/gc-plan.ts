@@ -35,7 +35,7 @@ const BASE = /^[a-z0-9+-]+@[A-Za-z0-9._+-]+\.tar$/;
 const BUILD_DIR = /^build-(\d+)-[0-9a-f]+$/;
 const BUILD_LOG = /^build-.+\.log$/;
 /** A volume `jrt volume remove` renamed aside (disk/volumes.ts). */
-const REMOVING = /^\.removing-(\d+)-/;
+const REMOVING = /^\.removing-(\d+)-(.+)$/;
 
 const item = (kind: GcKind, e: Entry, action: GcItem['action'], reason: string): GcItem => ({
   kind,
@@ -176,6 +176,11 @@ function planVolumeDebris(s: DiskSnapshot): GcItem[] {
     const pid = Number(REMOVING.exec(e.name)?.[1]);
     if (!pid) return item('volume', e, 'keep', 'not a name jrt gives a volume being removed');
     if (s.alive(pid)) return item('volume', e, 'keep', `being removed by pid ${pid}`);
+    // A job that started between the remover's two looks at the running jobs uses it (volumes.ts).
+    const name = REMOVING.exec(e.name)?.[2] as string;
+    const cache = path.basename(path.dirname(e.path)) === 'package-caches';
+    const user = s.jobs.find((j) => (cache ? j.packageCache === name : (j.volumes ?? []).includes(name)));
+    if (user) return item('volume', e, 'keep', `running job pid ${user.pid} uses it`);
     const mount = mountedBelow(s, e.path);
     if (mount) return item('volume', e, 'keep', `${mount} is mounted below it`);
     return item('volume', e, 'remove', `left by jrt volume remove of pid ${pid}, which is gone`);

@@ -142,7 +142,22 @@ export async function removeVolume(paths: Pick<JrtPaths, 'state'>, name: string)
   await rename(w.dir, aside);
   const late = await using();
   if (late.length > 0) {
-    await rename(aside, w.dir).catch(() => {});
+    // Back under its name; if a job made a fresh one there meanwhile, under a name gc never takes,
+    // and the error says where: nothing of it is removed either way.
+    const back = await rename(aside, w.dir).then(
+      () => undefined,
+      async () => {
+        const kept = path.join(path.dirname(w.dir), `.kept-${process.pid}-${w.bare}`);
+        await rename(aside, kept);
+        return kept;
+      },
+    );
+    if (back)
+      throw failure(
+        'ERR_JRT_VOLUME_IN_USE',
+        `${name} came into use by running job(s) ${late.map((u) => `pid ${u.pid} (${u.id})`).join(', ')} while it was being removed, which made a new one; nothing was removed: its data is at ${back}`,
+        { hint: 'move what you need from there once the jobs are done, then remove it yourself' },
+      );
     refuseInUse(name, late);
   }
   await removeTree(aside);
