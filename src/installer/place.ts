@@ -12,7 +12,7 @@ import { lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/pr
 import path from 'node:path';
 import { syncDirectory, syncFilesystem } from '../core/durable.js';
 import { processAlive } from '../core/pid.js';
-import { isSpecLinkTarget } from '../joblet/spec-names.js';
+import { isSpecLink } from '../joblet/spec-names.js';
 import { jobsUsing } from './in-use.js';
 import {
   CURRENT_LINK,
@@ -184,7 +184,7 @@ async function syncSwitch(dir: string, write: (s: string) => void): Promise<void
  */
 async function dropSpecLinkAt(langDir: string): Promise<void> {
   const target = await readlink(langDir).catch(() => undefined);
-  if (target !== undefined && isSpecLinkTarget(target)) await rm(langDir, { force: true });
+  if (target !== undefined && isSpecLink(path.basename(langDir), target)) await rm(langDir, { force: true });
 }
 
 /** Move a staged runtime into place and switch to it; returns the new version dir. */

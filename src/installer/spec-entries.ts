@@ -16,7 +16,7 @@ import path from 'node:path';
 import { renderQuotedYaml } from '../builder/runtime-yml.js';
 import { sha256Bytes } from '../core/hash.js';
 import { RUNTIME_YML } from '../core/runtime-format.js';
-import { isSpecDirName, isSpecLinkTarget } from '../joblet/spec-names.js';
+import { isSpecDirName, isSpecLink } from '../joblet/spec-names.js';
 import { type PlannedSpecDir, planSpecEntries, type SpecCandidate } from '../joblet/spec-plan.js';
 import { listInstalled } from '../runner/resolve.js';
 import { CURRENT_LINK, currentVersion, LINK_TMP_PREFIX, VERSIONS_DIR } from './layout.js';
@@ -123,7 +123,7 @@ async function placeLink(root: string, spec: string, target: string, out: SpecCh
   }
   const now = st ? await readlink(at).catch(() => undefined) : undefined;
   if (now === target) return;
-  if (now !== undefined && !isSpecLinkTarget(now)) {
+  if (now !== undefined && !isSpecLink(spec, now)) {
     out.blocked.push(at);
     return;
   }
@@ -149,7 +149,7 @@ export async function syncSpecEntries(
   for (const e of await readdir(root, { withFileTypes: true }).catch(() => [])) {
     if (!e.isSymbolicLink() || e.name.startsWith('.') || wantedLinks.has(e.name)) continue;
     const target = await readlink(path.join(root, e.name)).catch(() => '');
-    if (!isSpecLinkTarget(target)) continue;
+    if (!isSpecLink(e.name, target)) continue;
     await rm(path.join(root, e.name), { force: true });
     out.removed.push(path.join(root, e.name));
   }

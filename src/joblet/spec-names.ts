@@ -23,7 +23,12 @@ export function isSpecDirName(entry: string): boolean {
 
 const LINK_TARGET = /^[A-Za-z0-9][^/]*\/[A-Za-z0-9][^/]*$/;
 
-/** Whether a top-level symlink's target has the shape of a spec link (`<language>/<name>`). */
-export function isSpecLinkTarget(target: string): boolean {
-  return LINK_TARGET.test(target);
+/**
+ * Whether a top-level symlink is one jrt makes: its target is `<language>/<name>`, and its own name
+ * is a spec (it has a `:`) or that same `<name>`. An operator's own link (`python3 ->
+ * python/python-3.11-ml`) is neither, and jrt never removes or replaces it.
+ */
+export function isSpecLink(name: string, target: string): boolean {
+  if (!LINK_TARGET.test(target)) return false;
+  return name.includes(':') || target.slice(target.indexOf('/') + 1) === name;
 }

@@ -14,7 +14,7 @@ import { MAX_DESCRIPTION_BYTES, RUNTIME_JSON, RUNTIME_YML, type RuntimeYml } fro
 import { isMapping, trustedRuntimeJson, YML_DIGEST_KEY } from '../core/runtime-identity.js';
 import { sha256Hex } from '../core/sha256.js';
 import { closestNames } from '../core/suggest.js';
-import { isSpecDirName, isSpecLinkTarget } from '../joblet/spec-names.js';
+import { isSpecDirName, isSpecLink } from '../joblet/spec-names.js';
 
 /** An installed runtime: where it lives and the fields spec resolution needs. */
 export interface InstalledRuntime {
@@ -319,7 +319,7 @@ function isSpecEntry(root: string, e: Dirent): boolean {
   if (isSpecDirName(e.name)) return true;
   if (!e.isSymbolicLink()) return false;
   try {
-    return isSpecLinkTarget(readlinkSync(path.join(root, e.name)));
+    return isSpecLink(e.name, readlinkSync(path.join(root, e.name)));
   } catch {
     return false;
   }

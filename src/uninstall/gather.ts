@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { JrtPaths } from '../core/paths.js';
 import { holderAlive, processAlive } from '../core/pid.js';
 import { CURRENT_LINK } from '../installer/layout.js';
-import { isSpecLinkTarget } from '../joblet/spec-names.js';
+import { isSpecLink } from '../joblet/spec-names.js';
 import { runningJobs } from '../runner/jobs.js';
 import type { Listing, RuntimeEntry } from './plan.js';
 
@@ -41,7 +41,7 @@ export async function gatherListing(paths: JrtPaths): Promise<Listing> {
   const specLinks: string[] = [];
   for (const e of rootEntries) {
     const target = await readlink(path.join(paths.root, e)).catch(() => undefined);
-    if (target !== undefined && isSpecLinkTarget(target)) specLinks.push(e);
+    if (target !== undefined && isSpecLink(e, target)) specLinks.push(e);
   }
   const dir = async (p: string) => ({ path: p, entries: await names(p) });
   return {

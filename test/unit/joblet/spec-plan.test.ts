@@ -9,7 +9,7 @@ import type { RuntimeYml } from '../../../src/core/runtime-format.js';
 import { compareResolution, jobletClashes } from '../../../src/joblet/compare.js';
 import { jobletEnvironmentDir, jobletResolve } from '../../../src/joblet/rules.js';
 import { scanAsJoblet } from '../../../src/joblet/scan.js';
-import { isSpecDirName, isSpecLinkTarget, specOf } from '../../../src/joblet/spec-names.js';
+import { isSpecDirName, isSpecLink, specOf } from '../../../src/joblet/spec-names.js';
 import { planSpecEntries, type SpecCandidate } from '../../../src/joblet/spec-plan.js';
 import { listInstalled } from '../../../src/runner/resolve.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -52,10 +52,13 @@ describe('spec names', () => {
     expect(isSpecDirName(spec)).toBe(true);
   });
 
-  it('only a two-component relative target is a spec link; no runtime name is a spec directory', () => {
-    expect(isSpecLinkTarget('python/python-3.11')).toBe(true);
+  it("a spec link is a spec's or a runtime's own name linked to <language>/<name>; nothing else is jrt's", () => {
+    expect(isSpecLink('python:3.11+ml', 'python/python-3.11-ml')).toBe(true);
+    expect(isSpecLink('python-3.11', 'python/python-3.11')).toBe(true);
+    // An operator's own link: another name for a runtime (found by review: jrt removed it).
+    expect(isSpecLink('python3', 'python/python-3.11-ml')).toBe(false);
     for (const t of ['/opt/x/y', '../python/python-3.11', 'python', 'a/b/c', '.jrt/x', 'python/.jrt-current'])
-      expect(isSpecLinkTarget(t), t).toBe(false);
+      expect(isSpecLink('python:3.11', t), t).toBe(false);
     expect(isSpecDirName('python-3.11-ml')).toBe(false);
   });
 
